@@ -1,0 +1,954 @@
+//! Readers for the project's own CSV files: headteachers, advisers,
+//! consultants, past groups, SSPB categories, need and last year's
+//! consultant allocations. `data/README.md` documents every format.
+//!
+//! The SIM prepares these files in a spreadsheet, so the readers are lenient
+//! about what spreadsheets do (a UTF-8 byte order mark, CRLF line ends,
+//! columns in any order, extra columns, spaces around values) and strict about
+//! content: one bad row rejects the whole file, with a one-line message naming
+//! the file, line, field and value, because a half-read list of people would
+//! silently produce a wrong plan.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::path::Path;
+use std::str::FromStr;
+
+use csv::StringRecord;
+use optimiser::model::{
+    Adviser, AdviserKind, Consultant, ConsultantKind, Headteacher, Location, NeedArea, PastTriad,
+    PhaseGroup, SspbCategory, Urn,
+};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+const HEADS: &str = "heads.csv";
+const ADVISERS: &str = "advisers.csv";
+const CONSULTANTS: &str = "consultants.csv";
+const HISTORY: &str = "history.csv";
+const SSPB: &str = "sspb.csv";
+const NEED: &str = "need.csv";
+const LAST_ALLOCATIONS: &str = "last_allocations.csv";
+
+/// Separates the items of a list inside one field (`primary;secondary`).
+pub const LIST_SEPARATOR: char = ';';
+
+/// Why a file was rejected. Every message is one line that names the file
+/// and, where there is one, the line, field and value at fault.
+#[derive(Debug, Error)]
+pub enum InputError {
+    #[error("{file}: cannot read the file: {source}")]
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
+    #[error("{file} line {line}: the file is not UTF-8 text (save it as \"CSV UTF-8\")")]
+    NotUtf8 { file: String, line: u64 },
+    #[error("{file} line {line}: missing column \"{column}\"")]
+    MissingColumn {
+        file: String,
+        line: u64,
+        column: String,
+    },
+    #[error("{file} line {line}: {problem}")]
+    BadRow {
+        file: String,
+        line: u64,
+        problem: String,
+    },
+    #[error("{file} line {line}, field \"{field}\": {value:?} {problem}")]
+    BadValue {
+        file: String,
+        line: u64,
+        field: String,
+        value: String,
+        problem: String,
+    },
+}
+
+/// One support need of one school, from `need.csv`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NeedEntry {
+    pub urn: Urn,
+    pub area: NeedArea,
+    /// 1 is the most urgent, 3 the least; 2 where the file leaves it empty.
+    pub priority: u8,
+    pub note: Option<String>,
+}
+
+/// The priority of a need whose row leaves `priority` empty.
+pub const DEFAULT_PRIORITY: u8 = 2;
+
+/// Days a consultant gave a school in an earlier year, from
+/// `last_allocations.csv`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PastAllocation {
+    pub year: i32,
+    /// The consultant's id as in `consultants.csv`.
+    pub consultant: String,
+    pub urn: Urn,
+    pub area: NeedArea,
+    pub days: u32,
+}
+
+pub fn read_heads(path: &Path) -> Result<Vec<Headteacher>, InputError> {
+    read_with(path, heads_from)
+}
+
+pub fn parse_heads(text: &str) -> Result<Vec<Headteacher>, InputError> {
+    heads_from(HEADS, text)
+}
+
+pub fn read_advisers(path: &Path) -> Result<Vec<Adviser>, InputError> {
+    read_with(path, advisers_from)
+}
+
+pub fn parse_advisers(text: &str) -> Result<Vec<Adviser>, InputError> {
+    advisers_from(ADVISERS, text)
+}
+
+pub fn read_consultants(path: &Path) -> Result<Vec<Consultant>, InputError> {
+    read_with(path, consultants_from)
+}
+
+pub fn parse_consultants(text: &str) -> Result<Vec<Consultant>, InputError> {
+    consultants_from(CONSULTANTS, text)
+}
+
+pub fn read_history(path: &Path) -> Result<Vec<PastTriad>, InputError> {
+    read_with(path, history_from)
+}
+
+pub fn parse_history(text: &str) -> Result<Vec<PastTriad>, InputError> {
+    history_from(HISTORY, text)
+}
+
+pub fn read_sspb(path: &Path) -> Result<Vec<(Urn, SspbCategory)>, InputError> {
+    read_with(path, sspb_from)
+}
+
+pub fn parse_sspb(text: &str) -> Result<Vec<(Urn, SspbCategory)>, InputError> {
+    sspb_from(SSPB, text)
+}
+
+pub fn read_need(path: &Path) -> Result<Vec<NeedEntry>, InputError> {
+    read_with(path, need_from)
+}
+
+pub fn parse_need(text: &str) -> Result<Vec<NeedEntry>, InputError> {
+    need_from(NEED, text)
+}
+
+pub fn read_last_allocations(path: &Path) -> Result<Vec<PastAllocation>, InputError> {
+    read_with(path, last_allocations_from)
+}
+
+pub fn parse_last_allocations(text: &str) -> Result<Vec<PastAllocation>, InputError> {
+    last_allocations_from(LAST_ALLOCATIONS, text)
+}
+
+/// Reads a file and parses it, naming the file as the user called it so that
+/// messages point at what they actually uploaded.
+fn read_with<T>(
+    path: &Path,
+    parse: fn(&str, &str) -> Result<Vec<T>, InputError>,
+) -> Result<Vec<T>, InputError> {
+    let file = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let bytes = std::fs::read(path).map_err(|source| InputError::Io {
+        file: file.clone(),
+        source,
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = 1 + good.iter().filter(|&&b| b == b'\n').count() as u64;
+        InputError::NotUtf8 {
+            file: file.clone(),
+            line,
+        }
+    })?;
+    parse(&file, &text)
+}
+
+fn heads_from(file: &str, text: &str) -> Result<Vec<Headteacher>, InputError> {
+    let table = Table::parse(file, text, &["urn", "name", "email"])?;
+    let mut seen = Seen::default();
+    let mut heads = Vec::new();
+    for row in table.rows() {
+        let school = urn(&row, "urn")?;
+        seen.check(&row, "urn", school)?;
+        let email = row.required("email")?;
+        if !email.contains('@') {
+            return Err(row.bad("email", email, "is not an email address"));
+        }
+        heads.push(Headteacher {
+            school,
+            name: row.required("name")?.to_string(),
+            email: email.to_string(),
+        });
+    }
+    Ok(heads)
+}
+
+fn advisers_from(file: &str, text: &str) -> Result<Vec<Adviser>, InputError> {
+    let required = ["id", "name", "kind", "phases", "capacity_days", "day_rate"];
+    let table = Table::parse(file, text, &required)?;
+    let mut seen = Seen::default();
+    let mut advisers = Vec::new();
+    for row in table.rows() {
+        let id = row.required("id")?;
+        seen.check(&row, "id", id.to_string())?;
+        advisers.push(Adviser {
+            id: id.to_string(),
+            name: row.required("name")?.to_string(),
+            kind: choice::<AdviserKind>(&row, "kind", ADVISER_KINDS)?,
+            phases: list::<PhaseGroup>(&row, "phases", PHASES)?,
+            capacity_days: whole_number(&row, "capacity_days")?,
+            day_rate: pounds(&row, "day_rate")?,
+            base: location(&row)?,
+            linked_school: optional_urn(&row, "linked_school")?,
+            linked_trust: row.optional("linked_trust").map(str::to_string),
+        });
+    }
+    Ok(advisers)
+}
+
+fn consultants_from(file: &str, text: &str) -> Result<Vec<Consultant>, InputError> {
+    let required = [
+        "id",
+        "name",
+        "kind",
+        "specialisms",
+        "phases",
+        "days_available",
+        "day_rate",
+    ];
+    let table = Table::parse(file, text, &required)?;
+    let mut seen = Seen::default();
+    let mut consultants = Vec::new();
+    for row in table.rows() {
+        let id = row.required("id")?;
+        seen.check(&row, "id", id.to_string())?;
+        consultants.push(Consultant {
+            id: id.to_string(),
+            name: row.required("name")?.to_string(),
+            kind: choice::<ConsultantKind>(&row, "kind", CONSULTANT_KINDS)?,
+            specialisms: list::<NeedArea>(&row, "specialisms", AREAS)?,
+            phases: list::<PhaseGroup>(&row, "phases", PHASES)?,
+            days_available: whole_number(&row, "days_available")?,
+            home_school: optional_urn(&row, "home_school")?,
+            trust: row.optional("trust").map(str::to_string),
+            base: location(&row)?,
+            day_rate: pounds(&row, "day_rate")?,
+        });
+    }
+    Ok(consultants)
+}
+
+/// Rows sharing `(year, group_id)` form one group, in the order the groups
+/// first appear; a school can be in only one group a year.
+fn history_from(file: &str, text: &str) -> Result<Vec<PastTriad>, InputError> {
+    let table = Table::parse(file, text, &["year", "group_id", "urn"])?;
+    let mut groups: Vec<PastTriad> = Vec::new();
+    let mut group_index: HashMap<(i32, String), (usize, u64)> = HashMap::new();
+    let mut seen = Seen::default();
+    for row in table.rows() {
+        let year = year(&row, "year")?;
+        let id = row.required("group_id")?.to_string();
+        let school = urn(&row, "urn")?;
+        seen.check(&row, "urn", (year, school))?;
+        let adviser = row.optional("adviser").map(str::to_string);
+        let (index, first_line) = *group_index.entry((year, id.clone())).or_insert_with(|| {
+            groups.push(PastTriad {
+                year,
+                id,
+                schools: Vec::new(),
+                adviser: None,
+            });
+            (groups.len() - 1, row.line)
+        });
+        let group = &mut groups[index];
+        group.schools.push(school);
+        merge_adviser(&row, group, adviser, first_line)?;
+    }
+    Ok(groups)
+}
+
+/// The adviser may be written on every row of a group or only on some, but
+/// two different names for one group are a mistake worth stopping for.
+fn merge_adviser(
+    row: &Row,
+    group: &mut PastTriad,
+    adviser: Option<String>,
+    first_line: u64,
+) -> Result<(), InputError> {
+    match (&group.adviser, adviser) {
+        (Some(known), Some(given)) if *known != given => Err(row.bad(
+            "adviser",
+            &given,
+            &format!(
+                "differs from {known:?} given for group {:?} (first on line {first_line})",
+                group.id
+            ),
+        )),
+        (None, Some(given)) => {
+            group.adviser = Some(given);
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn sspb_from(file: &str, text: &str) -> Result<Vec<(Urn, SspbCategory)>, InputError> {
+    let table = Table::parse(file, text, &["urn", "category"])?;
+    let mut seen = Seen::default();
+    let mut categories = Vec::new();
+    for row in table.rows() {
+        let school = urn(&row, "urn")?;
+        seen.check(&row, "urn", school)?;
+        categories.push((school, choice(&row, "category", CATEGORIES)?));
+    }
+    Ok(categories)
+}
+
+fn need_from(file: &str, text: &str) -> Result<Vec<NeedEntry>, InputError> {
+    let table = Table::parse(file, text, &["urn", "area"])?;
+    let mut seen = Seen::default();
+    let mut need = Vec::new();
+    for row in table.rows() {
+        let school = urn(&row, "urn")?;
+        let area = choice::<NeedArea>(&row, "area", AREAS)?;
+        seen.check(&row, "area", (school, area))?;
+        need.push(NeedEntry {
+            urn: school,
+            area,
+            priority: priority(&row, "priority")?,
+            note: row.optional("note").map(str::to_string),
+        });
+    }
+    Ok(need)
+}
+
+fn last_allocations_from(file: &str, text: &str) -> Result<Vec<PastAllocation>, InputError> {
+    let required = ["year", "consultant", "urn", "area", "days"];
+    let table = Table::parse(file, text, &required)?;
+    let mut allocations = Vec::new();
+    for row in table.rows() {
+        let days = whole_number(&row, "days")?;
+        if days == 0 {
+            return Err(row.bad("days", row.text("days"), "is not at least 1 day"));
+        }
+        allocations.push(PastAllocation {
+            year: year(&row, "year")?,
+            consultant: row.required("consultant")?.to_string(),
+            urn: urn(&row, "urn")?,
+            area: choice(&row, "area", AREAS)?,
+            days,
+        });
+    }
+    Ok(allocations)
+}
+
+/// A whole file read into records, with its columns looked up by name.
+struct Table {
+    file: String,
+    columns: HashMap<String, usize>,
+    /// Each record with the line it starts on.
+    records: Vec<(u64, StringRecord)>,
+}
+
+impl Table {
+    fn parse(file: &str, text: &str, required: &[&str]) -> Result<Table, InputError> {
+        // Excel's "CSV UTF-8" starts with a byte order mark.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let lines = Lines::of(text);
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let header = reader
+            .headers()
+            .map_err(|e| csv_error(file, &lines, &e))?
+            .clone();
+        let header_line = lines.at(header.position());
+        let columns = column_index(file, header_line, &header)?;
+        if let Some(missing) = required.iter().find(|c| !columns.contains_key(**c)) {
+            return Err(InputError::MissingColumn {
+                file: file.to_string(),
+                line: header_line,
+                column: missing.to_string(),
+            });
+        }
+        let mut records = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| csv_error(file, &lines, &e))?;
+            records.push((lines.at(record.position()), record));
+        }
+        Ok(Table {
+            file: file.to_string(),
+            columns,
+            records,
+        })
+    }
+
+    fn rows(&self) -> impl Iterator<Item = Row<'_>> {
+        self.records.iter().map(move |(line, record)| Row {
+            table: self,
+            record,
+            line: *line,
+        })
+    }
+}
+
+/// Line numbers from byte offsets: the csv crate's own line count goes
+/// wrong on CRLF files, which is what spreadsheets save.
+struct Lines {
+    newlines: Vec<u64>,
+}
+
+impl Lines {
+    fn of(text: &str) -> Lines {
+        let newlines = text
+            .bytes()
+            .enumerate()
+            .filter(|&(_, b)| b == b'\n')
+            .map(|(i, _)| i as u64)
+            .collect();
+        Lines { newlines }
+    }
+
+    fn at(&self, position: Option<&csv::Position>) -> u64 {
+        let byte = position.map_or(0, |p| p.byte());
+        1 + self.newlines.partition_point(|&nl| nl < byte) as u64
+    }
+}
+
+/// Header names match whatever their case, so `URN` and `urn` both work.
+fn column_index(
+    file: &str,
+    line: u64,
+    header: &StringRecord,
+) -> Result<HashMap<String, usize>, InputError> {
+    let mut columns = HashMap::new();
+    for (i, name) in header.iter().enumerate() {
+        let key = name.to_ascii_lowercase();
+        if !key.is_empty() && columns.insert(key, i).is_some() {
+            return Err(InputError::BadRow {
+                file: file.to_string(),
+                line,
+                problem: format!("column {name:?} appears twice in the header"),
+            });
+        }
+    }
+    Ok(columns)
+}
+
+fn csv_error(file: &str, lines: &Lines, error: &csv::Error) -> InputError {
+    let line = lines.at(error.position());
+    let problem = match error.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("has {len} fields where the header has {expected_len}"),
+        _ => error.to_string(),
+    };
+    InputError::BadRow {
+        file: file.to_string(),
+        line,
+        problem,
+    }
+}
+
+/// One data row, with what a message about it needs.
+struct Row<'a> {
+    table: &'a Table,
+    record: &'a StringRecord,
+    line: u64,
+}
+
+impl<'a> Row<'a> {
+    /// The trimmed value, empty where the row or the file lacks it.
+    fn text(&self, field: &str) -> &'a str {
+        self.table
+            .columns
+            .get(field)
+            .and_then(|&i| self.record.get(i))
+            .unwrap_or("")
+    }
+
+    fn optional(&self, field: &str) -> Option<&'a str> {
+        Some(self.text(field)).filter(|v| !v.is_empty())
+    }
+
+    fn required(&self, field: &str) -> Result<&'a str, InputError> {
+        self.optional(field)
+            .ok_or_else(|| self.bad(field, "", "is empty but a value is required"))
+    }
+
+    fn bad(&self, field: &str, value: &str, problem: &str) -> InputError {
+        InputError::BadValue {
+            file: self.table.file.clone(),
+            line: self.line,
+            field: field.to_string(),
+            value: value.to_string(),
+            problem: problem.to_string(),
+        }
+    }
+}
+
+/// Remembers the line each key was first seen on, to report duplicates.
+struct Seen<K> {
+    first: HashMap<K, u64>,
+}
+
+impl<K> Default for Seen<K> {
+    fn default() -> Self {
+        Seen {
+            first: HashMap::new(),
+        }
+    }
+}
+
+impl<K: Eq + Hash> Seen<K> {
+    fn check(&mut self, row: &Row, field: &str, key: K) -> Result<(), InputError> {
+        match self.first.get(&key) {
+            Some(first) => Err(row.bad(
+                field,
+                row.text(field),
+                &format!("is listed twice (first on line {first})"),
+            )),
+            None => {
+                self.first.insert(key, row.line);
+                Ok(())
+            }
+        }
+    }
+}
+
+const ADVISER_KINDS: &str = "an adviser kind (la_officer, tic, nle or inspector)";
+const CONSULTANT_KINDS: &str = "a consultant kind (tic, sle or nle)";
+const PHASES: &str = "a phase (nursery, primary, secondary or special_and_ap)";
+const CATEGORIES: &str = "an SSPB category (red, amber or green)";
+const AREAS: &str = "a need area (maths, english_phonics, eyfs, send, disadvantaged, \
+                     attendance, behaviour, leadership, governance, assessment or curriculum)";
+
+/// A value of one of the model's enums; `what` names the accepted values.
+fn choice<T: FromStr>(row: &Row, field: &str, what: &str) -> Result<T, InputError> {
+    let value = row.required(field)?;
+    value
+        .parse()
+        .map_err(|_| row.bad(field, value, &format!("is not {what}")))
+}
+
+/// A `;`-separated list of at least one item; repeats are dropped.
+fn list<T: FromStr + PartialEq>(row: &Row, field: &str, what: &str) -> Result<Vec<T>, InputError> {
+    let mut items = Vec::new();
+    for item in row.text(field).split(LIST_SEPARATOR).map(str::trim) {
+        if item.is_empty() {
+            continue;
+        }
+        let parsed: T = item
+            .parse()
+            .map_err(|_| row.bad(field, item, &format!("is not {what}")))?;
+        if !items.contains(&parsed) {
+            items.push(parsed);
+        }
+    }
+    if items.is_empty() {
+        return Err(row.bad(
+            field,
+            row.text(field),
+            "is empty but at least one item is required",
+        ));
+    }
+    Ok(items)
+}
+
+fn whole_number(row: &Row, field: &str) -> Result<u32, InputError> {
+    let value = row.required(field)?;
+    value
+        .parse()
+        .map_err(|_| row.bad(field, value, "is not a whole number"))
+}
+
+fn pounds(row: &Row, field: &str) -> Result<f64, InputError> {
+    let value = row.required(field)?;
+    value
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v >= 0.0)
+        .ok_or_else(|| row.bad(field, value, "is not an amount in pounds (0 or more)"))
+}
+
+fn urn(row: &Row, field: &str) -> Result<Urn, InputError> {
+    let value = row.required(field)?;
+    parse_urn(row, field, value)
+}
+
+fn optional_urn(row: &Row, field: &str) -> Result<Option<Urn>, InputError> {
+    row.optional(field)
+        .map(|value| parse_urn(row, field, value))
+        .transpose()
+}
+
+fn parse_urn(row: &Row, field: &str, value: &str) -> Result<Urn, InputError> {
+    value
+        .parse()
+        .map_err(|_| row.bad(field, value, "is not a URN (a positive whole number)"))
+}
+
+fn year(row: &Row, field: &str) -> Result<i32, InputError> {
+    let value = row.required(field)?;
+    value
+        .parse()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+        .ok_or_else(|| row.bad(field, value, "is not a year (such as 2025)"))
+}
+
+fn priority(row: &Row, field: &str) -> Result<u8, InputError> {
+    let Some(value) = row.optional(field) else {
+        return Ok(DEFAULT_PRIORITY);
+    };
+    value
+        .parse()
+        .ok()
+        .filter(|p| (1..=3).contains(p))
+        .ok_or_else(|| row.bad(field, value, "is not a priority (1, 2 or 3)"))
+}
+
+/// Largest British National Grid values, in metres: anything beyond is a
+/// typing slip or a latitude/longitude pasted into the wrong columns.
+const MAX_EASTING: f64 = 700_000.0;
+const MAX_NORTHING: f64 = 1_300_000.0;
+
+/// `easting` and `northing` are optional together: one without the other
+/// is more likely a mistake than a half-known position.
+fn location(row: &Row) -> Result<Option<Location>, InputError> {
+    let easting = optional_coordinate(row, "easting", MAX_EASTING)?;
+    let northing = optional_coordinate(row, "northing", MAX_NORTHING)?;
+    match (easting, northing) {
+        (Some(easting), Some(northing)) => Ok(Some(Location { easting, northing })),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(row.bad("northing", "", "is empty but easting is given")),
+        (None, Some(_)) => Err(row.bad("easting", "", "is empty but northing is given")),
+    }
+}
+
+fn optional_coordinate(row: &Row, field: &str, max: f64) -> Result<Option<f64>, InputError> {
+    let Some(value) = row.optional(field) else {
+        return Ok(None);
+    };
+    value
+        .parse::<f64>()
+        .ok()
+        .filter(|v| (0.0..=max).contains(v))
+        .map(Some)
+        .ok_or_else(|| {
+            row.bad(
+                field,
+                value,
+                &format!("is not a grid coordinate in metres (0 to {max})"),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(e: InputError) -> String {
+        e.to_string()
+    }
+
+    #[test]
+    fn heads_read_in_any_column_order_with_extra_columns() {
+        let text = "Email,URN,name,phone\nhead.900001@schools.example,900001,Ann Lee,0\n";
+        let heads = parse_heads(text).unwrap();
+        assert_eq!(
+            heads,
+            vec![Headteacher {
+                school: Urn(900001),
+                name: "Ann Lee".into(),
+                email: "head.900001@schools.example".into(),
+            }]
+        );
+    }
+
+    #[test]
+    fn heads_reject_a_school_listed_twice() {
+        let text = "urn,name,email\n900001,A,a@x\n900001,B,b@x\n";
+        assert_eq!(
+            message(parse_heads(text).unwrap_err()),
+            "heads.csv line 3, field \"urn\": \"900001\" is listed twice (first on line 2)"
+        );
+    }
+
+    const ADVISERS_TEXT: &str = "\
+id,name,kind,phases,capacity_days,day_rate,easting,northing,linked_school,linked_trust
+la-1,Ruth Cole,la_officer,primary;special_and_ap,25,0,560100,180200,,
+nle-1,Sam Hart,nle,secondary,12,500.5,,,900003,RIVER TRUST
+";
+
+    #[test]
+    fn advisers_happy_path() {
+        let advisers = parse_advisers(ADVISERS_TEXT).unwrap();
+        assert_eq!(advisers.len(), 2);
+        assert_eq!(advisers[0].kind, AdviserKind::LaOfficer);
+        assert_eq!(
+            advisers[0].phases,
+            vec![PhaseGroup::Primary, PhaseGroup::SpecialAndAp]
+        );
+        assert_eq!(
+            advisers[0].base,
+            Some(Location {
+                easting: 560100.0,
+                northing: 180200.0
+            })
+        );
+        assert_eq!(advisers[0].linked_school, None);
+        assert_eq!(advisers[1].day_rate, 500.5);
+        assert_eq!(advisers[1].base, None);
+        assert_eq!(advisers[1].linked_school, Some(Urn(900003)));
+        assert_eq!(advisers[1].linked_trust.as_deref(), Some("RIVER TRUST"));
+    }
+
+    #[test]
+    fn optional_columns_may_be_left_out() {
+        let text = "id,name,kind,phases,capacity_days,day_rate\na,A,tic,primary,10,450\n";
+        let advisers = parse_advisers(text).unwrap();
+        assert_eq!(advisers[0].base, None);
+        assert_eq!(advisers[0].linked_trust, None);
+    }
+
+    #[test]
+    fn a_bad_number_names_file_line_field_and_value() {
+        let text = ADVISERS_TEXT.to_string() + "tic-1,Jo Wren,tic,primary,ten,450,,,,\n";
+        assert_eq!(
+            message(parse_advisers(&text).unwrap_err()),
+            "advisers.csv line 4, field \"capacity_days\": \"ten\" is not a whole number"
+        );
+    }
+
+    #[test]
+    fn a_bad_list_item_is_named_alone() {
+        let text = "id,name,kind,phases,capacity_days,day_rate\na,A,tic,primary; infant,10,0\n";
+        assert_eq!(
+            message(parse_advisers(text).unwrap_err()),
+            "advisers.csv line 2, field \"phases\": \"infant\" is not a phase \
+             (nursery, primary, secondary or special_and_ap)"
+        );
+    }
+
+    #[test]
+    fn advisers_reject_a_duplicate_id_and_half_a_location() {
+        let twice = ADVISERS_TEXT.to_string() + "la-1,Other,tic,primary,5,450,,,,\n";
+        assert_eq!(
+            message(parse_advisers(&twice).unwrap_err()),
+            "advisers.csv line 4, field \"id\": \"la-1\" is listed twice (first on line 2)"
+        );
+        let half =
+            "id,name,kind,phases,capacity_days,day_rate,easting\na,A,tic,primary,5,0,560000\n";
+        assert_eq!(
+            message(parse_advisers(half).unwrap_err()),
+            "advisers.csv line 2, field \"northing\": \"\" is empty but easting is given"
+        );
+    }
+
+    #[test]
+    fn a_missing_column_is_named() {
+        let text = "id,name,kind,phases,day_rate\na,A,tic,primary,450\n";
+        assert_eq!(
+            message(parse_advisers(text).unwrap_err()),
+            "advisers.csv line 1: missing column \"capacity_days\""
+        );
+    }
+
+    #[test]
+    fn a_short_row_fails_the_whole_file() {
+        let text = "urn,category\n900001,red\n900002\n";
+        assert_eq!(
+            message(parse_sspb(text).unwrap_err()),
+            "sspb.csv line 3: has 1 fields where the header has 2"
+        );
+    }
+
+    #[test]
+    fn consultants_happy_path() {
+        let text = "\
+id,name,kind,specialisms,phases,days_available,home_school,trust,easting,northing,day_rate
+sle-1,Kim Ray,sle,maths;send,primary,15,900004,OAK TRUST,561000,181000,350
+tic-1,Lou Park,TIC,english;eyfs;leadership,primary;secondary,45,,,,,0
+";
+        let consultants = parse_consultants(text).unwrap();
+        assert_eq!(consultants[0].kind, ConsultantKind::Sle);
+        assert_eq!(
+            consultants[0].specialisms,
+            vec![NeedArea::Maths, NeedArea::Send]
+        );
+        assert_eq!(consultants[0].home_school, Some(Urn(900004)));
+        assert_eq!(consultants[0].trust.as_deref(), Some("OAK TRUST"));
+        assert_eq!(consultants[1].kind, ConsultantKind::Tic);
+        assert_eq!(
+            consultants[1].specialisms,
+            vec![
+                NeedArea::EnglishPhonics,
+                NeedArea::Eyfs,
+                NeedArea::Leadership
+            ]
+        );
+        assert_eq!(consultants[1].days_available, 45);
+        assert_eq!(consultants[1].home_school, None);
+    }
+
+    #[test]
+    fn consultants_reject_an_unknown_specialism() {
+        let text = "id,name,kind,specialisms,phases,days_available,day_rate\n\
+                    a,A,sle,maths;music,primary,15,350\n";
+        assert_eq!(
+            message(parse_consultants(text).unwrap_err()),
+            format!("consultants.csv line 2, field \"specialisms\": \"music\" is not {AREAS}")
+        );
+    }
+
+    #[test]
+    fn history_rows_form_groups() {
+        let text = "\
+year,group_id,urn,adviser
+2025,P01,900001,la-1
+2025,P01,900002,
+2025,P01,900003,la-1
+2024,P01,900001,
+2024,P01,900004,la-2
+2024,P01,900005,
+";
+        let groups = parse_history(text).unwrap();
+        assert_eq!(
+            groups,
+            vec![
+                PastTriad {
+                    year: 2025,
+                    id: "P01".into(),
+                    schools: vec![Urn(900001), Urn(900002), Urn(900003)],
+                    adviser: Some("la-1".into()),
+                },
+                PastTriad {
+                    year: 2024,
+                    id: "P01".into(),
+                    schools: vec![Urn(900001), Urn(900004), Urn(900005)],
+                    adviser: Some("la-2".into()),
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn history_rejects_two_advisers_for_one_group_and_a_school_twice_a_year() {
+        let two = "year,group_id,urn,adviser\n2025,P01,900001,a\n2025,P01,900002,b\n";
+        assert_eq!(
+            message(parse_history(two).unwrap_err()),
+            "history.csv line 3, field \"adviser\": \"b\" differs from \"a\" given for \
+             group \"P01\" (first on line 2)"
+        );
+        let twice = "year,group_id,urn\n2025,P01,900001\n2025,P02,900001\n";
+        assert_eq!(
+            message(parse_history(twice).unwrap_err()),
+            "history.csv line 3, field \"urn\": \"900001\" is listed twice (first on line 2)"
+        );
+    }
+
+    #[test]
+    fn sspb_happy_path_and_bad_category() {
+        let sspb = parse_sspb("urn,category\n900001,Red\n900002,green\n").unwrap();
+        assert_eq!(
+            sspb,
+            vec![
+                (Urn(900001), SspbCategory::Red),
+                (Urn(900002), SspbCategory::Green)
+            ]
+        );
+        assert_eq!(
+            message(parse_sspb("urn,category\n900001,purple\n").unwrap_err()),
+            "sspb.csv line 2, field \"category\": \"purple\" is not an SSPB category \
+             (red, amber or green)"
+        );
+    }
+
+    #[test]
+    fn need_defaults_priority_and_keeps_notes() {
+        let text = "urn,area,priority,note\n900001,maths,1,\"KS2 maths, falling\"\n900001,send,,\n";
+        let need = parse_need(text).unwrap();
+        assert_eq!(
+            need,
+            vec![
+                NeedEntry {
+                    urn: Urn(900001),
+                    area: NeedArea::Maths,
+                    priority: 1,
+                    note: Some("KS2 maths, falling".into()),
+                },
+                NeedEntry {
+                    urn: Urn(900001),
+                    area: NeedArea::Send,
+                    priority: DEFAULT_PRIORITY,
+                    note: None,
+                },
+            ]
+        );
+        assert_eq!(
+            message(parse_need("urn,area,priority\n900001,maths,4\n").unwrap_err()),
+            "need.csv line 2, field \"priority\": \"4\" is not a priority (1, 2 or 3)"
+        );
+    }
+
+    #[test]
+    fn last_allocations_happy_path_and_bad_urn() {
+        let text = "year,consultant,urn,area,days\n2025,sle-1,900002,maths,4\n";
+        assert_eq!(
+            parse_last_allocations(text).unwrap(),
+            vec![PastAllocation {
+                year: 2025,
+                consultant: "sle-1".into(),
+                urn: Urn(900002),
+                area: NeedArea::Maths,
+                days: 4,
+            }]
+        );
+        let bad = "year,consultant,urn,area,days\n2025,sle-1,9000O2,maths,4\n";
+        assert_eq!(
+            message(parse_last_allocations(bad).unwrap_err()),
+            "last_allocations.csv line 2, field \"urn\": \"9000O2\" is not a URN \
+             (a positive whole number)"
+        );
+    }
+
+    #[test]
+    fn bom_and_crlf_are_accepted_and_lines_still_count() {
+        let text = "\u{feff}urn,name,email\r\n900001,Ann Lee,a@x\r\n900002,Bo Ng,b@x\r\n";
+        assert_eq!(parse_heads(text).unwrap().len(), 2);
+        let bad = "\u{feff}urn,category\r\n900001,red\r\n900002,\r\n";
+        assert_eq!(
+            message(parse_sspb(bad).unwrap_err()),
+            "sspb.csv line 3, field \"category\": \"\" is empty but a value is required"
+        );
+    }
+
+    #[test]
+    fn read_names_the_file_given_and_rejects_non_utf8() {
+        let dir = std::env::temp_dir().join(format!("inputs-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("my sspb.csv");
+        std::fs::write(&path, b"urn,category\n900001,red\n900002,gr\xe9en\n").unwrap();
+        let error = message(read_sspb(&path).unwrap_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            error,
+            "my sspb.csv line 3: the file is not UTF-8 text (save it as \"CSV UTF-8\")"
+        );
+        let missing = message(read_sspb(&dir.join("none.csv")).unwrap_err());
+        assert!(
+            missing.starts_with("none.csv: cannot read the file: "),
+            "{missing}"
+        );
+    }
+}
