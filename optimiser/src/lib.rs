@@ -1,1 +1,3 @@
+pub mod allocate;
 pub mod model;
+pub mod triads;

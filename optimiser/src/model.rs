@@ -371,7 +371,9 @@ impl FromStr for ConsultantKind {
             "tic" => Ok(ConsultantKind::Tic),
             "sle" => Ok(ConsultantKind::Sle),
             "nle" | "lle" => Ok(ConsultantKind::Nle),
-            _ => Err(format!("unknown consultant kind {s:?} (expected tic, sle or nle)")),
+            _ => Err(format!(
+                "unknown consultant kind {s:?} (expected tic, sle or nle)"
+            )),
         }
     }
 }
@@ -498,7 +500,9 @@ impl FromStr for SspbCategory {
             "red" => Ok(SspbCategory::Red),
             "amber" => Ok(SspbCategory::Amber),
             "green" => Ok(SspbCategory::Green),
-            _ => Err(format!("unknown SSPB category {s:?} (expected red, amber or green)")),
+            _ => Err(format!(
+                "unknown SSPB category {s:?} (expected red, amber or green)"
+            )),
         }
     }
 }
@@ -523,22 +527,37 @@ mod tests {
         assert_eq!(MiddleDeemedSecondary.group(), PhaseGroup::Secondary);
         assert_eq!(AllThrough.group(), PhaseGroup::Secondary);
         assert_eq!(NotApplicable.group(), PhaseGroup::SpecialAndAp);
-        assert_eq!(Phase::from_gias("middle deemed primary"), Some(MiddleDeemedPrimary));
+        assert_eq!(
+            Phase::from_gias("middle deemed primary"),
+            Some(MiddleDeemedPrimary)
+        );
         assert_eq!(Phase::from_gias("All-through"), Some(AllThrough));
         assert_eq!(Phase::from_gias("Sixth form"), None);
     }
 
     #[test]
     fn grid_distance_is_in_km() {
-        let a = Location { easting: 560000.0, northing: 180000.0 };
-        let b = Location { easting: 563000.0, northing: 184000.0 };
+        let a = Location {
+            easting: 560000.0,
+            northing: 180000.0,
+        };
+        let b = Location {
+            easting: 563000.0,
+            northing: 184000.0,
+        };
         assert!((a.distance_km(&b) - 5.0).abs() < 1e-9);
     }
 
     #[test]
     fn ofsted_names_and_tiers() {
-        assert_eq!(OfstedGrade::from_gias("Requires improvement").map(|g| g.tier()), Some(2));
-        assert_eq!(OfstedGrade::from_gias("Serious Weaknesses"), Some(OfstedGrade::Inadequate));
+        assert_eq!(
+            OfstedGrade::from_gias("Requires improvement").map(|g| g.tier()),
+            Some(2)
+        );
+        assert_eq!(
+            OfstedGrade::from_gias("Serious Weaknesses"),
+            Some(OfstedGrade::Inadequate)
+        );
         assert_eq!(OfstedGrade::from_gias(""), None);
     }
 }

@@ -1,0 +1,659 @@
+//! Solves one component: column generation over every feasible group for
+//! the linear relaxation (a valid lower bound), an integer master over the
+//! generated groups, and, where the gap allows, every group that could still
+//! improve the plan added so that the optimum is proven.
+//!
+//! The model is set partitioning: each school is in exactly one chosen group
+//! or is left out (at `unplaced` points). Pricing enumerates triangles and
+//! fours of the compatibility graph exactly, so the relaxation's value is a
+//! bound for the whole problem as posed, not for a pruned candidate set.
+
+use std::collections::HashSet;
+use std::time::Instant;
+
+use good_lp::solvers::highs::highs;
+use good_lp::{
+    constraint, variable, Expression, ProblemVariables, Solution, SolverModel, Variable,
+    WithInitialSolution,
+};
+use highs::{ColProblem, HighsModelStatus, Model, Row, Sense};
+use rayon::prelude::*;
+
+use super::component::{members_of, size_of, Component, Members, ScoreWeights, NONE};
+
+/// What the caller may spend on one component.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub seconds: f64,
+    /// Most groups the proof step may add to the integer master.
+    pub max_proof_columns: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Solved {
+    /// Chosen groups, local indices.
+    pub groups: Vec<Members>,
+    pub unplaced: Vec<u32>,
+    pub objective: f64,
+    pub lower_bound: f64,
+    pub proven: bool,
+    pub columns: usize,
+    /// Final duals: a school's marginal worth, used by the cross-component bound.
+    pub duals: Vec<f64>,
+}
+
+const EPS: f64 = 1e-7;
+
+/// The best-reduced-cost group found for each node, and the least reduced
+/// cost per member over all groups holding it (capped at 0).
+struct Pricing {
+    best: Vec<(f64, Members)>,
+    node_min: Vec<f64>,
+}
+
+fn price(comp: &Component, pi: &[f64], threshold: f64, fours: bool) -> Pricing {
+    let n = comp.len();
+    let pi_max = pi.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let empty = || Pricing {
+        best: vec![(0.0, [NONE; 4]); n],
+        node_min: vec![0.0; n],
+    };
+    (0..n as u32)
+        .into_par_iter()
+        .fold(empty, |mut acc, a| {
+            comp.enumerate_from(a, pi, pi_max, threshold, fours, &mut |m, _score, rc| {
+                let k = size_of(&m);
+                for &x in &m[..k] {
+                    let x = x as usize;
+                    if rc < acc.best[x].0 {
+                        acc.best[x] = (rc, m);
+                    }
+                    acc.node_min[x] = acc.node_min[x].min(rc / k as f64);
+                }
+            });
+            acc
+        })
+        .reduce(empty, |mut a, b| {
+            for i in 0..n {
+                if b.best[i].0 < a.best[i].0 {
+                    a.best[i] = b.best[i];
+                }
+                a.node_min[i] = a.node_min[i].min(b.node_min[i]);
+            }
+            a
+        })
+}
+
+/// A lower bound valid for any duals: every group's score is shared among
+/// its members as `pi_i + rc/k`, so each school pays at least its cheapest
+/// share, or the left-out points.
+pub fn node_bound(pi: &[f64], node_min: &[f64], unplaced: f64) -> f64 {
+    pi.iter()
+        .zip(node_min)
+        .map(|(p, m)| (p + m.min(0.0)).min(unplaced))
+        .sum()
+}
+
+struct Master {
+    model: Option<Model>,
+    rows: Vec<Row>,
+    columns: Vec<(Members, f64)>,
+    seen: HashSet<Members>,
+}
+
+impl Master {
+    /// One row per school; with `min_unplaced`, one more row saying at least
+    /// that many schools are left out (a valid cut from the packing bound).
+    fn new(comp: &Component, min_unplaced: f64) -> Master {
+        let mut pb = ColProblem::default();
+        let rows: Vec<Row> = (0..comp.len()).map(|_| pb.add_row(1.0..=1.0)).collect();
+        let cut = (min_unplaced > 0.0).then(|| pb.add_row(min_unplaced..));
+        for r in &rows {
+            match cut {
+                Some(c) => pb.add_column(comp.weights.unplaced, 0.0..=1.0, [(*r, 1.0), (c, 1.0)]),
+                None => pb.add_column(comp.weights.unplaced, 0.0..=1.0, [(*r, 1.0)]),
+            }
+        }
+        let mut model = pb.optimise(Sense::Minimise);
+        model.make_quiet();
+        model.set_option("threads", 1);
+        Master {
+            model: Some(model),
+            rows,
+            columns: Vec::new(),
+            seen: HashSet::new(),
+        }
+    }
+
+    fn add(&mut self, m: Members, score: f64) -> bool {
+        if !self.seen.insert(m) {
+            return false;
+        }
+        let k = size_of(&m);
+        let factors: Vec<(Row, f64)> = m[..k]
+            .iter()
+            .map(|&x| (self.rows[x as usize], 1.0))
+            .collect();
+        if let Some(model) = self.model.as_mut() {
+            model.add_col(score, 0.0.., factors);
+        }
+        self.columns.push((m, score));
+        true
+    }
+
+    /// Solves the relaxation; returns its value and the duals of the rows.
+    fn solve(&mut self) -> Result<(f64, Vec<f64>), String> {
+        let model = self.model.take().ok_or("the master model was lost")?;
+        let solved = model
+            .try_solve()
+            .map_err(|e| format!("HiGHS failed on the relaxation: {e:?}"))?;
+        if solved.status() != HighsModelStatus::Optimal {
+            return Err(format!(
+                "HiGHS ended the relaxation with status {:?}",
+                solved.status()
+            ));
+        }
+        let value = solved.objective_value();
+        let duals = solved.get_solution().dual_rows().to_vec();
+        self.model = Some(Model::from(solved));
+        Ok((value, duals))
+    }
+}
+
+/// A quick plan to start from: hardest schools (fewest partners) first, each
+/// with its cheapest two free partners; a school left over joins the cheapest
+/// group it fits as a fourth.
+pub fn greedy(comp: &Component) -> Vec<Members> {
+    let n = comp.len();
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    order.sort_by_key(|&a| (comp.adj[a as usize].len(), a));
+    let mut used = vec![false; n];
+    let mut groups: Vec<Members> = Vec::new();
+    for &a in &order {
+        if used[a as usize] {
+            continue;
+        }
+        let mut best: Option<(f64, Members)> = None;
+        let free: Vec<u32> = comp.adj[a as usize]
+            .iter()
+            .map(|e| e.to)
+            .filter(|&b| !used[b as usize])
+            .collect();
+        for (i, &b) in free.iter().enumerate() {
+            for &c in &free[i + 1..] {
+                let m = members_of(&[a, b, c]);
+                if let Some(s) = comp.score(&m) {
+                    if best.is_none_or(|(bs, _)| s < bs) {
+                        best = Some((s, m));
+                    }
+                }
+            }
+        }
+        if let Some((_, m)) = best {
+            for &x in &m[..3] {
+                used[x as usize] = true;
+            }
+            groups.push(m);
+        }
+    }
+    if comp.weights.allow_four {
+        for a in 0..n as u32 {
+            if used[a as usize] {
+                continue;
+            }
+            let best = groups
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| size_of(g) == 3)
+                .filter_map(|(i, g)| {
+                    let m = members_of(&[g[0], g[1], g[2], a]);
+                    let delta = comp.score(&m)? - comp.score(g)?;
+                    Some((delta, i, m))
+                })
+                .min_by(|x, y| x.0.total_cmp(&y.0));
+            if let Some((delta, i, m)) = best {
+                if delta < comp.weights.unplaced {
+                    groups[i] = m;
+                    used[a as usize] = true;
+                }
+            }
+        }
+    }
+    groups
+}
+
+fn objective_of(comp: &Component, groups: &[Members]) -> f64 {
+    let placed: usize = groups.iter().map(size_of).sum();
+    groups.iter().filter_map(|g| comp.score(g)).sum::<f64>()
+        + (comp.len() - placed) as f64 * comp.weights.unplaced
+}
+
+/// Solves the integer master over the given columns, starting from `start`.
+/// Returns the chosen groups and whether HiGHS proved them optimal over these columns.
+fn integer_master(
+    comp: &Component,
+    columns: &[(Members, f64)],
+    start: &[Members],
+    min_unplaced: f64,
+    seconds: f64,
+) -> Result<(Vec<Members>, bool), String> {
+    let mut vars = ProblemVariables::new();
+    let x: Vec<Variable> = columns
+        .iter()
+        .map(|_| vars.add(variable().binary()))
+        .collect();
+    let u: Vec<Variable> = (0..comp.len())
+        .map(|_| vars.add(variable().binary()))
+        .collect();
+    let mut objective = Expression::from(0.0);
+    let mut rows: Vec<Expression> = u.iter().map(|&v| Expression::from(v)).collect();
+    for (j, (m, score)) in columns.iter().enumerate() {
+        objective += *score * x[j];
+        for &node in &m[..size_of(m)] {
+            rows[node as usize] += x[j];
+        }
+    }
+    for &v in &u {
+        objective += comp.weights.unplaced * v;
+    }
+    let chosen: HashSet<&Members> = start.iter().collect();
+    let mut placed = vec![false; comp.len()];
+    for g in start {
+        for &node in &g[..size_of(g)] {
+            placed[node as usize] = true;
+        }
+    }
+    let initial: Vec<(Variable, f64)> = columns
+        .iter()
+        .enumerate()
+        .map(|(j, (m, _))| (x[j], if chosen.contains(m) { 1.0 } else { 0.0 }))
+        .chain(
+            u.iter()
+                .enumerate()
+                .map(|(i, &v)| (v, if placed[i] { 0.0 } else { 1.0 })),
+        )
+        .collect();
+    let left_out: Expression = u.iter().copied().sum();
+    let mut model = vars.minimise(objective).using(highs);
+    if min_unplaced > 0.0 {
+        model = model.with(constraint!(left_out >= min_unplaced));
+    }
+    for row in rows {
+        model = model.with(constraint!(row == 1.0));
+    }
+    model.set_verbose(false);
+    let model = model
+        .with_initial_solution(initial)
+        .set_time_limit(seconds.max(0.5))
+        .set_threads(1)
+        .set_mip_rel_gap(0.0)
+        .map_err(|e| format!("{e:?}"))?;
+    let solution = model
+        .solve()
+        .map_err(|e| format!("HiGHS failed on the integer master: {e}"))?;
+    let proven = matches!(solution.status(), good_lp::SolutionStatus::Optimal);
+    let groups = columns
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| solution.value(x[*j]) > 0.5)
+        .map(|(_, (m, _))| *m)
+        .collect();
+    Ok((groups, proven))
+}
+
+struct Relaxation {
+    lower_bound: f64,
+    converged: bool,
+    pi: Vec<f64>,
+    value: f64,
+}
+
+/// Column generation until no group prices out, or `budget` seconds since
+/// `started` are spent. The bound is valid either way.
+fn column_generation(
+    comp: &Component,
+    master: &mut Master,
+    bonus: &[(Members, f64)],
+    min_unplaced: f64,
+    budget: f64,
+    started: Instant,
+) -> Result<Relaxation, String> {
+    let n = comp.len();
+    let mut lower_bound = f64::NEG_INFINITY;
+    let mut rounds = 0usize;
+    loop {
+        let (lp_value, duals) = master.solve()?;
+        let pi = duals[..n].to_vec();
+        // The cut's dual: the left-out option costs that much less per school.
+        let rho = duals.get(n).copied().unwrap_or(0.0).max(0.0);
+        rounds += 1;
+        // Fours are many and rarely needed: price them only once threes are
+        // exhausted, and every tenth round so that the bound stays honest.
+        let threes = price(comp, &pi, -EPS, false);
+        let mut added = add_best(master, comp, &threes);
+        let mut full = !comp.weights.allow_four;
+        let mut pricing = threes;
+        if comp.weights.allow_four && (added == 0 || rounds % 10 == 0) {
+            pricing = price(comp, &pi, -EPS, true);
+            added += add_best(master, comp, &pricing);
+            full = true;
+        }
+        if full {
+            let mut node_min = pricing.node_min.clone();
+            for (m, s) in bonus {
+                let k = size_of(m);
+                let rc = s - m[..k].iter().map(|&x| pi[x as usize]).sum::<f64>();
+                for &x in &m[..k] {
+                    node_min[x as usize] = node_min[x as usize].min(rc / k as f64);
+                }
+            }
+            // Groups priced within EPS of zero were not visited: allow for them.
+            let slack = EPS * n as f64;
+            let bound =
+                rho * min_unplaced + node_bound(&pi, &node_min, comp.weights.unplaced - rho);
+            lower_bound = lower_bound.max(bound - slack);
+        }
+        if added == 0 {
+            return Ok(Relaxation {
+                lower_bound: lower_bound.max(lp_value - EPS * n as f64),
+                converged: true,
+                pi,
+                value: lp_value,
+            });
+        }
+        if started.elapsed().as_secs_f64() > budget {
+            return Ok(Relaxation {
+                lower_bound,
+                converged: false,
+                pi,
+                value: lp_value,
+            });
+        }
+    }
+}
+
+/// The fewest schools any plan must leave out, from the relaxation of pure
+/// packing (every group free, every left-out school 1). Rounded up, it is a
+/// valid cut for the scored problem and closes most of its integrality gap.
+fn packing_bound(
+    comp: &Component,
+    start: &[Members],
+    budget: f64,
+    started: Instant,
+) -> Result<f64, String> {
+    let mut packing = comp.clone();
+    packing.weights = ScoreWeights {
+        travel_km: 0.0,
+        group_of_four: 0.0,
+        no_good_school: 0.0,
+        unplaced: 1.0,
+        allow_four: comp.weights.allow_four,
+    };
+    for list in &mut packing.adj {
+        for e in list.iter_mut() {
+            e.pts = 0.0;
+        }
+    }
+    packing.bonus.clear();
+    let mut master = Master::new(&packing, 0.0);
+    for g in start {
+        master.add(*g, 0.0);
+    }
+    let lp = column_generation(&packing, &mut master, &[], 0.0, budget, started)?;
+    // Only a converged relaxation proves the count; otherwise claim nothing.
+    Ok(if lp.converged {
+        (lp.value - 1e-6).ceil().max(0.0)
+    } else {
+        0.0
+    })
+}
+
+fn add_best(master: &mut Master, comp: &Component, pricing: &Pricing) -> usize {
+    let mut added = 0;
+    for &(rc, m) in &pricing.best {
+        if rc < -EPS && m[0] != NONE {
+            if let Some(s) = comp.score(&m) {
+                added += master.add(m, s) as usize;
+            }
+        }
+    }
+    added
+}
+
+/// Solves one component as well as the limits allow.
+pub fn solve(comp: &Component, limits: Limits) -> Result<Solved, String> {
+    let started = Instant::now();
+    let n = comp.len();
+    let elapsed = || started.elapsed().as_secs_f64();
+    if n < 3 {
+        return Ok(Solved {
+            groups: vec![],
+            unplaced: (0..n as u32).collect(),
+            objective: n as f64 * comp.weights.unplaced,
+            lower_bound: n as f64 * comp.weights.unplaced,
+            proven: true,
+            columns: 0,
+            duals: vec![comp.weights.unplaced; n],
+        });
+    }
+    let mut incumbent = greedy(comp);
+    let bonus: Vec<(Members, f64)> = comp
+        .bonus
+        .keys()
+        .filter_map(|m| Some((*m, comp.score(m)?)))
+        .collect();
+
+    let packing = packing_bound(comp, &incumbent, limits.seconds * 0.2, started)?;
+    let mut master = Master::new(comp, packing);
+    for g in &incumbent {
+        if let Some(s) = comp.score(g) {
+            master.add(*g, s);
+        }
+    }
+    for (m, s) in &bonus {
+        master.add(*m, *s);
+    }
+    let lp = column_generation(
+        comp,
+        &mut master,
+        &bonus,
+        packing,
+        limits.seconds * 0.6,
+        started,
+    )?;
+    let (mut lower_bound, converged, pi) = (lp.lower_bound, lp.converged, lp.pi);
+
+    let left = |e: f64| (limits.seconds - e).max(1.0);
+    let (mut groups, mut proven) =
+        integer_master(comp, &master.columns, &incumbent, packing, left(elapsed()))?;
+    if objective_of(comp, &groups) > objective_of(comp, &incumbent) {
+        groups = incumbent.clone();
+        proven = false;
+    }
+    incumbent = groups;
+    let mut objective = objective_of(comp, &incumbent);
+
+    // Any plan better than the incumbent uses only groups whose reduced cost
+    // is below the gap (the relaxation's value plus the reduced costs of the
+    // chosen groups is the plan's score). Adding all of them makes the integer
+    // master exact.
+    let gap = objective - lower_bound;
+    if converged && gap > 1e-6 && elapsed() < limits.seconds {
+        let pi_max = pi.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let mut extra: Vec<(Members, f64)> = Vec::new();
+        let mut too_many = false;
+        for a in 0..n as u32 {
+            comp.enumerate_from(a, &pi, pi_max, gap + 1e-6, true, &mut |m, s, _| {
+                if extra.len() <= limits.max_proof_columns {
+                    extra.push((m, s));
+                } else {
+                    too_many = true;
+                }
+            });
+            if too_many {
+                break;
+            }
+        }
+        if !too_many {
+            for (m, s) in extra {
+                let s = comp.score(&m).unwrap_or(s);
+                master.add(m, s);
+            }
+            let (better, exact) =
+                integer_master(comp, &master.columns, &incumbent, packing, left(elapsed()))?;
+            let value = objective_of(comp, &better);
+            if value <= objective + 1e-9 {
+                incumbent = better;
+                objective = value;
+            }
+            if exact {
+                proven = true;
+                lower_bound = lower_bound.max(objective);
+            }
+        }
+    }
+    if objective - lower_bound <= 1e-6 * objective.abs().max(1.0) {
+        proven = true;
+        lower_bound = objective;
+    }
+    let mut placed = vec![false; n];
+    for g in &incumbent {
+        for &x in &g[..size_of(g)] {
+            placed[x as usize] = true;
+        }
+    }
+    Ok(Solved {
+        groups: incumbent,
+        unplaced: (0..n as u32).filter(|&i| !placed[i as usize]).collect(),
+        objective,
+        lower_bound: lower_bound.min(objective),
+        proven,
+        columns: master.columns.len(),
+        duals: pi,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::component::tests::{component, weights};
+    use super::*;
+
+    /// Brute force over every partition of a small component.
+    fn brute(comp: &Component) -> f64 {
+        fn go(comp: &Component, free: &mut Vec<bool>, acc: f64, best: &mut f64) {
+            let Some(a) = free.iter().position(|&f| f) else {
+                *best = best.min(acc);
+                return;
+            };
+            free[a] = false;
+            go(comp, free, acc + comp.weights.unplaced, best);
+            let n = free.len() as u32;
+            for b in a as u32 + 1..n {
+                for c in b + 1..n {
+                    if !free[b as usize] || !free[c as usize] {
+                        continue;
+                    }
+                    let tri = members_of(&[a as u32, b, c]);
+                    if let Some(s) = comp.score(&tri) {
+                        free[b as usize] = false;
+                        free[c as usize] = false;
+                        go(comp, free, acc + s, best);
+                        for d in c + 1..n {
+                            if !free[d as usize] {
+                                continue;
+                            }
+                            if let Some(s4) = comp.score(&members_of(&[a as u32, b, c, d])) {
+                                free[d as usize] = false;
+                                go(comp, free, acc + s4, best);
+                                free[d as usize] = true;
+                            }
+                        }
+                        free[b as usize] = true;
+                        free[c as usize] = true;
+                    }
+                }
+            }
+            free[a] = true;
+        }
+        let mut best = f64::INFINITY;
+        go(comp, &mut vec![true; comp.len()], 0.0, &mut best);
+        best
+    }
+
+    fn random_component(seed: u64, n: usize, density: f64) -> Component {
+        // A small deterministic generator: no dependency for tests.
+        let mut s = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let mut next = || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 33) as f64 / (1u64 << 31) as f64
+        };
+        let pts: Vec<(f64, f64)> = (0..n).map(|_| (next() * 20.0, next() * 20.0)).collect();
+        let mut pairs = vec![];
+        for a in 0..n {
+            for b in a + 1..n {
+                if next() < density {
+                    let d = ((pts[a].0 - pts[b].0).powi(2) + (pts[a].1 - pts[b].1).powi(2)).sqrt();
+                    pairs.push((a as u32, b as u32, d, next() * 5.0));
+                }
+            }
+        }
+        component(n, &pairs, weights())
+    }
+
+    #[test]
+    fn small_components_are_solved_to_the_brute_force_optimum() {
+        for seed in 0..12 {
+            let n = 7 + (seed as usize % 5);
+            let comp = random_component(seed, n, 0.7);
+            let solved = solve(
+                &comp,
+                Limits {
+                    seconds: 20.0,
+                    max_proof_columns: 100_000,
+                },
+            )
+            .unwrap();
+            let best = brute(&comp);
+            assert!(
+                (solved.objective - best).abs() < 1e-6,
+                "seed {seed}: got {} brute force {best}",
+                solved.objective
+            );
+            assert!(solved.proven, "seed {seed} not proven");
+            assert!(solved.lower_bound <= best + 1e-6);
+        }
+    }
+
+    #[test]
+    fn the_bound_never_exceeds_the_optimum_for_any_duals() {
+        let comp = random_component(99, 9, 0.8);
+        let best = brute(&comp);
+        for k in 0..20 {
+            let pi: Vec<f64> = (0..9)
+                .map(|i| ((i * 7 + k * 13) % 23) as f64 * 4.0)
+                .collect();
+            let p = price(&comp, &pi, f64::INFINITY, true);
+            assert!(node_bound(&pi, &p.node_min, comp.weights.unplaced) <= best + 1e-6);
+        }
+    }
+
+    #[test]
+    fn a_fourth_school_is_placed_rather_than_left_out() {
+        let comp = random_component(5, 4, 1.0);
+        let solved = solve(
+            &comp,
+            Limits {
+                seconds: 10.0,
+                max_proof_columns: 1000,
+            },
+        )
+        .unwrap();
+        assert_eq!(solved.groups.len(), 1);
+        assert_eq!(size_of(&solved.groups[0]), 4);
+        assert!(solved.unplaced.is_empty());
+    }
+}

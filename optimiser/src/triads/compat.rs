@@ -1,0 +1,249 @@
+//! Which pairs of schools may share a group, and what a pair costs.
+//!
+//! Every hard pair rule lives here, so that the graph the solver searches and
+//! the `validate` check can never disagree.
+
+use std::collections::{HashMap, HashSet};
+
+use super::problem::{Scope, TriadProblem};
+use super::rules::TrustRule;
+use crate::model::{School, Urn};
+
+/// Why two schools may not share a group.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PairBreak {
+    Phase,
+    /// Different LAs where the scope is one LA at a time.
+    OtherLa,
+    /// Different LAs and one of the two has no coordinates.
+    UnknownDistanceAcrossLa,
+    Distance(f64),
+    Trust(String),
+    History(i32),
+    Excluded(String),
+}
+
+impl PairBreak {
+    /// A short name of the rule, for diagnoses.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            PairBreak::Phase => "phase",
+            PairBreak::OtherLa => "local authority",
+            PairBreak::UnknownDistanceAcrossLa => "unknown coordinates",
+            PairBreak::Distance(_) => "travel",
+            PairBreak::Trust(_) => "trust",
+            PairBreak::History(_) => "history",
+            PairBreak::Excluded(_) => "exclusion",
+        }
+    }
+
+    pub fn describe(&self, a: &School, b: &School, max_km: f64) -> String {
+        match self {
+            PairBreak::Phase => format!(
+                "{} ({}) and {} ({}) are of different phases",
+                a.name, a.phase, b.name, b.phase
+            ),
+            PairBreak::OtherLa => format!(
+                "{} ({}) and {} ({}) are in different local authorities",
+                a.name, a.la_name, b.name, b.la_name
+            ),
+            PairBreak::UnknownDistanceAcrossLa => format!(
+                "{} and {} are in different local authorities and one has no coordinates",
+                a.name, b.name
+            ),
+            PairBreak::Distance(d) => format!(
+                "{} and {} are {d:.1} km apart (most {max_km} km)",
+                a.name, b.name
+            ),
+            PairBreak::Trust(t) => format!("{} and {} are both in {t}", a.name, b.name),
+            PairBreak::History(y) => {
+                format!("{} and {} shared a group in {y}", a.name, b.name)
+            }
+            PairBreak::Excluded(r) => {
+                format!("{} and {} are not to be grouped: {r}", a.name, b.name)
+            }
+        }
+    }
+}
+
+/// What a compatible pair contributes to a group's score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PairCost {
+    /// Straight-line km, or the rules' assumed distance where unknown.
+    pub km: f64,
+    pub known: bool,
+    /// Points of the pair's non-travel terms (size, context, trust).
+    pub points: f64,
+    pub size_gap_pct: f64,
+    pub fsm_gap_pts: f64,
+    pub same_trust: bool,
+}
+
+fn key(a: Urn, b: Urn) -> (Urn, Urn) {
+    if a <= b {
+        (a, b)
+    } else {
+        (b, a)
+    }
+}
+
+/// The pair rules of one problem, with history and exclusions indexed.
+pub struct PairRules<'a> {
+    problem: &'a TriadProblem,
+    history: HashMap<(Urn, Urn), i32>,
+    excluded: HashMap<(Urn, Urn), String>,
+}
+
+impl<'a> PairRules<'a> {
+    pub fn new(problem: &'a TriadProblem) -> Self {
+        let years = problem.rules.history_years as i32;
+        let mut history = HashMap::new();
+        for past in &problem.history {
+            // With history_years = 2 in year Y, groups of Y-1 and Y-2 count.
+            if years == 0 || past.year >= problem.year || past.year < problem.year - years {
+                continue;
+            }
+            for (i, &a) in past.schools.iter().enumerate() {
+                for &b in &past.schools[i + 1..] {
+                    let e = history.entry(key(a, b)).or_insert(past.year);
+                    *e = (*e).max(past.year);
+                }
+            }
+        }
+        let excluded = problem
+            .exclusions
+            .iter()
+            .map(|x| (key(x.a, x.b), x.reason.clone()))
+            .collect();
+        PairRules {
+            problem,
+            history,
+            excluded,
+        }
+    }
+
+    pub fn problem(&self) -> &'a TriadProblem {
+        self.problem
+    }
+
+    /// Every hard rule a pair can break, the first one found.
+    pub fn check(&self, a: &School, b: &School) -> Result<(), PairBreak> {
+        let rules = &self.problem.rules;
+        if a.phase_group() != b.phase_group() {
+            return Err(PairBreak::Phase);
+        }
+        let same_la = a.la_code == b.la_code;
+        if !same_la && self.problem.scope == Scope::PerLa {
+            return Err(PairBreak::OtherLa);
+        }
+        match a.distance_km(b) {
+            Some(d) if d > rules.max_distance_km + 1e-9 => return Err(PairBreak::Distance(d)),
+            Some(_) => {}
+            None if !same_la => return Err(PairBreak::UnknownDistanceAcrossLa),
+            None => {}
+        }
+        if rules.trust == TrustRule::Forbid && a.same_trust(b) {
+            return Err(PairBreak::Trust(a.trust.clone().unwrap_or_default()));
+        }
+        if let Some(reason) = self.excluded.get(&key(a.urn, b.urn)) {
+            return Err(PairBreak::Excluded(reason.clone()));
+        }
+        if let Some(&y) = self.history.get(&key(a.urn, b.urn)) {
+            return Err(PairBreak::History(y));
+        }
+        Ok(())
+    }
+
+    /// The soft terms of a pair; assumes `check` passed.
+    pub fn cost(&self, a: &School, b: &School) -> PairCost {
+        let rules = &self.problem.rules;
+        let w = &rules.weights;
+        let (km, known) = match a.distance_km(b) {
+            Some(d) => (d, true),
+            None => (rules.unknown_distance_km, false),
+        };
+        let size_gap_pct = match (a.pupils, b.pupils) {
+            (Some(p), Some(q)) if p.max(q) > 0 => {
+                (p as f64 - q as f64).abs() / p.max(q) as f64 * 100.0
+            }
+            _ => 0.0,
+        };
+        let fsm_gap_pts = match (a.fsm_percent, b.fsm_percent) {
+            (Some(p), Some(q)) => (p - q).abs(),
+            _ => 0.0,
+        };
+        let same_trust = rules.trust == TrustRule::Penalise && a.same_trust(b);
+        let points = w.size_gap_pct * size_gap_pct
+            + w.fsm_gap_pts * fsm_gap_pts
+            + if same_trust { w.same_trust } else { 0.0 };
+        PairCost {
+            km,
+            known,
+            points,
+            size_gap_pct,
+            fsm_gap_pts,
+            same_trust,
+        }
+    }
+
+    pub fn history_pairs(&self) -> &HashMap<(Urn, Urn), i32> {
+        &self.history
+    }
+
+    pub fn excluded_pairs(&self) -> HashSet<(Urn, Urn)> {
+        self.excluded.keys().copied().collect()
+    }
+}
+
+/// Buckets schools by grid cell so that pairs within `max_km` are found
+/// without comparing every school with every other.
+pub fn pairs_within<'s>(
+    schools: &[&'s School],
+    max_km: f64,
+) -> impl Fn(usize, &mut dyn FnMut(usize)) + 's
+where
+{
+    let cell = (max_km * 1000.0).max(1.0);
+    let mut grid: HashMap<(i64, i64), Vec<usize>> = HashMap::new();
+    let mut by_la: HashMap<u16, Vec<usize>> = HashMap::new();
+    let mut unlocated_by_la: HashMap<u16, Vec<usize>> = HashMap::new();
+    let coords: Vec<Option<(i64, i64)>> = schools
+        .iter()
+        .map(|s| {
+            s.location.map(|l| {
+                (
+                    (l.easting / cell).floor() as i64,
+                    (l.northing / cell).floor() as i64,
+                )
+            })
+        })
+        .collect();
+    for (i, s) in schools.iter().enumerate() {
+        by_la.entry(s.la_code).or_default().push(i);
+        match coords[i] {
+            Some(c) => grid.entry(c).or_default().push(i),
+            None => unlocated_by_la.entry(s.la_code).or_default().push(i),
+        }
+    }
+    let las: Vec<u16> = schools.iter().map(|s| s.la_code).collect();
+    move |i: usize, visit: &mut dyn FnMut(usize)| match coords[i] {
+        Some((cx, cy)) => {
+            for dx in -1..=1 {
+                for dy in -1..=1 {
+                    if let Some(v) = grid.get(&(cx + dx, cy + dy)) {
+                        v.iter().for_each(|&j| visit(j));
+                    }
+                }
+            }
+            // Schools of its LA without coordinates are candidates too.
+            if let Some(v) = unlocated_by_la.get(&las[i]) {
+                v.iter().for_each(|&j| visit(j));
+            }
+        }
+        None => {
+            if let Some(v) = by_la.get(&las[i]) {
+                v.iter().for_each(|&j| visit(j));
+            }
+        }
+    }
+}

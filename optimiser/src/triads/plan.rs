@@ -1,0 +1,140 @@
+//! The plan: groups, their reviews and advisers, who was left out and why,
+//! and the proof of quality (objective, lower bound, gap).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{PhaseGroup, Urn};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub year: i32,
+    pub triads: Vec<Triad>,
+    pub unplaced: Vec<Unplaced>,
+    /// Reviewer-days given and received, per placed school.
+    pub ledger: Vec<LedgerEntry>,
+    /// Adviser days and the council's cost.
+    pub cost: CostLedger,
+    /// Where the rules cannot all be met at once, which rules conflict.
+    #[serde(default)]
+    pub diagnosis: Vec<String>,
+    /// Things the SIM should know that break no rule (pins that break a rule, unknown distances).
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    pub stats: Stats,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Triad {
+    pub id: String,
+    pub phase: PhaseGroup,
+    /// In rotation order: each school's review is led by the next one.
+    pub schools: Vec<Urn>,
+    pub adviser: Option<String>,
+    /// Why the group has no adviser, where it has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adviser_reason: Option<String>,
+    pub reviews: Vec<Review>,
+    /// Points by named term; their sum is the group's share of the objective.
+    pub score: BTreeMap<String, f64>,
+    /// The group's measures in their own units (km, %, points of FSM).
+    pub metrics: GroupMetrics,
+    /// Pairs whose distance is unknown, and other things to check by hand.
+    #[serde(default)]
+    pub flags: Vec<String>,
+    /// Fixed by the SIM.
+    #[serde(default)]
+    pub pinned: bool,
+    /// Kept unchanged from the previous plan.
+    #[serde(default)]
+    pub kept: bool,
+}
+
+impl Triad {
+    pub fn total_score(&self) -> f64 {
+        self.score.values().sum()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GroupMetrics {
+    /// Km driven by visiting heads, one way per visit; unknown distances count
+    /// as the rules' assumed distance.
+    pub travel_km: f64,
+    /// Longest distance between two schools of the group, where known.
+    pub max_distance_km: Option<f64>,
+    /// Largest pupil number over smallest, as a percentage gap.
+    pub size_gap_pct: f64,
+    /// Highest FSM % minus lowest.
+    pub fsm_gap_pts: f64,
+    pub adviser_travel_km: Option<f64>,
+}
+
+/// One school's review: the host is visited by two heads of its group, one of whom leads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    pub host: Urn,
+    pub lead: Urn,
+    /// Every visiting head, the lead first.
+    pub reviewers: Vec<Urn>,
+    pub days: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unplaced {
+    pub urn: Urn,
+    /// The rule and the numbers that kept the school out.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    pub urn: Urn,
+    pub days_given: u32,
+    pub days_received: u32,
+    pub leads: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CostLedger {
+    pub budget: f64,
+    pub total: f64,
+    pub advisers: Vec<AdviserLoad>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdviserLoad {
+    pub id: String,
+    pub groups: Vec<String>,
+    pub days: u32,
+    pub capacity_days: u32,
+    pub day_rate: f64,
+    pub cost: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Points of the grouping: every group's score (adviser terms aside) plus
+    /// the points of left-out schools.
+    pub objective: f64,
+    /// No plan under these rules can score below this.
+    pub lower_bound: f64,
+    /// (objective - lower_bound) / objective; 0 is proven optimal.
+    pub gap: f64,
+    pub seconds: f64,
+    pub schools: usize,
+    pub placed: usize,
+    pub groups: usize,
+    pub groups_of_four: usize,
+    /// Independent parts the problem split into, and how many were proven optimal.
+    pub components: usize,
+    pub components_proven_optimal: usize,
+    /// Candidate groups the solver kept in its master problem (every feasible
+    /// group was priced; only these were ever worth adding).
+    pub columns: usize,
+    /// The adviser step, solved on the chosen groups: its points (part of the
+    /// groups' scores, not of `objective`) and its own bound.
+    pub adviser_objective: f64,
+    pub adviser_lower_bound: f64,
+}

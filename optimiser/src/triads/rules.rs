@@ -1,0 +1,196 @@
+//! The organiser's rules for forming groups, read from the `[triads]` table
+//! of the rules file. Every item has a default, so an empty file is valid.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::AdviserKind;
+
+/// What to do with two schools of the same trust.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrustRule {
+    /// Never together ("professional distance").
+    Forbid,
+    /// Allowed, at `weights.same_trust` points per pair.
+    Penalise,
+    /// No rule.
+    Allow,
+}
+
+/// Weights of the objective's named terms. Each term is documented in its unit;
+/// the weight turns that unit into points, and the plan minimises total points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Weights {
+    /// Points per km travelled by visiting heads (each head drives to the two
+    /// reviews they take part in; one way).
+    pub travel_km: f64,
+    /// Points per unit of size gap: for each pair of a group, the difference in
+    /// pupils as a percentage of the larger school.
+    pub size_gap_pct: f64,
+    /// Points per percentage point of difference in FSM % for each pair.
+    pub fsm_gap_pts: f64,
+    /// Points for a group with no school graded Good or Outstanding (only when
+    /// `require_good_school` is on).
+    pub no_good_school: f64,
+    /// Points per same-trust pair when `trust = "penalise"`.
+    pub same_trust: f64,
+    /// Points for every group of four, so that fours appear only when they place a school.
+    pub group_of_four: f64,
+    /// Points for each participating school left out. Far above any group's
+    /// score, so that placing schools comes first.
+    pub unplaced: f64,
+    /// Points saved by keeping a group of the previous plan unchanged (`--previous`).
+    pub keep_previous: f64,
+    /// Points for a group left without an adviser.
+    pub no_adviser: f64,
+    /// Points per km between an adviser's base and the schools of their group.
+    pub adviser_travel_km: f64,
+    /// Points saved by giving a group an adviser who advised one of its schools last year.
+    pub adviser_continuity: f64,
+    /// Points per pound the council pays advisers.
+    pub adviser_cost_per_pound: f64,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            travel_km: 1.0,
+            size_gap_pct: 0.1,
+            fsm_gap_pts: 0.2,
+            no_good_school: 10.0,
+            same_trust: 20.0,
+            group_of_four: 60.0,
+            unplaced: 1000.0,
+            keep_previous: 200.0,
+            no_adviser: 500.0,
+            adviser_travel_km: 0.2,
+            adviser_continuity: 5.0,
+            adviser_cost_per_pound: 0.01,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TriadRules {
+    /// The usual group size. Only 3 is supported; groups of `group_size + 1`
+    /// are formed where otherwise a school would be left out.
+    pub group_size: usize,
+    /// Allow groups of four at all.
+    pub allow_groups_of_four: bool,
+    /// Most km (straight line) between any two schools of a group.
+    pub max_distance_km: f64,
+    /// Distance assumed, for the travel term only, between two schools of one
+    /// LA where either has no coordinates. Such pairs are flagged in the plan.
+    pub unknown_distance_km: f64,
+    pub trust: TrustRule,
+    /// No two schools that shared a group in this many most recent years (0: no rule).
+    pub history_years: u32,
+    /// Ask for at least one Good or Outstanding school in every group (a soft term).
+    pub require_good_school: bool,
+    /// Review days one review costs each person present (host head excluded).
+    pub review_days: u32,
+    /// Adviser kinds that may support a group.
+    pub adviser_kinds: Vec<AdviserKind>,
+    /// Pounds the council may spend on advisers this year (0: cost neutral).
+    pub adviser_budget: f64,
+    pub weights: Weights,
+    /// Stop improving a component's plan after this many seconds.
+    pub time_limit_seconds: f64,
+    /// Seed for every choice the optimiser breaks ties with.
+    pub seed: u64,
+}
+
+impl Default for TriadRules {
+    fn default() -> Self {
+        TriadRules {
+            group_size: 3,
+            allow_groups_of_four: true,
+            max_distance_km: 20.0,
+            unknown_distance_km: 10.0,
+            trust: TrustRule::Forbid,
+            history_years: 2,
+            require_good_school: false,
+            review_days: 1,
+            adviser_kinds: AdviserKind::ALL.to_vec(),
+            adviser_budget: 0.0,
+            weights: Weights::default(),
+            time_limit_seconds: 60.0,
+            seed: 1,
+        }
+    }
+}
+
+impl TriadRules {
+    /// Checks values a file could get wrong before any work starts.
+    pub fn check(&self) -> Result<(), String> {
+        if self.group_size != 3 {
+            return Err(format!(
+                "triads.group_size = {}: only groups of 3 (with 4 where needed) are supported",
+                self.group_size
+            ));
+        }
+        if !(self.max_distance_km > 0.0) {
+            return Err(format!(
+                "triads.max_distance_km = {} must be above 0",
+                self.max_distance_km
+            ));
+        }
+        if self.adviser_budget < 0.0 {
+            return Err(format!(
+                "triads.adviser_budget = {} must not be negative",
+                self.adviser_budget
+            ));
+        }
+        if self.review_days == 0 {
+            return Err("triads.review_days must be at least 1".into());
+        }
+        let w = &self.weights;
+        for (name, v) in [
+            ("travel_km", w.travel_km),
+            ("size_gap_pct", w.size_gap_pct),
+            ("fsm_gap_pts", w.fsm_gap_pts),
+            ("no_good_school", w.no_good_school),
+            ("same_trust", w.same_trust),
+            ("group_of_four", w.group_of_four),
+            ("unplaced", w.unplaced),
+            ("keep_previous", w.keep_previous),
+            ("no_adviser", w.no_adviser),
+            ("adviser_travel_km", w.adviser_travel_km),
+            ("adviser_continuity", w.adviser_continuity),
+            ("adviser_cost_per_pound", w.adviser_cost_per_pound),
+        ] {
+            if !(v >= 0.0 && v.is_finite()) {
+                return Err(format!(
+                    "triads.weights.{name} = {v} must be a number 0 or above"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_documented_ones_and_valid() {
+        let r = TriadRules::default();
+        assert_eq!(r.max_distance_km, 20.0);
+        assert_eq!(r.history_years, 2);
+        assert_eq!(r.trust, TrustRule::Forbid);
+        assert_eq!(r.adviser_budget, 0.0);
+        assert!(r.check().is_ok());
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let r = TriadRules {
+            max_distance_km: -1.0,
+            ..TriadRules::default()
+        };
+        assert!(r.check().unwrap_err().contains("max_distance_km = -1"));
+    }
+}

@@ -1,0 +1,359 @@
+//! The grouping step end to end: prepare, solve every component in
+//! parallel, assign advisers, explain, and check the result.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::advisers::{assign_advisers, GroupNeed};
+use super::build::{prepare, Prepared};
+use super::colgen::{self, Limits};
+use super::component::size_of;
+use super::explain::{diagnose, unplaced_reason};
+use super::output;
+use super::plan::{LedgerEntry, Plan, Stats, Triad, Unplaced};
+use super::problem::TriadProblem;
+use super::validate::{grouping_score, validate, Violation};
+use crate::model::{School, Urn};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("rules: {0}")]
+    Rules(String),
+    #[error("pins: {0}")]
+    Pins(String),
+    #[error("solver: {0}")]
+    Solver(String),
+    #[error("the plan breaks rules (a defect, please report it): {}", .0.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<Violation>),
+}
+
+/// Progress of a run: components done out of all.
+pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
+
+/// Forms the year's groups. The result has passed [`validate`].
+pub fn plan(problem: &TriadProblem, progress: Progress) -> Result<Plan, PlanError> {
+    let started = Instant::now();
+    problem.rules.check().map_err(PlanError::Rules)?;
+    check_pins(problem)?;
+    let prep = prepare(problem);
+    let previous: Vec<Vec<Urn>> = problem
+        .previous
+        .iter()
+        .flat_map(|p| {
+            p.triads
+                .iter()
+                .filter(|t| !t.pinned)
+                .map(|t| t.schools.clone())
+        })
+        .collect();
+    let comps = prep.components(&previous);
+    let limits = Limits {
+        seconds: problem.rules.time_limit_seconds,
+        max_proof_columns: 400_000,
+    };
+    let done = AtomicUsize::new(0);
+    let total = comps.len();
+    // Largest first, so the long ones start early.
+    let mut order: Vec<usize> = (0..comps.len()).collect();
+    order.sort_by_key(|&c| std::cmp::Reverse(comps[c].len()));
+    let mut solved: Vec<(usize, colgen::Solved)> = order
+        .par_iter()
+        .map(|&c| {
+            let r = colgen::solve(&comps[c], limits);
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+            r.map(|s| (c, s))
+        })
+        .collect::<Result<_, String>>()
+        .map_err(PlanError::Solver)?;
+    solved.sort_by_key(|(c, _)| *c);
+
+    let mut groups: Vec<(Vec<&School>, f64)> = Vec::new();
+    let mut unplaced_idx: Vec<usize> = Vec::new();
+    let (mut objective, mut lower_bound) = (0.0, 0.0);
+    let mut proven = 0;
+    let mut columns = 0;
+    for (c, s) in &solved {
+        let comp = &comps[*c];
+        for g in &s.groups {
+            let members: Vec<&School> = g[..size_of(g)]
+                .iter()
+                .map(|&l| prep.participants[comp.nodes[l as usize]])
+                .collect();
+            groups.push((members, comp.bonus.get(g).copied().unwrap_or(0.0)));
+        }
+        unplaced_idx.extend(s.unplaced.iter().map(|&l| comp.nodes[l as usize]));
+        objective += s.objective;
+        lower_bound += s.lower_bound;
+        proven += s.proven as usize;
+        columns += s.columns;
+    }
+    let mut triads = number_groups(problem, &prep, groups);
+    let pinned = pinned_groups(problem, &prep);
+    let pinned_points: f64 = pinned.iter().map(grouping_score).sum();
+    objective += pinned_points;
+    lower_bound += pinned_points;
+    triads.extend(pinned);
+
+    let adviser_stats = attach_advisers(problem, &mut triads);
+    let mut unplaced: Vec<Unplaced> = unplaced_idx
+        .iter()
+        .map(|&i| Unplaced {
+            urn: prep.participants[i].urn,
+            reason: unplaced_reason(&prep, i),
+        })
+        .collect();
+    unplaced.sort_by_key(|u| u.urn);
+    let reasons: Vec<(String, String)> = unplaced
+        .iter()
+        .map(|u| (u.urn.to_string(), u.reason.clone()))
+        .collect();
+    let mut diagnosis = diagnose(&reasons, prep.participants.len());
+    diagnosis.extend(
+        triads
+            .iter()
+            .filter_map(|t| Some(format!("group {}: {}", t.id, t.adviser_reason.as_ref()?))),
+    );
+    let mut warnings = adviser_stats.2;
+    warnings.extend(triads.iter().filter(|t| t.pinned).flat_map(|t| {
+        t.flags
+            .iter()
+            .filter(|f| f.starts_with("breaks"))
+            .map(move |f| format!("pinned group {}: {f}", t.id))
+    }));
+    let placed: usize = triads.iter().map(|t| t.schools.len()).sum();
+    let stats = Stats {
+        objective,
+        lower_bound: lower_bound.min(objective),
+        gap: if objective.abs() > 1e-12 {
+            ((objective - lower_bound) / objective.abs()).max(0.0)
+        } else {
+            0.0
+        },
+        seconds: started.elapsed().as_secs_f64(),
+        schools: prep.participants.len(),
+        placed,
+        groups: triads.len(),
+        groups_of_four: triads.iter().filter(|t| t.schools.len() == 4).count(),
+        components: comps.len(),
+        components_proven_optimal: proven,
+        columns,
+        adviser_objective: adviser_stats.0,
+        adviser_lower_bound: adviser_stats.1,
+    };
+    let plan = Plan {
+        year: problem.year,
+        ledger: ledger(&triads),
+        cost: adviser_stats.3,
+        triads,
+        unplaced,
+        diagnosis,
+        warnings,
+        stats,
+    };
+    let violations = validate(&plan, problem);
+    if violations.is_empty() {
+        Ok(plan)
+    } else {
+        Err(PlanError::Invalid(violations))
+    }
+}
+
+fn check_pins(problem: &TriadProblem) -> Result<(), PlanError> {
+    let known: HashSet<Urn> = problem.schools.iter().map(|s| s.urn).collect();
+    let mut seen: HashSet<Urn> = HashSet::new();
+    let max = if problem.rules.allow_groups_of_four {
+        4
+    } else {
+        3
+    };
+    for pin in &problem.pins {
+        let list: Vec<String> = pin.schools.iter().map(|u| u.to_string()).collect();
+        if pin.schools.len() < 3 || pin.schools.len() > max {
+            return Err(PlanError::Pins(format!(
+                "pinned group {} has {} schools; groups have 3{}",
+                list.join(", "),
+                pin.schools.len(),
+                if max == 4 { " or 4" } else { "" }
+            )));
+        }
+        for u in &pin.schools {
+            if !known.contains(u) {
+                return Err(PlanError::Pins(format!(
+                    "pinned school {u} is not among the schools"
+                )));
+            }
+            if problem.opted_out.contains(u) {
+                return Err(PlanError::Pins(format!(
+                    "pinned school {u} has opted out: the pin and the opt-out conflict"
+                )));
+            }
+            if !seen.insert(*u) {
+                return Err(PlanError::Pins(format!(
+                    "school {u} is pinned in two groups"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Stable ids: groups kept from the previous plan keep theirs; the rest are
+/// numbered after the previous plan's highest, in order of their first URN.
+fn number_groups<'a>(
+    problem: &TriadProblem,
+    prep: &Prepared<'a>,
+    mut groups: Vec<(Vec<&'a School>, f64)>,
+) -> Vec<Triad> {
+    let previous: HashMap<BTreeSet<Urn>, String> = problem
+        .previous
+        .iter()
+        .flat_map(|p| p.triads.iter())
+        .map(|t| (t.schools.iter().copied().collect(), t.id.clone()))
+        .collect();
+    let mut next = previous
+        .values()
+        .filter_map(|id| id.trim_start_matches('G').parse::<usize>().ok())
+        .max()
+        .unwrap_or(0);
+    groups.sort_by_key(|(g, _)| g.iter().map(|s| s.urn).min());
+    groups
+        .into_iter()
+        .map(|(members, bonus)| {
+            let key: BTreeSet<Urn> = members.iter().map(|s| s.urn).collect();
+            let id = match previous.get(&key) {
+                Some(id) if bonus > 0.0 => id.clone(),
+                _ => {
+                    next += 1;
+                    format!("G{next:04}")
+                }
+            };
+            output::triad(id, &prep.rules, &members, bonus)
+        })
+        .collect()
+}
+
+fn pinned_groups(problem: &TriadProblem, prep: &Prepared) -> Vec<Triad> {
+    let by_urn: HashMap<Urn, &School> = problem.schools.iter().map(|s| (s.urn, s)).collect();
+    problem
+        .pins
+        .iter()
+        .enumerate()
+        .map(|(k, pin)| {
+            let members: Vec<&School> = pin
+                .schools
+                .iter()
+                .filter_map(|u| by_urn.get(u).copied())
+                .collect();
+            let mut t = output::triad(format!("P{:03}", k + 1), &prep.rules, &members, 0.0);
+            t.pinned = true;
+            t
+        })
+        .collect()
+}
+
+/// Runs the adviser step on the chosen groups and writes its result into them.
+/// Returns (objective, lower bound, warnings, cost ledger).
+fn attach_advisers(
+    problem: &TriadProblem,
+    triads: &mut [Triad],
+) -> (f64, f64, Vec<String>, super::plan::CostLedger) {
+    let by_urn: HashMap<Urn, &School> = problem.schools.iter().map(|s| (s.urn, s)).collect();
+    let mut last_year: HashMap<Urn, Vec<String>> = HashMap::new();
+    for past in problem
+        .history
+        .iter()
+        .filter(|p| p.year == problem.year - 1)
+    {
+        if let Some(a) = &past.adviser {
+            for u in &past.schools {
+                last_year.entry(*u).or_default().push(a.clone());
+            }
+        }
+    }
+    let previous: HashMap<BTreeSet<Urn>, Option<String>> = problem
+        .previous
+        .iter()
+        .flat_map(|p| p.triads.iter())
+        .map(|t| (t.schools.iter().copied().collect(), t.adviser.clone()))
+        .collect();
+    let pinned: HashMap<BTreeSet<Urn>, Option<String>> = problem
+        .pins
+        .iter()
+        .map(|p| (p.schools.iter().copied().collect(), p.adviser.clone()))
+        .collect();
+    let needs: Vec<GroupNeed> = triads
+        .iter()
+        .map(|t| {
+            let key: BTreeSet<Urn> = t.schools.iter().copied().collect();
+            let mut last: Vec<String> = t
+                .schools
+                .iter()
+                .flat_map(|u| last_year.get(u).cloned().unwrap_or_default())
+                .collect();
+            last.sort();
+            last.dedup();
+            GroupNeed {
+                id: t.id.clone(),
+                phase: t.phase,
+                schools: t
+                    .schools
+                    .iter()
+                    .filter_map(|u| by_urn.get(u).copied())
+                    .collect(),
+                last_year_advisers: last,
+                pinned_adviser: if t.pinned {
+                    pinned.get(&key).cloned().flatten()
+                } else {
+                    None
+                },
+                previous_adviser: previous.get(&key).cloned().flatten(),
+            }
+        })
+        .collect();
+    let result = assign_advisers(&needs, &problem.advisers, &problem.rules);
+    for (i, t) in triads.iter_mut().enumerate() {
+        t.adviser = result.adviser[i].clone();
+        t.adviser_reason = result.reason[i].clone();
+        t.metrics.adviser_travel_km = result.travel_km[i];
+        for (k, v) in &result.score[i] {
+            t.score.insert(k.clone(), *v);
+        }
+    }
+    (
+        result.objective,
+        result.lower_bound,
+        result.warnings,
+        result.ledger,
+    )
+}
+
+fn ledger(triads: &[Triad]) -> Vec<LedgerEntry> {
+    let mut map: HashMap<Urn, LedgerEntry> = HashMap::new();
+    for r in triads.iter().flat_map(|t| t.reviews.iter()) {
+        let host = map.entry(r.host).or_insert(LedgerEntry {
+            urn: r.host,
+            days_given: 0,
+            days_received: 0,
+            leads: 0,
+        });
+        host.days_received += r.days * r.reviewers.len() as u32;
+        for u in &r.reviewers {
+            let e = map.entry(*u).or_insert(LedgerEntry {
+                urn: *u,
+                days_given: 0,
+                days_received: 0,
+                leads: 0,
+            });
+            e.days_given += r.days;
+            if *u == r.lead {
+                e.leads += 1;
+            }
+        }
+    }
+    let mut v: Vec<LedgerEntry> = map.into_values().collect();
+    v.sort_by_key(|e| e.urn);
+    v
+}
