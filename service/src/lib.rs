@@ -1,1 +1,4 @@
-
+pub mod cli;
+pub mod gias;
+pub mod inputs;
+pub mod synth;

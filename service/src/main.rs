@@ -1,1 +1,41 @@
-fn main() {}
+//! `peer-review`: the command line of the school peer-review programme.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use service::cli;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "peer-review",
+    version,
+    about = "School-to-school peer review: triads, schedules, consultant allocation"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Read a GIAS extract and summarise it by local authority and phase.
+    Import(cli::import::ImportArgs),
+    /// Form the year's groups, their reviews and advisers.
+    Plan(cli::plan::PlanArgs),
+}
+
+fn main() -> ExitCode {
+    let args = Cli::parse();
+    let result = match &args.command {
+        Command::Import(a) => cli::import::run(a),
+        Command::Plan(a) => cli::plan::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

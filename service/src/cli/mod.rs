@@ -1,0 +1,8 @@
+//! The `peer-review` command line: one module per subcommand, each a thin
+//! layer that reads files, calls the optimiser and writes results.
+
+pub mod allocate;
+pub mod import;
+pub mod output;
+pub mod plan;
+pub mod progress;

@@ -1,0 +1,368 @@
+//! `peer-review plan`: form the year's groups from a GIAS file and the SIM's inputs.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use serde::Deserialize;
+
+use optimiser::model::{School, Urn};
+use optimiser::triads::{self, Exclusion, Pin, Plan, Scope, TriadProblem, TriadRules};
+
+use super::output::{write_csv, write_json};
+use super::progress::Progress;
+use crate::gias::{import_gias_file, ImportOptions, LaSelector};
+use crate::inputs::{read_advisers, read_history};
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// GIAS extract of the schools (CSV).
+    #[arg(long)]
+    pub schools: PathBuf,
+    /// Plan only these local authorities (code or name), each separately.
+    #[arg(long = "la", value_name = "CODE|NAME", conflicts_with = "all")]
+    pub las: Vec<LaSelector>,
+    /// Plan every local authority in the file, each separately.
+    #[arg(long)]
+    pub all: bool,
+    /// Group across authority boundaries: one graph for all schools read.
+    #[arg(long)]
+    pub cross_la: bool,
+    /// Past groups (history.csv).
+    #[arg(long)]
+    pub history: Option<PathBuf>,
+    /// External advisers (advisers.csv).
+    #[arg(long)]
+    pub advisers: Option<PathBuf>,
+    /// Rules file (TOML, `[triads]` table).
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// The SIM's hand (TOML): pinned groups, excluded pairs, opted-out schools.
+    #[arg(long)]
+    pub pins: Option<PathBuf>,
+    /// A published plan to change as little as possible.
+    #[arg(long)]
+    pub previous: Option<PathBuf>,
+    /// Programme year (its first calendar year); defaults to the year after the latest history.
+    #[arg(long)]
+    pub year: Option<i32>,
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Also write CSVs a spreadsheet opens: groups, reviews, unplaced, ledger, advisers.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The SIM's hand, as a TOML file:
+/// `opt_out = ["100001"]`, `[[pin]] schools = [...]  adviser = "A1"`,
+/// `[[exclude]] a = "..." b = "..." reason = "..."`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hand {
+    #[serde(default)]
+    pub opt_out: Vec<Urn>,
+    #[serde(default)]
+    pub pin: Vec<Pin>,
+    #[serde(default)]
+    pub exclude: Vec<Exclusion>,
+}
+
+pub fn read_hand(path: &Path) -> Result<Hand> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// Reads the `[triads]` table of a rules file; other tables belong to other steps.
+pub fn read_triad_rules(path: &Path) -> Result<TriadRules> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let table: toml::Table =
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    match table.get("triads") {
+        None => Ok(TriadRules::default()),
+        Some(v) => v
+            .clone()
+            .try_into()
+            .map_err(|e| anyhow::anyhow!("{}: [triads]: {e}", path.display())),
+    }
+}
+
+pub fn run(args: &PlanArgs) -> Result<()> {
+    if args.las.is_empty() && !args.all && !args.cross_la {
+        bail!(
+            "say which schools to plan: --la CODE|NAME, --all (every LA separately) or --cross-la"
+        );
+    }
+    let started = Instant::now();
+    let import = import_gias_file(
+        &args.schools,
+        &ImportOptions {
+            las: args.las.clone(),
+        },
+    )?;
+    if import.schools.is_empty() {
+        bail!(
+            "no schools of the chosen local authorities in {}",
+            args.schools.display()
+        );
+    }
+    let problem = problem(args, import.schools)?;
+    let progress = Progress::new("forming groups", args.quiet);
+    let p = progress.clone();
+    let plan = triads::plan(&problem, &move |done, total| p.update(done, total));
+    progress.finish();
+    let plan = plan?;
+    write_json(&args.out, &plan)?;
+    if let Some(dir) = &args.csv {
+        write_plan_csvs(dir, &plan, &problem.schools)?;
+    }
+    print_summary(&plan, &problem, started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn problem(args: &PlanArgs, schools: Vec<School>) -> Result<TriadProblem> {
+    let rules = match &args.rules {
+        Some(p) => read_triad_rules(p)?,
+        None => TriadRules::default(),
+    };
+    rules.check().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let history = match &args.history {
+        Some(p) => read_history(p)?,
+        None => vec![],
+    };
+    let advisers = match &args.advisers {
+        Some(p) => read_advisers(p)?,
+        None => vec![],
+    };
+    let hand = match &args.pins {
+        Some(p) => read_hand(p)?,
+        None => Hand::default(),
+    };
+    let previous: Option<Plan> = match &args.previous {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            Some(
+                serde_json::from_str(&text)
+                    .with_context(|| format!("{} is not a plan", p.display()))?,
+            )
+        }
+        None => None,
+    };
+    let year = args
+        .year
+        .or_else(|| history.iter().map(|h| h.year + 1).max())
+        .unwrap_or_else(current_programme_year);
+    Ok(TriadProblem {
+        year,
+        schools,
+        opted_out: hand.opt_out.into_iter().collect::<BTreeSet<_>>(),
+        history,
+        advisers,
+        pins: hand.pin,
+        exclusions: hand.exclude,
+        scope: if args.cross_la {
+            Scope::CrossLa
+        } else {
+            Scope::PerLa
+        },
+        rules,
+        previous,
+    })
+}
+
+/// The programme year runs September to July.
+fn current_programme_year() -> i32 {
+    use chrono::Datelike;
+    let today = chrono::Local::now().date_naive();
+    if today.month() >= 9 {
+        today.year()
+    } else {
+        today.year() - 1
+    }
+}
+
+fn print_summary(plan: &Plan, problem: &TriadProblem, seconds: f64) {
+    let s = &plan.stats;
+    println!(
+        "{} groups ({} of four) placing {} of {} schools; {} left out",
+        s.groups,
+        s.groups_of_four,
+        s.placed,
+        s.schools,
+        plan.unplaced.len()
+    );
+    println!(
+        "objective {:.2}, lower bound {:.2}, gap {:.3}%; {} of {} components proven optimal",
+        s.objective,
+        s.lower_bound,
+        s.gap * 100.0,
+        s.components_proven_optimal,
+        s.components
+    );
+    let without = plan.triads.iter().filter(|t| t.adviser.is_none()).count();
+    println!(
+        "advisers: {} groups without; council cost £{:.2} of £{:.2} budget",
+        without, plan.cost.total, problem.rules.adviser_budget
+    );
+    for d in &plan.diagnosis {
+        println!("diagnosis: {d}");
+    }
+    for w in &plan.warnings {
+        eprintln!("warning: {w}");
+    }
+    println!("{seconds:.2} s");
+}
+
+pub fn write_plan_csvs(dir: &Path, plan: &Plan, schools: &[School]) -> Result<()> {
+    let by_urn: HashMap<Urn, &School> = schools.iter().map(|s| (s.urn, s)).collect();
+    let name = |u: &Urn| by_urn.get(u).map(|s| s.name.clone()).unwrap_or_default();
+    let f = |x: f64| format!("{x:.2}");
+    write_csv(
+        &dir.join("groups.csv"),
+        &[
+            "group",
+            "phase",
+            "schools",
+            "school names",
+            "adviser",
+            "score",
+            "travel km",
+            "max distance km",
+            "size gap %",
+            "FSM gap points",
+            "flags",
+        ],
+        plan.triads
+            .iter()
+            .map(|t| {
+                vec![
+                    t.id.clone(),
+                    t.phase.to_string(),
+                    t.schools
+                        .iter()
+                        .map(|u| u.to_string())
+                        .collect::<Vec<_>>()
+                        .join(";"),
+                    t.schools.iter().map(name).collect::<Vec<_>>().join("; "),
+                    t.adviser.clone().unwrap_or_default(),
+                    f(t.total_score()),
+                    f(t.metrics.travel_km),
+                    t.metrics
+                        .max_distance_km
+                        .map(f)
+                        .unwrap_or_else(|| "unknown".into()),
+                    f(t.metrics.size_gap_pct),
+                    f(t.metrics.fsm_gap_pts),
+                    t.flags.join("; "),
+                ]
+            })
+            .collect(),
+    )?;
+    write_csv(
+        &dir.join("reviews.csv"),
+        &[
+            "group",
+            "host",
+            "host name",
+            "lead",
+            "lead name",
+            "second reviewer",
+            "second reviewer name",
+            "adviser",
+            "days",
+        ],
+        plan.triads
+            .iter()
+            .flat_map(|t| {
+                t.reviews.iter().map(move |r| {
+                    let second = r.reviewers.get(1).copied();
+                    vec![
+                        t.id.clone(),
+                        r.host.to_string(),
+                        name(&r.host),
+                        r.lead.to_string(),
+                        name(&r.lead),
+                        second.map(|u| u.to_string()).unwrap_or_default(),
+                        second.map(|u| name(&u)).unwrap_or_default(),
+                        t.adviser.clone().unwrap_or_default(),
+                        r.days.to_string(),
+                    ]
+                })
+            })
+            .collect(),
+    )?;
+    write_csv(
+        &dir.join("unplaced.csv"),
+        &["urn", "name", "reason"],
+        plan.unplaced
+            .iter()
+            .map(|u| vec![u.urn.to_string(), name(&u.urn), u.reason.clone()])
+            .collect(),
+    )?;
+    write_csv(
+        &dir.join("ledger.csv"),
+        &[
+            "urn",
+            "name",
+            "reviewer days given",
+            "reviewer days received",
+            "leads",
+        ],
+        plan.ledger
+            .iter()
+            .map(|e| {
+                vec![
+                    e.urn.to_string(),
+                    name(&e.urn),
+                    e.days_given.to_string(),
+                    e.days_received.to_string(),
+                    e.leads.to_string(),
+                ]
+            })
+            .collect(),
+    )?;
+    let mut scores: BTreeMap<String, f64> = BTreeMap::new();
+    for t in &plan.triads {
+        for (k, v) in &t.score {
+            *scores.entry(k.clone()).or_default() += v;
+        }
+    }
+    write_csv(
+        &dir.join("advisers.csv"),
+        &[
+            "adviser",
+            "groups",
+            "days",
+            "capacity days",
+            "day rate",
+            "cost",
+        ],
+        plan.cost
+            .advisers
+            .iter()
+            .map(|a| {
+                vec![
+                    a.id.clone(),
+                    a.groups.join(";"),
+                    a.days.to_string(),
+                    a.capacity_days.to_string(),
+                    f(a.day_rate),
+                    f(a.cost),
+                ]
+            })
+            .collect(),
+    )?;
+    write_csv(
+        &dir.join("score.csv"),
+        &["term", "points"],
+        scores.into_iter().map(|(k, v)| vec![k, f(v)]).collect(),
+    )?;
+    Ok(())
+}
