@@ -402,7 +402,8 @@ impl Table {
 }
 
 /// Line numbers from byte offsets: the csv crate's own line count goes
-/// wrong on CRLF files, which is what spreadsheets save.
+/// wrong on CRLF files, which is what spreadsheets save. There a record's
+/// offset is that of the `\n` ending the line before, hence the `<=`.
 struct Lines {
     newlines: Vec<u64>,
 }
@@ -420,7 +421,7 @@ impl Lines {
 
     fn at(&self, position: Option<&csv::Position>) -> u64 {
         let byte = position.map_or(0, |p| p.byte());
-        1 + self.newlines.partition_point(|&nl| nl < byte) as u64
+        1 + self.newlines.partition_point(|&nl| nl <= byte) as u64
     }
 }
 
@@ -930,6 +931,12 @@ year,group_id,urn,adviser
         assert_eq!(
             message(parse_sspb(bad).unwrap_err()),
             "sspb.csv line 3, field \"category\": \"\" is empty but a value is required"
+        );
+        // A quoted note over two lines still leaves later lines numbered right.
+        let multi = "urn,area,note\r\n900001,maths,\"two\r\nlines\"\r\n900002,music,\r\n";
+        assert_eq!(
+            message(parse_need(multi).unwrap_err()),
+            format!("need.csv line 4, field \"area\": \"music\" is not {AREAS}")
         );
     }
 

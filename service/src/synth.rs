@@ -7,9 +7,9 @@
 //! clustered around them, about half the schools in academy trusts, an
 //! Ofsted profile like England's) so that demonstrations and tests meet the
 //! situations the SIM meets. The same spec always gives the same bytes: the
-//! generator only uses integer arithmetic, `+ - * /` and `sqrt` on floats
-//! (which IEEE 754 rounds exactly), and ordered collections, so that the
-//! committed sample can be checked against a fresh run on any machine.
+//! generator only uses integer arithmetic, `+ - * /`, `sqrt` and rounding on
+//! floats (which IEEE 754 defines exactly), and ordered collections, so that
+//! the committed sample can be checked against a fresh run on any machine.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
@@ -957,7 +957,8 @@ const OFFICER_PHASES: [&[PhaseGroup]; 4] = [
 
 /// Four in-house LA officers (free, 20-30 days, more where the groups need
 /// it), two TICs at £450 a day (one from a trust), an NLE at £500 who heads
-/// an outstanding school, and an Ofsted inspector at £600.
+/// an outstanding school (a good one if none is), and an Ofsted inspector at
+/// £600.
 fn make_advisers(
     rng: &mut Gen,
     people: &mut People,
@@ -1267,10 +1268,11 @@ fn tic(
     let k = rng.random_range(2..=4);
     let specialisms = some_areas(rng, &phases, k);
     // Based near one of the schools they work with.
-    let base = if schools.is_empty() {
+    let located: Vec<&Location> = schools.iter().filter_map(|s| s.location.as_ref()).collect();
+    let base = if located.is_empty() {
         None
     } else {
-        let (e, n) = at(&schools[rng.random_range(0..schools.len())]);
+        let (e, n) = point(located[rng.random_range(0..located.len())]);
         let de = (approx_normal(rng) * 2_000.0).round() as i64;
         let dn = (approx_normal(rng) * 2_000.0).round() as i64;
         Some(location(((e + de).max(0), (n + dn).max(0))))

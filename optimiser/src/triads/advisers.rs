@@ -134,9 +134,13 @@ pub fn assign_advisers(
     };
     let (mut choice, mip_bound) = match solved {
         Some(s) => {
-            let bound = s.bound;
-            let choice = s.choice.filter(|c| inst.is_valid(c)).unwrap_or(start);
-            (choice, bound)
+            // HiGHS keeps the start as its incumbent, so this only guards
+            // against a start it rejected or a solution off by a tolerance.
+            let choice = s
+                .choice
+                .filter(|c| inst.is_valid(c) && inst.points(c) <= inst.points(&start))
+                .unwrap_or(start);
+            (choice, s.bound)
         }
         None => (start, None),
     };
@@ -324,6 +328,13 @@ impl<'r> Instance<'r> {
         load
     }
 
+    fn points(&self, choice: &[Option<usize>]) -> f64 {
+        choice
+            .iter()
+            .map(|p| p.map_or(self.no_adviser, |p| self.pairs[p].points))
+            .sum()
+    }
+
     /// Every hard rule on a complete choice, as a guard on what the solver returns.
     fn is_valid(&self, choice: &[Option<usize>]) -> bool {
         let shapes_match = choice.len() == self.days.len()
@@ -365,12 +376,14 @@ impl Load {
     }
 
     fn add(&mut self, pair: &Pair, days: u32) {
-        self.days[pair.adviser] += days;
+        let d = &mut self.days[pair.adviser];
+        *d = d.saturating_add(days);
         self.spent += pair.cost;
     }
 
     fn remove(&mut self, pair: &Pair, days: u32) {
-        self.days[pair.adviser] -= days;
+        let d = &mut self.days[pair.adviser];
+        *d = d.saturating_sub(days);
         self.spent -= pair.cost;
     }
 }
@@ -504,20 +517,15 @@ fn constraints(inst: &Instance, cols: &Columns) -> Vec<Constraint> {
         }
         out.push(one.eq(1.0));
     }
-    for (a, adv) in inst.roster.iter().enumerate() {
-        let mut days = Expression::with_capacity(inst.by_group.len());
-        let mut any = false;
-        for (p, pair) in inst
-            .pairs
-            .iter()
-            .enumerate()
-            .filter(|(_, x)| x.adviser == a)
-        {
-            days.add_mul(f64::from(inst.days[pair.group]), cols.y[p]);
-            any = true;
-        }
-        if any {
-            out.push(days.leq(f64::from(adv.capacity_days)));
+    let mut days: Vec<Option<Expression>> = vec![None; inst.roster.len()];
+    for (pair, &y) in inst.pairs.iter().zip(&cols.y) {
+        let load = days[pair.adviser].get_or_insert_with(Expression::default);
+        load.add_mul(f64::from(inst.days[pair.group]), y);
+    }
+    // Advisers no group may have need no row.
+    for (load, adv) in days.into_iter().zip(&inst.roster) {
+        if let Some(load) = load {
+            out.push(load.leq(f64::from(adv.capacity_days)));
         }
     }
     let paid: Vec<usize> = (0..inst.pairs.len())
@@ -694,7 +702,7 @@ fn ledger(
         if let Some(p) = p {
             let entry = &mut advisers[inst.pairs[*p].adviser];
             entry.groups.push(groups[g].id.clone());
-            entry.days += inst.days[g];
+            entry.days = entry.days.saturating_add(inst.days[g]);
         }
     }
     for entry in &mut advisers {

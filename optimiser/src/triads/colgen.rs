@@ -333,7 +333,7 @@ fn column_generation(
         let mut added = add_best(master, comp, &threes);
         let mut full = !comp.weights.allow_four;
         let mut pricing = threes;
-        if comp.weights.allow_four && (added == 0 || rounds % 10 == 0) {
+        if comp.weights.allow_four && (added == 0 || rounds.is_multiple_of(10)) {
             pricing = price(comp, &pi, -EPS, true);
             added += add_best(master, comp, &pricing);
             full = true;

@@ -8,6 +8,8 @@ use super::compat::PairBreak;
 use super::problem::Scope;
 use crate::model::School;
 
+type BreakTest = dyn Fn(&PairBreak) -> bool;
+
 /// The reason a free participant was left out.
 pub fn unplaced_reason(prep: &Prepared, i: usize) -> String {
     let problem = prep.rules.problem();
@@ -32,7 +34,7 @@ pub fn unplaced_reason(prep: &Prepared, i: usize) -> String {
     }
     // Apply the pair rules one at a time, in the order a SIM thinks of them,
     // and report the first that leaves fewer than two partners.
-    let stages: [(&str, &dyn Fn(&PairBreak) -> bool); 4] = [
+    let stages: [(&str, &BreakTest); 4] = [
         ("within {km} km", &|b| {
             matches!(
                 b,
@@ -125,7 +127,7 @@ pub fn diagnose(reasons: &[(String, String)], total: usize) -> Vec<String> {
         .map(|(rule, n)| format!("{n} by the {rule} rule"))
         .collect();
     vec![format!(
-        "every school placed conflicts with the rules for {} of {} schools: {}",
+        "not every school can be placed: the rules keep out {} of {} schools, {}",
         reasons.len(),
         total,
         parts.join(", ")

@@ -22,3 +22,5 @@ pub use problem::{Exclusion, Pin, Scope, TriadProblem};
 pub use rules::TriadRules;
 pub use solve::{plan, PlanError};
 pub use validate::{validate, Violation};
+#[cfg(test)]
+mod tests;

@@ -131,7 +131,7 @@ impl TriadRules {
                 self.group_size
             ));
         }
-        if !(self.max_distance_km > 0.0) {
+        if self.max_distance_km.is_nan() || self.max_distance_km <= 0.0 {
             return Err(format!(
                 "triads.max_distance_km = {} must be above 0",
                 self.max_distance_km

@@ -211,8 +211,15 @@ fn print_summary(plan: &Plan, problem: &TriadProblem, seconds: f64) {
         "advisers: {} groups without; council cost £{:.2} of £{:.2} budget",
         without, plan.cost.total, problem.rules.adviser_budget
     );
-    for d in &plan.diagnosis {
+    // The plan holds every line; a screenful is enough here.
+    for d in plan.diagnosis.iter().take(5) {
         println!("diagnosis: {d}");
+    }
+    if plan.diagnosis.len() > 5 {
+        println!(
+            "diagnosis: {} more in the plan file",
+            plan.diagnosis.len() - 5
+        );
     }
     for w in &plan.warnings {
         eprintln!("warning: {w}");
