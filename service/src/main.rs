@@ -23,6 +23,8 @@ enum Command {
     Import(cli::import::ImportArgs),
     /// Form the year's groups, their reviews and advisers.
     Plan(cli::plan::PlanArgs),
+    /// Give consultants' days to schools by need.
+    Allocate(cli::allocate::AllocateArgs),
 }
 
 fn main() -> ExitCode {
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
     let result = match &args.command {
         Command::Import(a) => cli::import::run(a),
         Command::Plan(a) => cli::plan::run(a),
+        Command::Allocate(a) => cli::allocate::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -37,7 +37,7 @@ fn school(
         postcode: None,
         pupils: Some(pupils),
         fsm_percent: Some((pupils % 50) as f64),
-        ofsted: Some(if i % 3 == 0 {
+        ofsted: Some(if i.is_multiple_of(3) {
             OfstedGrade::RequiresImprovement
         } else {
             OfstedGrade::Good

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use optimiser::allocate::{
-    allocate, validate, Allocation, AllocationProblem, AllocationRules, NeedEntry, PastAllocation,
-    SspbEntry,
+    allocate, validate, AllocateError, Allocation, AllocationProblem, AllocationRules, NeedEntry,
+    PastAllocation, SspbEntry,
 };
 use optimiser::model::{Consultant, School};
 
@@ -52,7 +52,7 @@ pub struct AllocateArgs {
 
 pub fn run(args: &AllocateArgs) -> Result<()> {
     let problem = load_problem(args)?;
-    let allocation = allocate(&problem).context("allocation failed")?;
+    let allocation = allocate(&problem).map_err(|e| blame(e, args))?;
     let violations = validate(&allocation, &problem);
     if !violations.is_empty() {
         let list: Vec<String> = violations.iter().map(|v| format!("  {v}")).collect();
@@ -114,6 +114,25 @@ pub fn load_problem(args: &AllocateArgs) -> Result<AllocationProblem> {
         sspb,
         rules,
     })
+}
+
+/// Names the input file an allocator error is about.
+fn blame(e: AllocateError, args: &AllocateArgs) -> anyhow::Error {
+    use AllocateError::*;
+    let file = match &e {
+        NeedForUnknownSchool { .. } | BadPriority { .. } => Some(&args.need),
+        SspbForUnknownSchool(_) | ConflictingSspb { .. } => args.sspb.as_ref(),
+        DuplicateConsultant(_) | BadDayRate { .. } | EmptyConsultantId(_) => {
+            Some(&args.consultants)
+        }
+        DuplicateSchool(_) => Some(&args.schools),
+        Rules(_) => args.rules.as_ref(),
+        Solver { .. } => None,
+    };
+    match file {
+        Some(f) => anyhow::anyhow!("{}: {e}", f.display()),
+        None => anyhow::anyhow!("allocation failed: {e}"),
+    }
 }
 
 fn need_entry(n: inputs::NeedEntry) -> NeedEntry {
@@ -224,7 +243,7 @@ fn write_csvs(dir: &Path, problem: &AllocationProblem, a: &Allocation) -> Result
                 s.name.clone(),
                 s.phase.to_string(),
                 s.tier.to_string(),
-                format!("{:?}", s.tier_source).to_lowercase(),
+                s.tier_source.key().to_string(),
                 s.entitlement.to_string(),
                 s.allocated.to_string(),
                 s.consultants.to_string(),
@@ -298,17 +317,14 @@ fn kind_key(k: optimiser::model::ConsultantKind) -> &'static str {
 pub fn summary(a: &Allocation) -> String {
     let mut s = String::new();
     for (tier, t) in &a.stats.coverage_by_tier {
+        let pct = if t.demand > 0 {
+            100.0 * t.allocated as f64 / t.demand as f64
+        } else {
+            100.0
+        };
         s += &format!(
-            "tier {tier}: {} schools, {} of {} days ({:.0}%), {} entitled schools got nothing\n",
-            t.schools,
-            t.allocated,
-            t.entitlement,
-            if t.entitlement > 0 {
-                100.0 * t.allocated as f64 / t.entitlement as f64
-            } else {
-                100.0
-            },
-            t.unserved
+            "tier {tier}: {} schools, {} with need; {} of {} days ({pct:.0}%); {} with need got nothing\n",
+            t.schools, t.with_need, t.allocated, t.demand, t.unserved
         );
     }
     let short = a

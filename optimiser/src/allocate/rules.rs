@@ -1,0 +1,288 @@
+//! The SIM's rules for an allocation: entitlements, reach, and the weights
+//! that put the objectives in their order. Read from the `[allocation]` table
+//! of the rules file; every item has a default.
+
+use serde::{Deserialize, Serialize};
+
+use super::AllocateError;
+
+/// Everything the SIM can tune. Units are given on each field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AllocationRules {
+    /// Most days a school of each tier may receive this year.
+    pub tier_days: TierDays,
+    /// Tier of a school with neither an Ofsted grade nor an SSPB category.
+    /// 3 (as Good) by default: most ungraded schools are academy converters
+    /// of schools that were inspected under their old URN.
+    pub ungraded_tier: u8,
+    /// Whether the SSPB category moves a graded school's tier: red one tier
+    /// towards more support, green one tier towards less, amber not at all.
+    pub sspb_moves_tier: bool,
+    /// Furthest a consultant travels to a school, straight line in km. Part
+    /// of the posed problem: arcs beyond it do not exist.
+    pub max_travel_km: f64,
+    /// Distance assumed for travel cost when the consultant's base or the
+    /// school's location is unknown, km.
+    pub unknown_distance_km: f64,
+    /// If set, each (school, area) need may only be served by its this-many
+    /// nearest qualified consultants (ties by id). Part of the posed problem;
+    /// meant for national runs where reach alone leaves too many choices.
+    pub max_candidates_per_need: Option<usize>,
+    /// Fewest days a consultant gives a school once deployed there (a
+    /// diagnostic visit is two days).
+    pub min_days_per_deployment: u32,
+    /// Consultants per school above which each further one is penalised by
+    /// `weights.extra_consultant`.
+    pub preferred_max_consultants: u32,
+    /// Most the council spends on day rates, pounds; none means no limit.
+    /// A budget couples every part of the problem, so it is solved as one model.
+    pub budget: Option<f64>,
+    pub weights: Weights,
+    /// Wall-clock limit for the whole solve, seconds. When it stops the
+    /// search, the result is the best found, with its bound and gap.
+    pub time_limit_seconds: f64,
+    /// Relative gap at which the solver may stop, e.g. 0.0001.
+    pub mip_rel_gap: f64,
+    /// Parts with more arcs than this are solved in two steps: the LP
+    /// relaxation (whose optimum is the bound) and then exact MIPs over the
+    /// arcs that LP uses (the allocation). A solver setting, not a rule of
+    /// the problem: the bound stays valid for the problem as posed.
+    pub direct_mip_max_arcs: usize,
+}
+
+impl Default for AllocationRules {
+    fn default() -> Self {
+        AllocationRules {
+            tier_days: TierDays::default(),
+            ungraded_tier: 3,
+            sspb_moves_tier: true,
+            max_travel_km: 25.0,
+            unknown_distance_km: 10.0,
+            max_candidates_per_need: None,
+            min_days_per_deployment: 2,
+            preferred_max_consultants: 2,
+            budget: None,
+            weights: Weights::default(),
+            time_limit_seconds: 60.0,
+            mip_rel_gap: 1e-4,
+            direct_mip_max_arcs: 4_000,
+        }
+    }
+}
+
+/// Days of support per tier (1 most concern .. 4 least).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TierDays {
+    pub tier1: u32,
+    pub tier2: u32,
+    pub tier3: u32,
+    pub tier4: u32,
+}
+
+impl Default for TierDays {
+    fn default() -> Self {
+        TierDays {
+            tier1: 25,
+            tier2: 15,
+            tier3: 4,
+            tier4: 0,
+        }
+    }
+}
+
+impl TierDays {
+    pub fn for_tier(&self, tier: u8) -> u32 {
+        match tier {
+            1 => self.tier1,
+            2 => self.tier2,
+            3 => self.tier3,
+            _ => self.tier4,
+        }
+    }
+}
+
+/// Objective weights, in points (the objective is maximised).
+///
+/// The defaults keep the issue's order: a day of need covered at a tier-1
+/// school (at least 1000 x 1 points) outweighs anything the lower terms can
+/// change by moving a couple of days; fairness is a per-ratio term worth
+/// about 80 points a day at a 25-day school; the consultant-count, continuity,
+/// travel and cost terms are each worth tens of points a day or less.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Weights {
+    /// Points per day of need covered, by the school's tier (1..4).
+    pub tier1: f64,
+    pub tier2: f64,
+    pub tier3: f64,
+    pub tier4: f64,
+    /// Multiplier by need priority (1 most urgent .. 3).
+    pub priority1: f64,
+    pub priority2: f64,
+    pub priority3: f64,
+    /// Multiplier (instead of the priority's) for days in an area beyond its
+    /// share of the school's entitlement: still useful, but less so.
+    pub overflow: f64,
+    /// Points per unit of the lowest coverage ratio among the tier-1 (tier-2)
+    /// schools that compete for the same consultants.
+    pub fairness_tier1: f64,
+    pub fairness_tier2: f64,
+    /// Points lost per consultant deployed at a school.
+    pub consultant_used: f64,
+    /// Points lost per consultant beyond `preferred_max_consultants` at a school.
+    pub extra_consultant: f64,
+    /// Points gained per day a consultant continues last year's work in the
+    /// same area at the same school.
+    pub continuity_same_area: f64,
+    /// Points gained per day a consultant returns to last year's school.
+    pub continuity_same_school: f64,
+    /// Points lost per km of (one-way, straight-line) travel per day.
+    pub travel_per_km: f64,
+    /// Points lost per pound of day rate.
+    pub cost_per_pound: f64,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            tier1: 1000.0,
+            tier2: 200.0,
+            tier3: 50.0,
+            tier4: 10.0,
+            priority1: 3.0,
+            priority2: 2.0,
+            priority3: 1.0,
+            overflow: 0.25,
+            fairness_tier1: 2000.0,
+            fairness_tier2: 400.0,
+            consultant_used: 5.0,
+            extra_consultant: 40.0,
+            continuity_same_area: 10.0,
+            continuity_same_school: 5.0,
+            travel_per_km: 0.5,
+            cost_per_pound: 0.001,
+        }
+    }
+}
+
+impl Weights {
+    pub fn tier(&self, tier: u8) -> f64 {
+        match tier {
+            1 => self.tier1,
+            2 => self.tier2,
+            3 => self.tier3,
+            _ => self.tier4,
+        }
+    }
+
+    pub fn priority(&self, priority: u8) -> f64 {
+        match priority {
+            1 => self.priority1,
+            2 => self.priority2,
+            _ => self.priority3,
+        }
+    }
+
+    fn named(&self) -> [(&'static str, f64); 16] {
+        [
+            ("tier1", self.tier1),
+            ("tier2", self.tier2),
+            ("tier3", self.tier3),
+            ("tier4", self.tier4),
+            ("priority1", self.priority1),
+            ("priority2", self.priority2),
+            ("priority3", self.priority3),
+            ("overflow", self.overflow),
+            ("fairness_tier1", self.fairness_tier1),
+            ("fairness_tier2", self.fairness_tier2),
+            ("consultant_used", self.consultant_used),
+            ("extra_consultant", self.extra_consultant),
+            ("continuity_same_area", self.continuity_same_area),
+            ("continuity_same_school", self.continuity_same_school),
+            ("travel_per_km", self.travel_per_km),
+            ("cost_per_pound", self.cost_per_pound),
+        ]
+    }
+}
+
+impl AllocationRules {
+    /// Rejects values that would make the posed problem meaningless, naming
+    /// the offending item as it appears in the rules file.
+    pub fn check(&self) -> Result<(), AllocateError> {
+        let bad =
+            |item: &str, why: &str| Err(AllocateError::Rules(format!("allocation.{item}: {why}")));
+        if !(1..=4).contains(&self.ungraded_tier) {
+            return bad("ungraded_tier", "must be 1, 2, 3 or 4");
+        }
+        if !(self.max_travel_km.is_finite() && self.max_travel_km >= 0.0) {
+            return bad("max_travel_km", "must be a number of km, 0 or more");
+        }
+        if !(self.unknown_distance_km.is_finite() && self.unknown_distance_km >= 0.0) {
+            return bad("unknown_distance_km", "must be a number of km, 0 or more");
+        }
+        if self.max_candidates_per_need == Some(0) {
+            return bad(
+                "max_candidates_per_need",
+                "must be at least 1 (omit it for no limit)",
+            );
+        }
+        if self.min_days_per_deployment == 0 {
+            return bad("min_days_per_deployment", "must be at least 1");
+        }
+        if let Some(b) = self.budget {
+            if !(b.is_finite() && b >= 0.0) {
+                return bad("budget", "must be a sum in pounds, 0 or more");
+            }
+        }
+        if !(self.time_limit_seconds.is_finite() && self.time_limit_seconds > 0.0) {
+            return bad("time_limit_seconds", "must be more than 0");
+        }
+        if !(self.mip_rel_gap.is_finite() && (0.0..1.0).contains(&self.mip_rel_gap)) {
+            return bad("mip_rel_gap", "must be between 0 and 1");
+        }
+        for (name, w) in self.weights.named() {
+            if !(w.is_finite() && w >= 0.0) {
+                return Err(AllocateError::Rules(format!(
+                    "allocation.weights.{name}: must be a number, 0 or more"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_pass_their_own_check() {
+        AllocationRules::default().check().unwrap();
+    }
+
+    #[test]
+    fn bad_values_name_the_item() {
+        let r = AllocationRules {
+            max_travel_km: -1.0,
+            ..Default::default()
+        };
+        let e = r.check().unwrap_err().to_string();
+        assert!(e.contains("allocation.max_travel_km"), "{e}");
+        let mut r = AllocationRules::default();
+        r.weights.travel_per_km = f64::NAN;
+        let e = r.check().unwrap_err().to_string();
+        assert!(e.contains("weights.travel_per_km"), "{e}");
+    }
+
+    #[test]
+    fn json_with_missing_items_takes_defaults_and_unknown_items_fail() {
+        let r: AllocationRules =
+            serde_json::from_str(r#"{"tier_days": {"tier1": 30}, "budget": 1000.0}"#).unwrap();
+        assert_eq!(r.tier_days.tier1, 30);
+        assert_eq!(r.tier_days.tier2, 15);
+        assert_eq!(r.budget, Some(1000.0));
+        assert!(serde_json::from_str::<AllocationRules>(r#"{"max_travel": 3}"#).is_err());
+    }
+}
