@@ -16,7 +16,7 @@ use good_lp::{
     constraint, variable, Expression, ProblemVariables, Solution, SolverModel, Variable,
     WithInitialSolution,
 };
-use highs::{ColProblem, HighsModelStatus, Model, Row, Sense};
+use highs::{Col, ColProblem, HighsModelStatus, Model, Row, Sense};
 use rayon::prelude::*;
 
 use super::component::{members_of, size_of, Component, Members, ScoreWeights, NONE};
@@ -44,6 +44,56 @@ pub struct Solved {
 
 const EPS: f64 = 1e-7;
 
+/// Subset-row cuts on three schools: no two chosen groups may each hold two
+/// of them, so `Σ_g [|g ∩ S| ≥ 2] x_g ≤ 1`. Valid for every plan; they cut
+/// off the fractional "odd cycles" of groups that make the plain relaxation weak.
+#[derive(Debug, Clone, Default)]
+struct Cuts {
+    sets: Vec<[u32; 3]>,
+    of_node: Vec<Vec<u32>>,
+    /// Per cut, the non-negative price a group pays for holding two of its schools.
+    penalty: Vec<f64>,
+    rows: Vec<Row>,
+}
+
+impl Cuts {
+    fn new(n: usize) -> Cuts {
+        Cuts {
+            of_node: vec![Vec::new(); n],
+            ..Cuts::default()
+        }
+    }
+
+    fn hits(set: &[u32; 3], m: &Members) -> bool {
+        let k = size_of(m);
+        set.iter().filter(|x| m[..k].contains(x)).count() >= 2
+    }
+
+    /// What a group pays for the cuts it meets twice.
+    fn price_of(&self, m: &Members) -> f64 {
+        if self.sets.is_empty() {
+            return 0.0;
+        }
+        let k = size_of(m);
+        let mut total = 0.0;
+        for (x, &a) in m[..k].iter().enumerate() {
+            for &c in &self.of_node[a as usize] {
+                // Count each cut once: at its first member that has a later one.
+                let earlier = m[..x]
+                    .iter()
+                    .any(|&b| self.of_node[b as usize].contains(&c));
+                let later = m[x + 1..k]
+                    .iter()
+                    .any(|&b| self.of_node[b as usize].contains(&c));
+                if later && !earlier {
+                    total += self.penalty[c as usize];
+                }
+            }
+        }
+        total
+    }
+}
+
 /// The best-reduced-cost group found for each node, and the least reduced
 /// cost per member over all groups holding it (capped at 0).
 struct Pricing {
@@ -51,7 +101,14 @@ struct Pricing {
     node_min: Vec<f64>,
 }
 
-fn price(comp: &Component, pi: &[f64], threshold: f64, fours: bool) -> Pricing {
+fn price(
+    comp: &Component,
+    pi: &[f64],
+    cuts: &Cuts,
+    four_discount: f64,
+    threshold: f64,
+    fours: bool,
+) -> Pricing {
     let n = comp.len();
     let pi_max = pi.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
     let empty = || Pricing {
@@ -61,7 +118,16 @@ fn price(comp: &Component, pi: &[f64], threshold: f64, fours: bool) -> Pricing {
     (0..n as u32)
         .into_par_iter()
         .fold(empty, |mut acc, a| {
-            comp.enumerate_from(a, pi, pi_max, threshold, fours, &mut |m, _score, rc| {
+            // Cut prices only raise a reduced cost, so enumerating without them
+            // visits every group that prices out with them.
+            // Fours earn the divisibility dual, so enumerate up to that much further.
+            let wide = threshold + if fours { four_discount } else { 0.0 };
+            comp.enumerate_from(a, pi, pi_max, wide, fours, &mut |m, _score, rc| {
+                let discount = if size_of(&m) == 4 { four_discount } else { 0.0 };
+                let rc = rc - discount + cuts.price_of(&m);
+                if rc >= threshold {
+                    return;
+                }
                 let k = size_of(&m);
                 for &x in &m[..k] {
                     let x = x as usize;
@@ -98,21 +164,40 @@ struct Master {
     model: Option<Model>,
     rows: Vec<Row>,
     columns: Vec<(Members, f64)>,
+    /// HiGHS's handle of each group column, in the order of `columns`.
+    handles: Vec<Col>,
     seen: HashSet<Members>,
+    /// The relaxation's value of each group column at the last solve.
+    values: Vec<f64>,
+    has_packing_row: bool,
+    /// The divisibility row, where the component's size is not a multiple of 3.
+    div_row: Option<Row>,
+    remainder: f64,
+    /// The divisibility row's dual: what a group of four earns for meeting it.
+    four_discount: f64,
+    cuts: Cuts,
 }
 
 impl Master {
     /// One row per school; with `min_unplaced`, one more row saying at least
     /// that many schools are left out (a valid cut from the packing bound).
+    ///
+    /// A second row counts divisibility: with n = 3·threes + 4·fours + left
+    /// out, fours + left out ≡ n (mod 3), so at least `n mod 3` of them. The
+    /// relaxation ignores this unless told, and it is most of its gap.
     fn new(comp: &Component, min_unplaced: f64) -> Master {
         let mut pb = ColProblem::default();
         let rows: Vec<Row> = (0..comp.len()).map(|_| pb.add_row(1.0..=1.0)).collect();
         let cut = (min_unplaced > 0.0).then(|| pb.add_row(min_unplaced..));
+        let remainder = (comp.len() % 3) as f64;
+        let div = (remainder > 0.0).then(|| pb.add_row(remainder..));
         for r in &rows {
-            match cut {
-                Some(c) => pb.add_column(comp.weights.unplaced, 0.0..=1.0, [(*r, 1.0), (c, 1.0)]),
-                None => pb.add_column(comp.weights.unplaced, 0.0..=1.0, [(*r, 1.0)]),
-            }
+            let factors: Vec<(Row, f64)> = [Some(*r), cut, div]
+                .into_iter()
+                .flatten()
+                .map(|x| (x, 1.0))
+                .collect();
+            pb.add_column(comp.weights.unplaced, 0.0..=1.0, factors);
         }
         let mut model = pb.optimise(Sense::Minimise);
         model.make_quiet();
@@ -121,7 +206,14 @@ impl Master {
             model: Some(model),
             rows,
             columns: Vec::new(),
+            handles: Vec::new(),
             seen: HashSet::new(),
+            values: Vec::new(),
+            has_packing_row: cut.is_some(),
+            div_row: div,
+            remainder,
+            four_discount: 0.0,
+            cuts: Cuts::new(comp.len()),
         }
     }
 
@@ -130,15 +222,139 @@ impl Master {
             return false;
         }
         let k = size_of(&m);
+        let cut_rows = self
+            .cuts
+            .sets
+            .iter()
+            .zip(&self.cuts.rows)
+            .filter(|(set, _)| Cuts::hits(set, &m))
+            .map(|(_, r)| (*r, 1.0));
+        let div = self.div_row.filter(|_| k == 4).map(|r| (r, 1.0));
         let factors: Vec<(Row, f64)> = m[..k]
             .iter()
             .map(|&x| (self.rows[x as usize], 1.0))
+            .chain(cut_rows)
+            .chain(div)
             .collect();
-        if let Some(model) = self.model.as_mut() {
-            model.add_col(score, 0.0.., factors);
-        }
+        let Some(model) = self.model.as_mut() else {
+            return false;
+        };
+        self.handles.push(model.add_col(score, 0.0.., factors));
         self.columns.push((m, score));
         true
+    }
+
+    /// Adds a subset-row cut over the columns already there.
+    fn add_cut(&mut self, set: [u32; 3]) {
+        let Some(model) = self.model.as_mut() else {
+            return;
+        };
+        let factors: Vec<(Col, f64)> = self
+            .columns
+            .iter()
+            .zip(&self.handles)
+            .filter(|((m, _), _)| Cuts::hits(&set, m))
+            .map(|(_, h)| (*h, 1.0))
+            .collect();
+        let row = model.add_row(..=1.0, factors);
+        let id = self.cuts.sets.len() as u32;
+        for &x in &set {
+            self.cuts.of_node[x as usize].push(id);
+        }
+        self.cuts.sets.push(set);
+        self.cuts.rows.push(row);
+        self.cuts.penalty.push(0.0);
+    }
+
+    /// Reads the cut prices out of the duals of the last solve.
+    fn read_cut_prices(&mut self, duals: &[f64]) {
+        let first =
+            self.rows.len() + self.has_packing_row as usize + self.div_row.is_some() as usize;
+        self.four_discount = match self.div_row {
+            Some(_) => duals
+                .get(self.rows.len() + self.has_packing_row as usize)
+                .copied()
+                .unwrap_or(0.0)
+                .max(0.0),
+            None => 0.0,
+        };
+        for (k, p) in self.cuts.penalty.iter_mut().enumerate() {
+            *p = (-duals.get(first + k).copied().unwrap_or(0.0)).max(0.0);
+        }
+    }
+
+    /// The three-school sets whose cut the relaxation breaks most, at most `limit`.
+    fn violated_cuts(&self, comp: &Component, limit: usize) -> Vec<[u32; 3]> {
+        let n = comp.len();
+        let mut by_node: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (j, &v) in self.values.iter().enumerate() {
+            if v > 1e-6 {
+                let m = &self.columns[j].0;
+                for &x in &m[..size_of(m)] {
+                    by_node[x as usize].push(j);
+                }
+            }
+        }
+        let fractional = |x: usize| by_node[x].iter().any(|&j| self.values[j] < 1.0 - 1e-6);
+        let known: HashSet<[u32; 3]> = self.cuts.sets.iter().copied().collect();
+        let mut found: Vec<(f64, [u32; 3])> = Vec::new();
+        let mut tried: HashSet<[u32; 3]> = HashSet::new();
+        for a in (0..n).filter(|&a| fractional(a)) {
+            // Candidates: schools sharing a fractional group with a.
+            let mut near: Vec<u32> = by_node[a]
+                .iter()
+                .flat_map(|&j| {
+                    let m = &self.columns[j].0;
+                    m[..size_of(m)].to_vec()
+                })
+                .filter(|&x| x as usize > a)
+                .collect();
+            near.sort_unstable();
+            near.dedup();
+            for (i, &b) in near.iter().enumerate() {
+                for &c in &near[i + 1..] {
+                    let set = [a as u32, b, c];
+                    if known.contains(&set) || !tried.insert(set) {
+                        continue;
+                    }
+                    let mut cols: Vec<usize> = [a, b as usize, c as usize]
+                        .iter()
+                        .flat_map(|&x| by_node[x].iter().copied())
+                        .collect();
+                    cols.sort_unstable();
+                    cols.dedup();
+                    let lhs: f64 = cols
+                        .iter()
+                        .filter(|&&j| Cuts::hits(&set, &self.columns[j].0))
+                        .map(|&j| self.values[j])
+                        .sum();
+                    if lhs > 1.0 + 1e-3 {
+                        found.push((lhs, set));
+                    }
+                }
+            }
+        }
+        found.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+        // Cuts sharing no school are the most useful together.
+        let mut used = vec![false; n];
+        let mut out = Vec::new();
+        for (_, set) in found {
+            if out.len() >= limit {
+                break;
+            }
+            if set.iter().all(|&x| !used[x as usize]) {
+                set.iter().for_each(|&x| used[x as usize] = true);
+                out.push(set);
+            }
+        }
+        out
+    }
+
+    /// Forces a group into every later relaxation (for diving).
+    fn fix(&mut self, j: usize) {
+        if let Some(model) = self.model.as_mut() {
+            model.change_column_bounds(self.handles[j], 1.0..);
+        }
     }
 
     /// Solves the relaxation; returns its value and the duals of the rows.
@@ -154,7 +370,10 @@ impl Master {
             ));
         }
         let value = solved.objective_value();
-        let duals = solved.get_solution().dual_rows().to_vec();
+        let solution = solved.get_solution();
+        let duals = solution.dual_rows().to_vec();
+        // Group columns follow the one left-out column per school.
+        self.values = solution.columns()[self.rows.len()..].to_vec();
         self.model = Some(Model::from(solved));
         Ok((value, duals))
     }
@@ -274,9 +493,19 @@ fn integer_master(
         )
         .collect();
     let left_out: Expression = u.iter().copied().sum();
+    let fours: Expression = columns
+        .iter()
+        .enumerate()
+        .filter(|(_, (m, _))| size_of(m) == 4)
+        .map(|(j, _)| x[j])
+        .sum();
+    let remainder = (comp.len() % 3) as f64;
     let mut model = vars.minimise(objective).using(highs);
     if min_unplaced > 0.0 {
-        model = model.with(constraint!(left_out >= min_unplaced));
+        model = model.with(constraint!(left_out.clone() >= min_unplaced));
+    }
+    if remainder > 0.0 {
+        model = model.with(constraint!(fours + left_out >= remainder));
     }
     for row in rows {
         model = model.with(constraint!(row == 1.0));
@@ -310,11 +539,13 @@ struct Relaxation {
 
 /// Column generation until no group prices out, or `budget` seconds since
 /// `started` are spent. The bound is valid either way.
+#[allow(clippy::too_many_arguments)]
 fn column_generation(
     comp: &Component,
     master: &mut Master,
     bonus: &[(Members, f64)],
     min_unplaced: f64,
+    separate: bool,
     budget: f64,
     started: Instant,
 ) -> Result<Relaxation, String> {
@@ -323,18 +554,19 @@ fn column_generation(
     let mut rounds = 0usize;
     loop {
         let (lp_value, duals) = master.solve()?;
+        master.read_cut_prices(&duals);
         let pi = duals[..n].to_vec();
         // The cut's dual: the left-out option costs that much less per school.
         let rho = duals.get(n).copied().unwrap_or(0.0).max(0.0);
         rounds += 1;
         // Fours are many and rarely needed: price them only once threes are
         // exhausted, and every tenth round so that the bound stays honest.
-        let threes = price(comp, &pi, -EPS, false);
+        let threes = price(comp, &pi, &master.cuts, 0.0, -EPS, false);
         let mut added = add_best(master, comp, &threes);
         let mut full = !comp.weights.allow_four;
         let mut pricing = threes;
         if comp.weights.allow_four && (added == 0 || rounds.is_multiple_of(10)) {
-            pricing = price(comp, &pi, -EPS, true);
+            pricing = price(comp, &pi, &master.cuts, master.four_discount, -EPS, true);
             added += add_best(master, comp, &pricing);
             full = true;
         }
@@ -342,16 +574,30 @@ fn column_generation(
             let mut node_min = pricing.node_min.clone();
             for (m, s) in bonus {
                 let k = size_of(m);
-                let rc = s - m[..k].iter().map(|&x| pi[x as usize]).sum::<f64>();
+                let discount = if k == 4 { master.four_discount } else { 0.0 };
+                let rc = s - m[..k].iter().map(|&x| pi[x as usize]).sum::<f64>() - discount
+                    + master.cuts.price_of(m);
                 for &x in &m[..k] {
                     node_min[x as usize] = node_min[x as usize].min(rc / k as f64);
                 }
             }
             // Groups priced within EPS of zero were not visited: allow for them.
+            // Each cut's price is paid back at most once by any plan.
             let slack = EPS * n as f64;
-            let bound =
-                rho * min_unplaced + node_bound(&pi, &node_min, comp.weights.unplaced - rho);
+            let cut_prices: f64 = master.cuts.penalty.iter().sum();
+            let tau = master.four_discount;
+            let bound = rho * min_unplaced + tau * master.remainder - cut_prices
+                + node_bound(&pi, &node_min, comp.weights.unplaced - rho - tau);
             lower_bound = lower_bound.max(bound - slack);
+        }
+        if added == 0 && separate && started.elapsed().as_secs_f64() < budget {
+            let cuts = master.violated_cuts(comp, n / 3 + 1);
+            if !cuts.is_empty() {
+                for set in cuts {
+                    master.add_cut(set);
+                }
+                continue;
+            }
         }
         if added == 0 {
             return Ok(Relaxation {
@@ -399,13 +645,68 @@ fn packing_bound(
     for g in start {
         master.add(*g, 0.0);
     }
-    let lp = column_generation(&packing, &mut master, &[], 0.0, budget, started)?;
+    let lp = column_generation(&packing, &mut master, &[], 0.0, false, budget, started)?;
     // Only a converged relaxation proves the count; otherwise claim nothing.
     Ok(if lp.converged {
         (lp.value - 1e-6).ceil().max(0.0)
     } else {
         0.0
     })
+}
+
+/// A fresh master over the same groups, none fixed.
+fn rebuild(
+    comp: &Component,
+    min_unplaced: f64,
+    first: &[(Members, f64)],
+    all: &[(Members, f64)],
+) -> Master {
+    let mut master = Master::new(comp, min_unplaced);
+    for (m, s) in first.iter().chain(all) {
+        master.add(*m, *s);
+    }
+    master
+}
+
+/// Diving: fix the group the relaxation likes most (and every group it
+/// already takes whole), price again, and repeat until the relaxation is
+/// integral. Set partitioning relaxations are tight enough that this finds
+/// plans close to the bound quickly; the bound itself comes from the root.
+fn dive(
+    comp: &Component,
+    master: &mut Master,
+    bonus: &[(Members, f64)],
+    min_unplaced: f64,
+    budget: f64,
+    started: Instant,
+) -> Result<Option<Vec<Members>>, String> {
+    let mut fixed: HashSet<usize> = HashSet::new();
+    loop {
+        if started.elapsed().as_secs_f64() > budget {
+            return Ok(None);
+        }
+        let whole: Vec<usize> = (0..master.values.len())
+            .filter(|&j| master.values[j] > 1.0 - 1e-6)
+            .collect();
+        let best = (0..master.values.len())
+            .filter(|j| !fixed.contains(j))
+            .filter(|&j| master.values[j] > 1e-6 && master.values[j] <= 1.0 - 1e-6)
+            .max_by(|&a, &b| {
+                master.values[a]
+                    .total_cmp(&master.values[b])
+                    .then(master.columns[b].1.total_cmp(&master.columns[a].1))
+            });
+        let Some(best) = best else {
+            // Nothing fractional: the relaxation's groups are a plan.
+            return Ok(Some(whole.iter().map(|&j| master.columns[j].0).collect()));
+        };
+        for j in whole.into_iter().chain([best]) {
+            if fixed.insert(j) {
+                master.fix(j);
+            }
+        }
+        column_generation(comp, master, bonus, min_unplaced, false, budget, started)?;
+    }
 }
 
 fn add_best(master: &mut Master, comp: &Component, pricing: &Pricing) -> usize {
@@ -458,17 +759,36 @@ pub fn solve(comp: &Component, limits: Limits) -> Result<Solved, String> {
         &mut master,
         &bonus,
         packing,
+        true,
         limits.seconds * 0.6,
         started,
     )?;
     let (mut lower_bound, converged, pi) = (lp.lower_bound, lp.converged, lp.pi);
+    let root_columns = master.columns.clone();
+    let root_cuts = master.cuts.clone();
+    let root_discount = master.four_discount;
+    if let Some(dived) = dive(
+        comp,
+        &mut master,
+        &bonus,
+        packing,
+        limits.seconds * 0.75,
+        started,
+    )? {
+        if objective_of(comp, &dived) < objective_of(comp, &incumbent) {
+            incumbent = dived;
+        }
+    }
+    // The integer master works on every group seen, without the dive's fixings.
+    let mut master = rebuild(comp, packing, &root_columns, &master.columns);
 
     let left = |e: f64| (limits.seconds - e).max(1.0);
-    let (mut groups, mut proven) =
+    // Optimal over the generated groups only: that proves nothing globally.
+    let (mut groups, _) =
         integer_master(comp, &master.columns, &incumbent, packing, left(elapsed()))?;
+    let mut proven = false;
     if objective_of(comp, &groups) > objective_of(comp, &incumbent) {
         groups = incumbent.clone();
-        proven = false;
     }
     incumbent = groups;
     let mut objective = objective_of(comp, &incumbent);
@@ -483,13 +803,24 @@ pub fn solve(comp: &Component, limits: Limits) -> Result<Solved, String> {
         let mut extra: Vec<(Members, f64)> = Vec::new();
         let mut too_many = false;
         for a in 0..n as u32 {
-            comp.enumerate_from(a, &pi, pi_max, gap + 1e-6, true, &mut |m, s, _| {
-                if extra.len() <= limits.max_proof_columns {
-                    extra.push((m, s));
-                } else {
-                    too_many = true;
-                }
-            });
+            comp.enumerate_from(
+                a,
+                &pi,
+                pi_max,
+                gap + 1e-6 + root_discount,
+                true,
+                &mut |m, s, rc| {
+                    let discount = if size_of(&m) == 4 { root_discount } else { 0.0 };
+                    if rc - discount + root_cuts.price_of(&m) >= gap + 1e-6 {
+                        return;
+                    }
+                    if extra.len() <= limits.max_proof_columns {
+                        extra.push((m, s));
+                    } else {
+                        too_many = true;
+                    }
+                },
+            );
             if too_many {
                 break;
             }
@@ -636,7 +967,7 @@ mod tests {
             let pi: Vec<f64> = (0..9)
                 .map(|i| ((i * 7 + k * 13) % 23) as f64 * 4.0)
                 .collect();
-            let p = price(&comp, &pi, f64::INFINITY, true);
+            let p = price(&comp, &pi, &Cuts::new(9), 0.0, f64::INFINITY, true);
             assert!(node_bound(&pi, &p.node_min, comp.weights.unplaced) <= best + 1e-6);
         }
     }

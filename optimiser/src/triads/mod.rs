@@ -5,6 +5,7 @@
 //! of a plan against every rule.
 
 pub mod advisers;
+pub mod baseline;
 pub mod build;
 pub mod colgen;
 pub mod compat;
