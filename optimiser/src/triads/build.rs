@@ -96,6 +96,7 @@ impl Prepared<'_> {
             },
             unplaced: w.unplaced,
             allow_four: problem.rules.allow_groups_of_four,
+            unknown_km: problem.rules.unknown_distance_km,
         };
         let mut comps: Vec<Component> = parts
             .into_values()
@@ -136,13 +137,44 @@ impl Prepared<'_> {
                     .is_some_and(|o| o.is_good_or_better())
             })
             .collect();
+        let located: Vec<bool> = nodes
+            .iter()
+            .map(|&g| self.participants[g].location.is_some())
+            .collect();
+        let pos = self.positions(&nodes);
         Component {
             nodes,
             adj,
             good,
+            pos,
+            located,
             weights,
             bonus: HashMap::new(),
         }
+    }
+
+    /// Grid positions, with unlocated schools at the middle of their
+    /// authority's located schools in the component (they meet only those).
+    fn positions(&self, nodes: &[usize]) -> Vec<(f64, f64)> {
+        let mut sums: HashMap<u16, (f64, f64, f64)> = HashMap::new();
+        for &g in nodes {
+            let s = self.participants[g];
+            if let Some(l) = s.location {
+                let e = sums.entry(s.la_code).or_default();
+                *e = (e.0 + l.easting, e.1 + l.northing, e.2 + 1.0);
+            }
+        }
+        nodes
+            .iter()
+            .map(|&g| {
+                let s = self.participants[g];
+                match (s.location, sums.get(&s.la_code)) {
+                    (Some(l), _) => (l.easting, l.northing),
+                    (None, Some(&(e, n, k))) => (e / k, n / k),
+                    (None, None) => (0.0, 0.0),
+                }
+            })
+            .collect()
     }
 
     /// Gives each still-valid group of the previous plan its keep bonus in

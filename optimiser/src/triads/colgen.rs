@@ -9,6 +9,7 @@
 //! bound for the whole problem as posed, not for a pruned candidate set.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::time::Instant;
 
 use good_lp::solvers::highs::highs;
@@ -99,8 +100,12 @@ impl Cuts {
 struct Pricing {
     best: Vec<(f64, Members)>,
     node_min: Vec<f64>,
+    complete: bool,
 }
 
+/// With a `deadline`, enumeration stops there and `complete` is false: the
+/// groups found are still good columns, but the node minima prove nothing.
+#[allow(clippy::too_many_arguments)]
 fn price(
     comp: &Component,
     pi: &[f64],
@@ -108,16 +113,23 @@ fn price(
     four_discount: f64,
     threshold: f64,
     fours: bool,
+    deadline: Option<Instant>,
 ) -> Pricing {
     let n = comp.len();
     let pi_max = pi.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let stopped = AtomicBool::new(false);
     let empty = || Pricing {
         best: vec![(0.0, [NONE; 4]); n],
         node_min: vec![0.0; n],
+        complete: true,
     };
-    (0..n as u32)
+    let mut result = (0..n as u32)
         .into_par_iter()
         .fold(empty, |mut acc, a| {
+            if deadline.is_some_and(|d| Instant::now() > d) {
+                stopped.store(true, AtomicOrdering::Relaxed);
+                return acc;
+            }
             // Cut prices only raise a reduced cost, so enumerating without them
             // visits every group that prices out with them.
             // Fours earn the divisibility dual, so enumerate up to that much further.
@@ -147,7 +159,70 @@ fn price(
                 a.node_min[i] = a.node_min[i].min(b.node_min[i]);
             }
             a
+        });
+    result.complete = !stopped.load(AtomicOrdering::Relaxed);
+    result
+}
+
+/// A bound over every feasible group of the component for the given duals:
+/// threes priced exactly, fours through `four_share_floor`.
+pub fn bound_for_duals(comp: &Component, pi: &[f64]) -> f64 {
+    let pricing = price(comp, pi, &Cuts::new(comp.len()), 0.0, -EPS, false, None);
+    let mut node_min = pricing.node_min;
+    if comp.weights.allow_four {
+        for (m, f) in node_min.iter_mut().zip(four_share_floor(comp, pi)) {
+            *m = m.min(f);
+        }
+    }
+    for m in comp.bonus.keys() {
+        let k = size_of(m);
+        if let Some(s) = comp.score(m) {
+            let rc = s - m[..k].iter().map(|&x| pi[x as usize]).sum::<f64>();
+            for &x in &m[..k] {
+                node_min[x as usize] = node_min[x as usize].min(rc / k as f64);
+            }
+        }
+    }
+    node_bound(pi, &node_min, comp.weights.unplaced) - EPS * comp.len() as f64
+}
+
+/// For each school, a floor under `rc/4` of every four holding it, from
+/// threes alone: a four's reduced cost is at least its premium (less a
+/// no-Good-school point) plus a quarter of its threes' `score - 4/3·duals`;
+/// three of those threes hold the school. Enumerating fours exactly can take
+/// too long on dense graphs; this floor never does.
+fn four_share_floor(comp: &Component, pi: &[f64]) -> Vec<f64> {
+    let n = comp.len();
+    let mut per_node = vec![f64::INFINITY; n];
+    let mut global = f64::INFINITY;
+    for a in 0..n as u32 {
+        comp.enumerate_from(
+            a,
+            pi,
+            f64::INFINITY,
+            f64::INFINITY,
+            false,
+            &mut |m, score, _| {
+                let v = score - 4.0 / 3.0 * m[..3].iter().map(|&x| pi[x as usize]).sum::<f64>();
+                global = global.min(v);
+                for &x in &m[..3] {
+                    per_node[x as usize] = per_node[x as usize].min(v);
+                }
+            },
+        );
+    }
+    let premium = comp.weights.group_of_four - comp.weights.no_good_school;
+    per_node
+        .into_iter()
+        .map(|m| {
+            if m.is_finite() {
+                (premium + (3.0 * m + global) / 4.0) / 4.0
+            } else {
+                // No three holds the school, so no four does either.
+                f64::INFINITY
+            }
         })
+        .collect()
 }
 
 /// A lower bound valid for any duals: every group's score is shared among
@@ -551,24 +626,31 @@ fn column_generation(
 ) -> Result<Relaxation, String> {
     let n = comp.len();
     let mut lower_bound = f64::NEG_INFINITY;
-    let mut rounds = 0usize;
     loop {
         let (lp_value, duals) = master.solve()?;
         master.read_cut_prices(&duals);
         let pi = duals[..n].to_vec();
         // The cut's dual: the left-out option costs that much less per school.
         let rho = duals.get(n).copied().unwrap_or(0.0).max(0.0);
-        rounds += 1;
         // Fours are many and rarely needed: price them only once threes are
-        // exhausted, and every tenth round so that the bound stays honest.
-        let threes = price(comp, &pi, &master.cuts, 0.0, -EPS, false);
+        // exhausted, when the duals are good enough to prune most of them.
+        let threes = price(comp, &pi, &master.cuts, 0.0, -EPS, false, None);
         let mut added = add_best(master, comp, &threes);
         let mut full = !comp.weights.allow_four;
         let mut pricing = threes;
-        if comp.weights.allow_four && (added == 0 || rounds.is_multiple_of(10)) {
-            pricing = price(comp, &pi, &master.cuts, master.four_discount, -EPS, true);
+        if comp.weights.allow_four && added == 0 {
+            let deadline = started + std::time::Duration::from_secs_f64(budget.max(0.0));
+            pricing = price(
+                comp,
+                &pi,
+                &master.cuts,
+                master.four_discount,
+                -EPS,
+                true,
+                Some(deadline),
+            );
             added += add_best(master, comp, &pricing);
-            full = true;
+            full = pricing.complete;
         }
         if full {
             let mut node_min = pricing.node_min.clone();
@@ -590,6 +672,16 @@ fn column_generation(
                 + node_bound(&pi, &node_min, comp.weights.unplaced - rho - tau);
             lower_bound = lower_bound.max(bound - slack);
         }
+        if added == 0 && !full {
+            // Pricing fours ran out of time: no proof of convergence, but a
+            // bound from threes and the floor under fours still holds.
+            return Ok(Relaxation {
+                lower_bound: lower_bound.max(bound_for_duals(comp, &pi)),
+                converged: false,
+                pi,
+                value: lp_value,
+            });
+        }
         if added == 0 && separate && started.elapsed().as_secs_f64() < budget {
             let cuts = master.violated_cuts(comp, n / 3 + 1);
             if !cuts.is_empty() {
@@ -608,6 +700,12 @@ fn column_generation(
             });
         }
         if started.elapsed().as_secs_f64() > budget {
+            if lower_bound == f64::NEG_INFINITY {
+                // Out of time before any full pricing: one more pass gives a
+                // bound; with no duals at all it is the plain floor of scores.
+                let zero = vec![0.0; n];
+                lower_bound = bound_for_duals(comp, &pi).max(bound_for_duals(comp, &zero));
+            }
             return Ok(Relaxation {
                 lower_bound,
                 converged: false,
@@ -627,6 +725,10 @@ fn packing_bound(
     budget: f64,
     started: Instant,
 ) -> Result<f64, String> {
+    // Where the start already places everyone, no plan need leave anyone out.
+    if start.iter().map(size_of).sum::<usize>() == comp.len() {
+        return Ok(0.0);
+    }
     let mut packing = comp.clone();
     packing.weights = ScoreWeights {
         travel_km: 0.0,
@@ -634,6 +736,7 @@ fn packing_bound(
         no_good_school: 0.0,
         unplaced: 1.0,
         allow_four: comp.weights.allow_four,
+        unknown_km: comp.weights.unknown_km,
     };
     for list in &mut packing.adj {
         for e in list.iter_mut() {
@@ -865,12 +968,12 @@ pub fn solve(comp: &Component, limits: Limits) -> Result<Solved, String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::super::component::tests::{component, weights};
     use super::*;
 
     /// Brute force over every partition of a small component.
-    fn brute(comp: &Component) -> f64 {
+    pub fn brute(comp: &Component) -> f64 {
         fn go(comp: &Component, free: &mut Vec<bool>, acc: f64, best: &mut f64) {
             let Some(a) = free.iter().position(|&f| f) else {
                 *best = best.min(acc);
@@ -911,7 +1014,7 @@ mod tests {
         best
     }
 
-    fn random_component(seed: u64, n: usize, density: f64) -> Component {
+    pub fn random_component(seed: u64, n: usize, density: f64) -> Component {
         // A small deterministic generator: no dependency for tests.
         let mut s = seed
             .wrapping_mul(6364136223846793005)
@@ -967,7 +1070,7 @@ mod tests {
             let pi: Vec<f64> = (0..9)
                 .map(|i| ((i * 7 + k * 13) % 23) as f64 * 4.0)
                 .collect();
-            let p = price(&comp, &pi, &Cuts::new(9), 0.0, f64::INFINITY, true);
+            let p = price(&comp, &pi, &Cuts::new(9), 0.0, f64::INFINITY, true, None);
             assert!(node_bound(&pi, &p.node_min, comp.weights.unplaced) <= best + 1e-6);
         }
     }

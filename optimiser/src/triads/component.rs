@@ -22,6 +22,9 @@ pub struct ScoreWeights {
     pub no_good_school: f64,
     pub unplaced: f64,
     pub allow_four: bool,
+    /// The km assumed for a pair with unknown distance (bounds the triangle
+    /// inequality where a school has no coordinates).
+    pub unknown_km: f64,
 }
 
 pub const NONE: u32 = u32::MAX;
@@ -47,6 +50,12 @@ pub struct Component {
     /// Sorted by `to`.
     pub adj: Vec<Vec<Edge>>,
     pub good: Vec<bool>,
+    /// Grid position of each school: its own, or where unknown, the middle
+    /// of its authority's located schools (for splitting large components).
+    pub pos: Vec<(f64, f64)>,
+    /// Whether the school's coordinates are known (distances obey the
+    /// triangle inequality only between located schools).
+    pub located: Vec<bool>,
     pub weights: ScoreWeights,
     /// Groups of the previous plan, with the points keeping each one saves.
     pub bonus: HashMap<Members, f64>,
@@ -155,10 +164,33 @@ impl Component {
     ) {
         let ha = self.higher(a);
         let pa = pi[a as usize];
+        let w = self.weights.travel_km;
+        let four = fours && self.weights.allow_four;
+        // A four scores at least its premium plus a quarter of its four
+        // threes' scores (less a no-Good-school point it may not pay), and its
+        // duals are a third of its threes' duals summed. So a four under the
+        // threshold holds a three whose score less 4/3 of its duals is under
+        // `extend_below`.
+        let extend_below = threshold - self.weights.group_of_four + self.weights.no_good_school;
+        const INFLATE: f64 = 4.0 / 3.0;
         for (ib, eab) in ha.iter().enumerate() {
             let b = eab.to;
-            let hb = self.higher(b);
             let pab = pa + pi[b as usize];
+            // Every three holding a and b drives a–b twice and, where both are
+            // located, a detour at least as long (triangle inequality; an
+            // unknown distance counts as `unknown_km`).
+            let detour = if self.located[a as usize] && self.located[b as usize] {
+                eab.km.min(2.0 * self.weights.unknown_km)
+            } else {
+                0.0
+            };
+            let floor = 2.0 * w * (eab.km + detour) + eab.pts;
+            let no_three = floor - pab - pi_max >= threshold;
+            let no_four = !four || floor - INFLATE * (pab + pi_max) >= extend_below;
+            if no_three && no_four {
+                continue;
+            }
+            let hb = self.higher(b);
             // Common higher neighbours of a and b, by merging two sorted lists.
             let (mut i, mut j) = (ib + 1, 0);
             while i < ha.len() && j < hb.len() {
@@ -177,16 +209,8 @@ impl Component {
                 if rc < threshold {
                     visit([a, b, c, NONE], score, rc);
                 }
-                if fours && self.weights.allow_four {
-                    self.extend_to_four(
-                        [a, b, c],
-                        [eab, ea_c, eb_c],
-                        pab + pi[c as usize],
-                        pi,
-                        pi_max,
-                        threshold,
-                        visit,
-                    );
+                if four && score - INFLATE * (pab + pi[c as usize]) < extend_below {
+                    self.extend_to_four([a, b, c], pi, extend_below, threshold, visit);
                 }
                 i += 1;
                 j += 1;
@@ -194,39 +218,57 @@ impl Component {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// A three's score less 4/3 of its duals (see `enumerate_from`), or
+    /// `None` if its schools may not meet.
+    fn three_inflated_rc(&self, m: [u32; 3], pi: &[f64]) -> Option<f64> {
+        let e = [
+            self.edge(m[0], m[1])?,
+            self.edge(m[0], m[2])?,
+            self.edge(m[1], m[2])?,
+        ];
+        Some(self.triad_score(m, e) - 4.0 / 3.0 * m.iter().map(|&x| pi[x as usize]).sum::<f64>())
+    }
+
+    /// Every four made of the three `t` and one school meeting all three,
+    /// visited once: from the first of its threes (in member order) that is
+    /// under `extend_below`.
     fn extend_to_four(
         &self,
-        [a, b, c]: [u32; 3],
-        [eab, eac, ebc]: [&Edge; 3],
-        pabc: f64,
+        t: [u32; 3],
         pi: &[f64],
-        pi_max: f64,
+        extend_below: f64,
         threshold: f64,
         visit: &mut impl FnMut(Members, f64, f64),
     ) {
-        // Every term left out of this partial score is non-negative.
-        let partial = self.weights.group_of_four
-            + self.weights.travel_km * (eab.km + eac.km + ebc.km)
-            + eab.pts
-            + eac.pts
-            + ebc.pts
-            - pabc;
-        if partial - pi_max >= threshold {
-            return;
-        }
-        for ecd in self.higher(c) {
-            let d = ecd.to;
-            if partial - pi[d as usize] >= threshold {
+        let [a, b, c] = t;
+        for ead in &self.adj[a as usize] {
+            let d = ead.to;
+            if d == b || d == c || self.edge(b, d).is_none() || self.edge(c, d).is_none() {
                 continue;
             }
-            let (Some(ead), Some(ebd)) = (self.edge(a, d), self.edge(b, d)) else {
+            let m = members_of(&[a, b, c, d]);
+            let subs = [
+                [m[0], m[1], m[2]],
+                [m[0], m[1], m[3]],
+                [m[0], m[2], m[3]],
+                [m[1], m[2], m[3]],
+            ];
+            let earlier = subs.iter().take_while(|s| **s != t).any(|s| {
+                self.three_inflated_rc(*s, pi)
+                    .is_some_and(|rc| rc < extend_below)
+            });
+            if earlier {
+                continue;
+            }
+            let Some(score) = self
+                .score(&m)
+                .map(|s| s + self.bonus.get(&m).copied().unwrap_or(0.0))
+            else {
                 continue;
             };
-            let score = self.quad_score([a, b, c, d], [eab, eac, ead, ebc, ebd, ecd]);
-            let rc = score - pabc - pi[d as usize];
+            let rc = score - m.iter().map(|&x| pi[x as usize]).sum::<f64>();
             if rc < threshold {
-                visit([a, b, c, d], score, rc);
+                visit(m, score, rc);
             }
         }
     }
@@ -250,6 +292,8 @@ pub(crate) mod tests {
             nodes: (0..n).collect(),
             adj,
             good: vec![true; n],
+            pos: vec![(0.0, 0.0); n],
+            located: vec![true; n],
             weights: w,
             bonus: HashMap::new(),
         }
@@ -262,6 +306,7 @@ pub(crate) mod tests {
             no_good_school: 0.0,
             unplaced: 1000.0,
             allow_four: true,
+            unknown_km: 10.0,
         }
     }
 

@@ -98,6 +98,9 @@ pub struct TriadRules {
     pub weights: Weights,
     /// Stop improving a component's plan after this many seconds.
     pub time_limit_seconds: f64,
+    /// Components with more schools than this (national graphs) are solved
+    /// region by region; the bound still covers the whole component.
+    pub region_size: usize,
     /// Seed for every choice the optimiser breaks ties with.
     pub seed: u64,
 }
@@ -117,6 +120,7 @@ impl Default for TriadRules {
             adviser_budget: 0.0,
             weights: Weights::default(),
             time_limit_seconds: 10.0,
+            region_size: 800,
             seed: 1,
         }
     }
@@ -141,6 +145,12 @@ impl TriadRules {
             return Err(format!(
                 "triads.adviser_budget = {} must not be negative",
                 self.adviser_budget
+            ));
+        }
+        if self.region_size < 3 {
+            return Err(format!(
+                "triads.region_size = {} must be at least 3",
+                self.region_size
             ));
         }
         if self.review_days == 0 {

@@ -15,6 +15,7 @@ use super::explain::{diagnose, unplaced_reason};
 use super::output;
 use super::plan::{LedgerEntry, Plan, Stats, Triad, Unplaced};
 use super::problem::TriadProblem;
+use super::regions;
 use super::validate::{grouping_score, validate, Violation};
 use crate::model::{School, Urn};
 
@@ -62,7 +63,11 @@ pub fn plan(problem: &TriadProblem, progress: Progress) -> Result<Plan, PlanErro
     let mut solved: Vec<(usize, colgen::Solved)> = order
         .par_iter()
         .map(|&c| {
-            let r = colgen::solve(&comps[c], limits);
+            let r = if comps[c].len() > problem.rules.region_size {
+                regions::solve_large(&comps[c], limits, problem.rules.region_size)
+            } else {
+                colgen::solve(&comps[c], limits)
+            };
             progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
             r.map(|s| (c, s))
         })
