@@ -1,3 +1,4 @@
 pub mod allocate;
 pub mod model;
+pub mod schedule;
 pub mod triads;

@@ -14,11 +14,13 @@ use std::hash::Hash;
 use std::path::Path;
 use std::str::FromStr;
 
+use chrono::NaiveDate;
 use csv::StringRecord;
 use optimiser::model::{
     Adviser, AdviserKind, Consultant, ConsultantKind, Headteacher, Location, NeedArea, PastTriad,
     PhaseGroup, SspbCategory, Urn,
 };
+use optimiser::schedule::{Availability, Level, Person};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -652,6 +654,40 @@ fn optional_coordinate(row: &Row, field: &str, max: f64) -> Result<Option<f64>, 
                 &format!("is not a grid coordinate in metres (0 to {max})"),
             )
         })
+}
+
+const AVAILABILITY: &str = "availability.csv";
+
+pub fn read_availability(path: &Path) -> Result<Availability, InputError> {
+    read_with(path, availability_from).map(|v| v.into_iter().next().unwrap_or_default())
+}
+
+pub fn parse_availability(text: &str) -> Result<Availability, InputError> {
+    availability_from(AVAILABILITY, text).map(|v| v.into_iter().next().unwrap_or_default())
+}
+
+/// `person,date,level`: one row per date a person offers. A date listed twice
+/// for one person is a mistake in the sheet, so it is rejected.
+fn availability_from(file: &str, text: &str) -> Result<Vec<Availability>, InputError> {
+    let table = Table::parse(file, text, &["person", "date", "level"])?;
+    let mut seen = Seen::default();
+    let mut out = Availability::default();
+    for row in table.rows() {
+        let raw = row.required("person")?;
+        let person: Person = raw
+            .parse()
+            .map_err(|e: String| row.bad("person", raw, &e))?;
+        let raw_date = row.required("date")?;
+        let date = NaiveDate::parse_from_str(raw_date, "%Y-%m-%d")
+            .map_err(|_| row.bad("date", raw_date, "is not a date YYYY-MM-DD"))?;
+        let raw_level = row.required("level")?;
+        let level: Level = raw_level
+            .parse()
+            .map_err(|_| row.bad("level", raw_level, "is not preferred or possible"))?;
+        seen.check(&row, "date", (person.clone(), date))?;
+        out.insert(person, date, level);
+    }
+    Ok(vec![out])
 }
 
 #[cfg(test)]

@@ -25,6 +25,8 @@ enum Command {
     Plan(cli::plan::PlanArgs),
     /// Give consultants' days to schools by need.
     Allocate(cli::allocate::AllocateArgs),
+    /// Date every review from everyone's availability; calendars per person and school.
+    Schedule(cli::schedule::ScheduleArgs),
 }
 
 fn main() -> ExitCode {
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
         Command::Import(a) => cli::import::run(a),
         Command::Plan(a) => cli::plan::run(a),
         Command::Allocate(a) => cli::allocate::run(a),
+        Command::Schedule(a) => cli::schedule::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -24,6 +24,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::inputs::{NeedEntry, PastAllocation};
+// The sample's calendar and availability (`data/sample/calendar.toml`, `availability.csv`).
+pub use crate::synth_schedule::{
+    calendar_2026_27, generate_availability, render_schedule_inputs, SCHEDULE_FILES,
+};
 
 type Gen = ChaCha8Rng;
 

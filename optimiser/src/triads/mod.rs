@@ -14,6 +14,7 @@ pub mod explain;
 pub mod output;
 pub mod plan;
 pub mod problem;
+pub mod regions;
 pub mod rules;
 pub mod solve;
 pub mod validate;

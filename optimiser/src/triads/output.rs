@@ -56,6 +56,10 @@ pub fn reviews(order: &[&School], days: u32) -> Vec<Review> {
                 lead,
                 reviewers: vec![lead, second],
                 days,
+                start: None,
+                dates: Vec::new(),
+                unscheduled_reason: None,
+                sequence: 0,
             }
         })
         .collect()

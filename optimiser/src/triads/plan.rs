@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{PhaseGroup, Urn};
@@ -79,6 +80,22 @@ pub struct Review {
     /// Every visiting head, the lead first.
     pub reviewers: Vec<Urn>,
     pub days: u32,
+    /// First day of the review, once scheduled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<NaiveDate>,
+    /// Every day of the review (consecutive school days), once scheduled.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dates: Vec<NaiveDate>,
+    /// Why the scheduler could not date the review: the people and the numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unscheduled_reason: Option<String>,
+    /// Calendar revision (ICS SEQUENCE): bumped each time a published date changes.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub sequence: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

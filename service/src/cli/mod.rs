@@ -6,3 +6,4 @@ pub mod import;
 pub mod output;
 pub mod plan;
 pub mod progress;
+pub mod schedule;

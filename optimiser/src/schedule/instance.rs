@@ -1,0 +1,157 @@
+//! The reviews of a plan flattened for the model: who each needs, and the
+//! starts on which all of them can come.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use super::availability::{Availability, Level, Person};
+use super::calendar::Days;
+use super::review_heads;
+use crate::model::Urn;
+use crate::triads::Plan;
+
+/// One review of the plan.
+#[derive(Debug, Clone)]
+pub(crate) struct Item {
+    pub triad: usize,
+    pub review: usize,
+    pub host: Urn,
+    /// Heads (host first), then the adviser if the group has one.
+    pub people: Vec<Person>,
+    pub len: usize,
+    /// The start in the previous plan, if it had one.
+    pub previous: Option<NaiveDate>,
+    pub starts: Vec<Start>,
+}
+
+/// A start on which every person of the review can come on every day.
+#[derive(Debug, Clone)]
+pub(crate) struct Start {
+    /// Index of the first school day.
+    pub day: usize,
+    /// Person-days on "possible" (not preferred) dates.
+    pub possible: u32,
+    pub preferred: u32,
+    /// Differs from the previous plan's date while that date still works:
+    /// a move that is not forced, and pays `weights.moved`.
+    pub moved: bool,
+}
+
+pub(crate) struct Instance<'a> {
+    pub days: Days,
+    pub availability: &'a Availability,
+    pub items: Vec<Item>,
+}
+
+impl<'a> Instance<'a> {
+    pub fn new(
+        plan: &Plan,
+        days: Days,
+        availability: &'a Availability,
+        previous: &BTreeMap<(String, Urn), NaiveDate>,
+    ) -> Instance<'a> {
+        let mut inst = Instance {
+            days,
+            availability,
+            items: Vec::new(),
+        };
+        for (ti, t) in plan.triads.iter().enumerate() {
+            for (ri, r) in t.reviews.iter().enumerate() {
+                let mut people: Vec<Person> = review_heads(r.host, &r.reviewers)
+                    .into_iter()
+                    .map(Person::Head)
+                    .collect();
+                if let Some(a) = &t.adviser {
+                    people.push(Person::Adviser(a.clone()));
+                }
+                let len = r.days.max(1) as usize;
+                let prev = previous.get(&(t.id.clone(), r.host)).copied();
+                let mut starts = inst.starts(&people, len, prev);
+                let forced = !starts.iter().any(|s| Some(inst.days.days[s.day]) == prev);
+                if forced {
+                    // The old date no longer works: wherever it goes is no worse.
+                    starts.iter_mut().for_each(|s| s.moved = false);
+                }
+                inst.items.push(Item {
+                    triad: ti,
+                    review: ri,
+                    host: r.host,
+                    people,
+                    len,
+                    previous: prev,
+                    starts,
+                });
+            }
+        }
+        inst
+    }
+
+    /// The person's level on school day `day`, `None` where unavailable or
+    /// their school is blacked out.
+    pub fn level(&self, p: &Person, day: usize) -> Option<Level> {
+        if let Person::Head(u) = p {
+            if self
+                .days
+                .school_off
+                .get(u)
+                .is_some_and(|s| s.contains(&day))
+            {
+                return None;
+            }
+        }
+        self.availability.level(p, self.days.days[day])
+    }
+
+    pub fn starts(&self, people: &[Person], len: usize, prev: Option<NaiveDate>) -> Vec<Start> {
+        let mut out = Vec::new();
+        for day in 0..self.days.days.len() {
+            let Some(span) = self.days.span(day, len) else {
+                continue;
+            };
+            let (mut possible, mut preferred) = (0, 0);
+            let ok = span.clone().all(|d| {
+                people.iter().all(|p| match self.level(p, d) {
+                    Some(Level::Preferred) => {
+                        preferred += 1;
+                        true
+                    }
+                    Some(Level::Possible) => {
+                        possible += 1;
+                        true
+                    }
+                    None => false,
+                })
+            });
+            if ok {
+                out.push(Start {
+                    day,
+                    possible,
+                    preferred,
+                    moved: prev.is_some_and(|p| p != self.days.days[day]),
+                });
+            }
+        }
+        out
+    }
+
+    /// School days the person can come on, within the window.
+    pub fn offered(&self, p: &Person) -> usize {
+        (0..self.days.days.len())
+            .filter(|d| self.level(p, *d).is_some())
+            .count()
+    }
+}
+
+/// The previous plan's dates, by (group id, host).
+pub(crate) fn previous_dates(previous: Option<&Plan>) -> BTreeMap<(String, Urn), NaiveDate> {
+    let mut out = BTreeMap::new();
+    for t in previous.map(|p| p.triads.as_slice()).unwrap_or_default() {
+        for r in &t.reviews {
+            if let Some(s) = r.start {
+                out.insert((t.id.clone(), r.host), s);
+            }
+        }
+    }
+    out
+}

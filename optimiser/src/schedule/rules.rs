@@ -1,0 +1,94 @@
+//! The `[schedule]` table of the rules file. Every item has a default.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScheduleWeights {
+    /// Points for each review left without a date. Far above the rest, so
+    /// that dating reviews comes first.
+    pub unscheduled: f64,
+    /// Points per person-day on a date the person marked only "possible"
+    /// (so that preferred dates win).
+    pub possible_day: f64,
+    /// Points for moving a review away from its date in the previous plan
+    /// (`--previous`) when that date still works for everyone. Far above
+    /// `unscheduled`, so that a published date stays put even where moving it
+    /// would let another review be dated: people have planned around it.
+    /// A review whose old date no longer works moves at no such cost.
+    pub moved: f64,
+}
+
+impl Default for ScheduleWeights {
+    fn default() -> Self {
+        ScheduleWeights {
+            unscheduled: 1000.0,
+            possible_day: 1.0,
+            moved: 5000.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScheduleRules {
+    /// Most review days one person takes part in per half-term (hosting,
+    /// visiting or advising): the "not burdensome" rule.
+    pub max_days_per_half_term: u32,
+    /// Fewest calendar days between the starts of two reviews of one group.
+    pub min_days_between_group_reviews: u32,
+    /// Give a group another eligible adviser where its own shares no date
+    /// with the heads for some review.
+    pub reassign_advisers: bool,
+    pub weights: ScheduleWeights,
+    /// Stop improving one component's schedule after this many seconds.
+    pub time_limit_seconds: f64,
+    /// Relative gap at which HiGHS may stop.
+    pub mip_rel_gap: f64,
+}
+
+impl Default for ScheduleRules {
+    fn default() -> Self {
+        ScheduleRules {
+            max_days_per_half_term: 3,
+            min_days_between_group_reviews: 7,
+            reassign_advisers: true,
+            weights: ScheduleWeights::default(),
+            time_limit_seconds: 10.0,
+            mip_rel_gap: 1e-4,
+        }
+    }
+}
+
+impl ScheduleRules {
+    pub fn check(&self) -> Result<(), String> {
+        if self.max_days_per_half_term == 0 {
+            return Err("schedule.max_days_per_half_term must be at least 1".into());
+        }
+        let w = &self.weights;
+        for (name, v) in [
+            ("unscheduled", w.unscheduled),
+            ("possible_day", w.possible_day),
+            ("moved", w.moved),
+        ] {
+            if !(v >= 0.0 && v.is_finite()) {
+                return Err(format!(
+                    "schedule.weights.{name} = {v} must be a number 0 or above"
+                ));
+            }
+        }
+        if self.time_limit_seconds.is_nan() || self.time_limit_seconds <= 0.0 {
+            return Err(format!(
+                "schedule.time_limit_seconds = {} must be above 0",
+                self.time_limit_seconds
+            ));
+        }
+        if !(0.0..1.0).contains(&self.mip_rel_gap) {
+            return Err(format!(
+                "schedule.mip_rel_gap = {} must be at least 0 and below 1",
+                self.mip_rel_gap
+            ));
+        }
+        Ok(())
+    }
+}

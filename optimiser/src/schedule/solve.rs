@@ -1,0 +1,188 @@
+//! The entry point: re-assign advisers where dates decide, build the model,
+//! split it into independent components, solve them in parallel, write the
+//! dates and reasons back into the plan, and check the result.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::availability::Person;
+use super::calendar::Days;
+use super::instance::{previous_dates, Instance};
+use super::validate::validate;
+use super::{mip, reasons, reassign};
+use super::{ScheduleError, ScheduleProblem, ScheduleStats, ScheduledPlan};
+use crate::model::Urn;
+
+/// Dates every review it can, optimally under the weights (or the best found
+/// within the time limit, with its bound). Deterministic for a given input.
+pub fn schedule(problem: &ScheduleProblem) -> Result<ScheduledPlan, ScheduleError> {
+    let started = Instant::now();
+    problem.calendar.check().map_err(ScheduleError::Input)?;
+    problem.rules.check().map_err(ScheduleError::Input)?;
+    let days = Days::new(&problem.calendar);
+    let mut plan = problem.plan.clone();
+    for r in plan.triads.iter_mut().flat_map(|t| t.reviews.iter_mut()) {
+        r.start = None;
+        r.dates.clear();
+        r.unscheduled_reason = None;
+    }
+    let mut reassigned = 0;
+    if problem.rules.reassign_advisers && !problem.advisers.is_empty() {
+        let probe = Instance {
+            days: days.clone(),
+            availability: &problem.availability,
+            items: Vec::new(),
+        };
+        let notes = reassign::reassign(
+            &mut plan,
+            &probe,
+            &problem.schools,
+            &problem.advisers,
+            &problem.triad_rules,
+        );
+        reassigned = notes.len();
+        plan.warnings.extend(notes);
+    }
+    let prev = previous_dates(problem.previous.as_ref());
+    let inst = Instance::new(&plan, days, &problem.availability, &prev);
+    let mut comps = components(&inst);
+    comps.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    let solved: Vec<_> = comps
+        .par_iter()
+        .map(|c| mip::solve(&inst, c, &problem.rules))
+        .collect();
+    let mut stats = ScheduleStats {
+        window_first: Some(problem.calendar.first),
+        window_last: Some(problem.calendar.last),
+        reviews: inst.items.len(),
+        components: comps.len(),
+        largest_component: comps.first().map_or(0, Vec::len),
+        ..ScheduleStats::default()
+    };
+    // Per item: index of the chosen start.
+    let mut choice: Vec<Option<usize>> = vec![None; inst.items.len()];
+    for (c, s) in comps.iter().zip(solved) {
+        let s = s?;
+        stats.objective += s.objective;
+        stats.lower_bound += s.bound;
+        stats.components_proven_optimal += usize::from(s.optimal);
+        stats.variables += s.variables;
+        for (&i, ch) in c.iter().zip(s.choice) {
+            choice[i] = ch;
+        }
+    }
+    let start_day: Vec<Option<usize>> = choice
+        .iter()
+        .enumerate()
+        .map(|(i, c)| c.map(|si| inst.items[i].starts[si].day))
+        .collect();
+    write_back(&mut plan, problem, &inst, &choice, &start_day, &mut stats);
+    stats.advisers_reassigned = reassigned;
+    stats.gap = if stats.objective > 1e-9 {
+        ((stats.objective - stats.lower_bound) / stats.objective).max(0.0)
+    } else {
+        0.0
+    };
+    stats.seconds = started.elapsed().as_secs_f64();
+    let violations = validate(&plan, problem);
+    if !violations.is_empty() {
+        return Err(ScheduleError::Invalid(
+            violations.iter().map(|v| v.to_string()).collect(),
+        ));
+    }
+    Ok(ScheduledPlan {
+        plan,
+        schedule: stats,
+    })
+}
+
+fn write_back(
+    plan: &mut crate::triads::Plan,
+    problem: &ScheduleProblem,
+    inst: &Instance,
+    choice: &[Option<usize>],
+    start_day: &[Option<usize>],
+    stats: &mut ScheduleStats,
+) {
+    let previous: HashMap<(String, Urn), (Option<chrono::NaiveDate>, u32)> = problem
+        .previous
+        .iter()
+        .flat_map(|p| p.triads.iter())
+        .flat_map(|t| {
+            t.reviews
+                .iter()
+                .map(move |r| ((t.id.clone(), r.host), (r.start, r.sequence)))
+        })
+        .collect();
+    let mut by_period: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, item) in inst.items.iter().enumerate() {
+        let id = plan.triads[item.triad].id.clone();
+        let r = &mut plan.triads[item.triad].reviews[item.review];
+        match (choice[i], start_day[i]) {
+            (Some(si), Some(day)) => {
+                let s = &item.starts[si];
+                r.start = Some(inst.days.days[day]);
+                r.dates = inst.days.days[day..day + item.len].to_vec();
+                stats.scheduled += 1;
+                stats.preferred_person_days += s.preferred as usize;
+                stats.person_days += (s.preferred + s.possible) as usize;
+                stats.moved += usize::from(item.previous.is_some_and(|p| Some(p) != r.start));
+                for d in day..day + item.len {
+                    *by_period
+                        .entry(inst.days.periods[inst.days.period[d]].clone())
+                        .or_default() += item.people.len();
+                }
+            }
+            _ => {
+                stats.unscheduled += 1;
+                stats.moved += usize::from(item.previous.is_some());
+                r.unscheduled_reason = Some(if item.starts.is_empty() {
+                    reasons::no_common_date(inst, problem, i)
+                } else {
+                    reasons::all_dates_taken(inst, &problem.rules, i, start_day)
+                });
+            }
+        }
+        if let Some(&(prev_start, seq)) = previous.get(&(id, r.host)) {
+            let changed = prev_start.is_some() && prev_start != r.start;
+            r.sequence = seq + u32::from(changed);
+        }
+    }
+    stats.days_by_period = by_period;
+    stats.preferred_share = if stats.person_days > 0 {
+        stats.preferred_person_days as f64 / stats.person_days as f64
+    } else {
+        0.0
+    };
+}
+
+/// Connected components of the "shares a person" graph, as sorted item lists.
+fn components(inst: &Instance) -> Vec<Vec<usize>> {
+    let n = inst.items.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    let mut first_of: HashMap<&Person, usize> = HashMap::new();
+    for (i, item) in inst.items.iter().enumerate() {
+        for p in &item.people {
+            let j = *first_of.entry(p).or_insert(i);
+            let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+            if a != b {
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..n {
+        let root = find(&mut parent, i);
+        groups.entry(root).or_default().push(i);
+    }
+    groups.into_values().collect()
+}

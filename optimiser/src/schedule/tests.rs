@@ -1,0 +1,460 @@
+//! Properties of every schedule on random instances (checked here by hand,
+//! independently of `validate`), the minimal-change promise, adviser
+//! re-assignment and the reasons given for reviews that cannot be dated.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use proptest::prelude::*;
+
+use super::calendar::Days;
+use super::*;
+use crate::model::{AdviserKind, Location, Phase, PhaseGroup};
+use crate::triads::plan::{AdviserLoad, CostLedger, LedgerEntry, Review, Stats, Triad};
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn school(i: u32) -> School {
+    School {
+        urn: Urn(100_000 + i),
+        name: format!("School {i}"),
+        la_code: 900,
+        la_name: "LA".into(),
+        phase: Phase::Primary,
+        establishment_type: "Community school".into(),
+        trust: None,
+        location: Some(Location {
+            easting: 500_000.0 + f64::from(i) * 100.0,
+            northing: 200_000.0,
+        }),
+        postcode: None,
+        pupils: Some(300),
+        fsm_percent: Some(20.0),
+        ofsted: None,
+        last_inspection: None,
+        religious_character: None,
+    }
+}
+
+fn adviser(id: &str) -> Adviser {
+    Adviser {
+        id: id.into(),
+        name: id.into(),
+        kind: AdviserKind::LaOfficer,
+        phases: vec![PhaseGroup::Primary],
+        capacity_days: 30,
+        day_rate: 0.0,
+        base: None,
+        linked_school: None,
+        linked_trust: None,
+    }
+}
+
+/// `groups` triads of schools 3g, 3g+1, 3g+2 in rotation, each review
+/// `days` long, with the given advisers.
+fn plan(groups: usize, days: u32, advisers: &[Option<&str>]) -> Plan {
+    let mut triads = Vec::new();
+    let mut ledger = Vec::new();
+    for g in 0..groups {
+        let urns: Vec<Urn> = (0..3).map(|k| Urn(100_000 + (3 * g + k) as u32)).collect();
+        let reviews = (0..3)
+            .map(|i| Review {
+                host: urns[i],
+                lead: urns[(i + 1) % 3],
+                reviewers: vec![urns[(i + 1) % 3], urns[(i + 2) % 3]],
+                days,
+                start: None,
+                dates: vec![],
+                unscheduled_reason: None,
+                sequence: 0,
+            })
+            .collect();
+        for u in &urns {
+            ledger.push(LedgerEntry {
+                urn: *u,
+                days_given: 2 * days,
+                days_received: 2 * days,
+                leads: 1,
+            });
+        }
+        triads.push(Triad {
+            id: format!("G{g:04}"),
+            phase: PhaseGroup::Primary,
+            schools: urns,
+            adviser: advisers.get(g).copied().flatten().map(String::from),
+            adviser_reason: None,
+            reviews,
+            score: BTreeMap::new(),
+            metrics: Default::default(),
+            flags: vec![],
+            pinned: false,
+            kept: false,
+        });
+    }
+    let mut loads: BTreeMap<String, AdviserLoad> = BTreeMap::new();
+    for t in &triads {
+        if let Some(a) = &t.adviser {
+            let l = loads.entry(a.clone()).or_insert(AdviserLoad {
+                id: a.clone(),
+                groups: vec![],
+                days: 0,
+                capacity_days: 30,
+                day_rate: 0.0,
+                cost: 0.0,
+            });
+            l.groups.push(t.id.clone());
+            l.days += 3 * days;
+        }
+    }
+    Plan {
+        year: 2026,
+        triads,
+        unplaced: vec![],
+        ledger,
+        cost: CostLedger {
+            budget: 0.0,
+            total: 0.0,
+            advisers: loads.into_values().collect(),
+        },
+        diagnosis: vec![],
+        warnings: vec![],
+        stats: Stats::default(),
+    }
+}
+
+fn calendar() -> Calendar {
+    Calendar {
+        first: d(2026, 9, 7),
+        last: d(2026, 12, 18),
+        half_terms: vec![
+            HalfTerm {
+                name: "Autumn 1".into(),
+                first: d(2026, 9, 2),
+                last: d(2026, 10, 23),
+            },
+            HalfTerm {
+                name: "Autumn 2".into(),
+                first: d(2026, 11, 2),
+                last: d(2026, 12, 18),
+            },
+        ],
+        blackouts: vec![Blackout {
+            first: d(2026, 11, 9),
+            last: Some(d(2026, 11, 13)),
+            reason: "test week".into(),
+        }],
+        school_blackouts: vec![SchoolBlackout {
+            urn: Urn(100_000),
+            first: d(2026, 9, 7),
+            last: Some(d(2026, 9, 30)),
+            reason: "inspection".into(),
+        }],
+    }
+}
+
+/// A simple deterministic generator, so that proptest shrinks over seeds.
+fn next(s: &mut u64) -> u64 {
+    *s = s
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add(1_442_695_040_888_963_407);
+    *s >> 33
+}
+
+fn availability(plan: &Plan, cal: &Calendar, share: f64, mut seed: u64) -> Availability {
+    let days = Days::new(cal);
+    let mut people: Vec<Person> = plan
+        .triads
+        .iter()
+        .flat_map(|t| t.schools.iter().map(|u| Person::Head(*u)))
+        .collect();
+    people.extend(
+        plan.triads
+            .iter()
+            .filter_map(|t| t.adviser.clone())
+            .map(Person::Adviser),
+    );
+    let mut a = Availability::default();
+    for p in people {
+        for &day in &days.days {
+            let r = (next(&mut seed) % 1000) as f64 / 1000.0;
+            if r < share {
+                let level = if next(&mut seed).is_multiple_of(3) {
+                    Level::Preferred
+                } else {
+                    Level::Possible
+                };
+                a.insert(p.clone(), day, level);
+            }
+        }
+    }
+    a
+}
+
+fn problem(plan: Plan, availability: Availability, rules: ScheduleRules) -> ScheduleProblem {
+    let schools = (0..plan.triads.len() as u32 * 3).map(school).collect();
+    let mut advisers: Vec<Adviser> = plan.cost.advisers.iter().map(|l| adviser(&l.id)).collect();
+    advisers.sort_by(|a, b| a.id.cmp(&b.id));
+    ScheduleProblem {
+        plan,
+        schools,
+        advisers,
+        triad_rules: TriadRules::default(),
+        availability,
+        calendar: calendar(),
+        rules,
+        previous: None,
+    }
+}
+
+fn people_of(t: &Triad, r: &Review) -> Vec<Person> {
+    let mut v: Vec<Person> = review_heads(r.host, &r.reviewers)
+        .into_iter()
+        .map(Person::Head)
+        .collect();
+    v.extend(t.adviser.clone().map(Person::Adviser));
+    v
+}
+
+/// The rules checked by hand, without `validate`.
+fn check_by_hand(p: &ScheduleProblem, out: &ScheduledPlan) {
+    let days = Days::new(&p.calendar);
+    let mut busy: HashMap<(Person, NaiveDate), usize> = HashMap::new();
+    let mut per_period: HashMap<(Person, usize), u32> = HashMap::new();
+    for t in &out.plan.triads {
+        let mut starts = vec![];
+        for r in &t.reviews {
+            let Some(start) = r.start else {
+                assert!(r.unscheduled_reason.is_some());
+                continue;
+            };
+            starts.push(start);
+            assert_eq!(r.dates.len(), r.days as usize);
+            assert_eq!(r.dates[0], start);
+            for date in &r.dates {
+                assert!(p.calendar.first <= *date && *date <= p.calendar.last);
+                assert!(!p.calendar.blackouts.iter().any(|b| b.covers(*date)));
+                let i = days.index[date];
+                for person in people_of(t, r) {
+                    assert!(
+                        p.availability.level(&person, *date).is_some(),
+                        "{person} on {date}"
+                    );
+                    if let Person::Head(u) = &person {
+                        assert!(!p.calendar.school_blackouts.iter().any(|b| b.urn == *u
+                            && b.first <= *date
+                            && *date <= b.last.unwrap_or(b.first)));
+                    }
+                    *busy.entry((person.clone(), *date)).or_default() += 1;
+                    *per_period.entry((person, days.period[i])).or_default() += 1;
+                }
+            }
+        }
+        starts.sort();
+        for w in starts.windows(2) {
+            assert!((w[1] - w[0]).num_days() >= i64::from(p.rules.min_days_between_group_reviews));
+        }
+    }
+    assert!(busy.values().all(|n| *n == 1), "someone is double-booked");
+    assert!(per_period
+        .values()
+        .all(|n| *n <= p.rules.max_days_per_half_term));
+    let s = &out.schedule;
+    assert!(s.lower_bound <= s.objective + 1e-6);
+    assert_eq!(s.scheduled + s.unscheduled, s.reviews);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_schedule_keeps_every_rule(
+        groups in 1usize..6,
+        shared_adviser in any::<bool>(),
+        days in 1u32..3,
+        share in 0.1f64..0.7,
+        seed in any::<u64>(),
+        cap in 2u32..5,
+        gap in 0u32..15,
+    ) {
+        let adv: Vec<Option<&str>> = (0..groups)
+            .map(|g| Some(if shared_adviser || g % 2 == 0 { "A1" } else { "A2" }))
+            .collect();
+        let plan = plan(groups, days, &adv);
+        let cal = calendar();
+        let avail = availability(&plan, &cal, share, seed);
+        let rules = ScheduleRules {
+            max_days_per_half_term: cap.max(days),
+            min_days_between_group_reviews: gap,
+            ..ScheduleRules::default()
+        };
+        let mut p = problem(plan, avail, rules);
+        p.triad_rules.review_days = days;
+        let out = schedule(&p).unwrap();
+        prop_assert!(validate(&out.plan, &p).is_empty());
+        check_by_hand(&p, &out);
+        // Deterministic.
+        prop_assert_eq!(schedule(&p).unwrap().plan, out.plan);
+    }
+}
+
+#[test]
+fn heads_with_no_common_date_get_a_reason_with_the_numbers() {
+    let plan = plan(1, 1, &[Some("A1")]);
+    let mut a = Availability::default();
+    // Head 100000 offers Mondays only (its September is blacked out), 100001 Tuesdays, the rest everything.
+    for day in Days::new(&calendar()).days {
+        use chrono::Datelike;
+        let wd = day.weekday().num_days_from_monday();
+        if wd == 0 {
+            a.insert(Person::Head(Urn(100_000)), day, Level::Possible);
+        }
+        if wd == 1 {
+            a.insert(Person::Head(Urn(100_001)), day, Level::Possible);
+        }
+        a.insert(Person::Head(Urn(100_002)), day, Level::Preferred);
+        a.insert(Person::Adviser("A1".into()), day, Level::Preferred);
+    }
+    let p = problem(plan, a, ScheduleRules::default());
+    let out = schedule(&p).unwrap();
+    let r = &out.plan.triads[0].reviews;
+    // Every review needs both 100000 and 100001.
+    for review in r {
+        let why = review.unscheduled_reason.as_deref().unwrap();
+        assert!(
+            why.contains("share no date between 2026-09-07 and 2026-12-18"),
+            "{why}"
+        );
+        assert!(why.contains("100000 offered 9"), "{why}");
+        assert!(why.contains("100001 offered 13"), "{why}");
+        assert!(why.contains("adviser A1"), "{why}");
+    }
+    assert_eq!(out.schedule.unscheduled, 3);
+}
+
+#[test]
+fn taken_dates_are_explained() {
+    // One date for everybody: only one review of the group can have it.
+    let plan = plan(1, 1, &[None]);
+    let mut a = Availability::default();
+    for u in 0..3 {
+        a.insert(
+            Person::Head(Urn(100_000 + u)),
+            d(2026, 10, 6),
+            Level::Possible,
+        );
+    }
+    let p = problem(plan, a, ScheduleRules::default());
+    let out = schedule(&p).unwrap();
+    assert_eq!(out.schedule.scheduled, 1);
+    let reasons: Vec<&str> = out.plan.triads[0]
+        .reviews
+        .iter()
+        .filter_map(|r| r.unscheduled_reason.as_deref())
+        .collect();
+    assert_eq!(reasons.len(), 2);
+    for why in reasons {
+        assert!(why.contains("2026-10-06 (the head of"), "{why}");
+    }
+}
+
+#[test]
+fn a_changed_availability_moves_only_that_persons_reviews() {
+    let adv = [Some("A1"), Some("A2"), Some("A3"), Some("A4")];
+    let plan = plan(4, 1, &adv);
+    let avail = availability(&plan, &calendar(), 0.5, 11);
+    let p = problem(plan, avail, ScheduleRules::default());
+    let first = schedule(&p).unwrap();
+    // The head of 100004 (group G0001) withdraws the date of one of their reviews.
+    let who = Person::Head(Urn(100_004));
+    let t = &first.plan.triads[1];
+    let r = t
+        .reviews
+        .iter()
+        .find(|r| r.start.is_some())
+        .expect("a dated review");
+    let date = r.start.unwrap();
+    let mut changed = p.availability.clone();
+    changed.people.get_mut(&who).unwrap().remove(&date);
+    let second_problem = ScheduleProblem {
+        availability: changed,
+        previous: Some(first.plan.clone()),
+        ..p.clone()
+    };
+    let second = schedule(&second_problem).unwrap();
+    let mut moved = 0;
+    for (t1, t2) in first.plan.triads.iter().zip(&second.plan.triads) {
+        for (r1, r2) in t1.reviews.iter().zip(&t2.reviews) {
+            let involved = people_of(t1, r1).contains(&who);
+            if r1.start != r2.start {
+                moved += 1;
+                assert!(
+                    involved,
+                    "review at {} moved but {who} is not in it",
+                    r1.host
+                );
+                assert_eq!(r2.sequence, r1.sequence + 1);
+            } else {
+                assert_eq!(r2.sequence, r1.sequence);
+            }
+        }
+    }
+    // The review on the withdrawn date had to move; nothing else needed to.
+    assert!(moved >= 1);
+    assert_eq!(moved, second.schedule.moved);
+    let on_date = second.plan.triads[1]
+        .reviews
+        .iter()
+        .find(|x| x.host == r.host)
+        .unwrap();
+    assert_ne!(on_date.start, Some(date));
+}
+
+#[test]
+fn an_adviser_without_dates_is_replaced_by_one_with_dates() {
+    let mut plan = plan(1, 1, &[Some("A1")]);
+    plan.cost.advisers.push(AdviserLoad {
+        id: "A2".into(),
+        groups: vec![],
+        days: 0,
+        capacity_days: 30,
+        day_rate: 0.0,
+        cost: 0.0,
+    });
+    let mut avail = availability(&plan, &calendar(), 0.8, 5);
+    avail.people.remove(&Person::Adviser("A1".into()));
+    for day in Days::new(&calendar()).days {
+        avail.insert(Person::Adviser("A2".into()), day, Level::Possible);
+    }
+    let p = problem(plan, avail, ScheduleRules::default());
+    let out = schedule(&p).unwrap();
+    assert_eq!(out.plan.triads[0].adviser.as_deref(), Some("A2"));
+    assert_eq!(out.schedule.advisers_reassigned, 1);
+    assert!(out.plan.warnings[0].contains("adviser A1 replaced by A2"));
+    let a2 = out
+        .plan
+        .cost
+        .advisers
+        .iter()
+        .find(|l| l.id == "A2")
+        .unwrap();
+    assert_eq!(a2.groups, vec!["G0000".to_string()]);
+    assert_eq!(out.schedule.scheduled, 3);
+    assert!(validate(&out.plan, &p).is_empty());
+}
+
+#[test]
+fn validate_catches_a_double_booking() {
+    let plan = plan(1, 1, &[None]);
+    let avail = availability(&plan, &calendar(), 1.0, 1);
+    let p = problem(plan, avail, ScheduleRules::default());
+    let mut out = schedule(&p).unwrap();
+    let date = out.plan.triads[0].reviews[0].start.unwrap();
+    let r = &mut out.plan.triads[0].reviews[1];
+    r.start = Some(date);
+    r.dates = vec![date];
+    let v = validate(&out.plan, &p);
+    assert!(v.iter().any(|v| v.rule == "double booking"), "{v:?}");
+    assert!(v.iter().any(|v| v.rule == "spacing"), "{v:?}");
+}
