@@ -100,6 +100,8 @@ impl Cuts {
 struct Pricing {
     best: Vec<(f64, Members)>,
     node_min: Vec<f64>,
+    /// The group behind each `node_min` (none where it is 0).
+    argmin: Vec<Members>,
     complete: bool,
 }
 
@@ -121,6 +123,7 @@ fn price(
     let empty = || Pricing {
         best: vec![(0.0, [NONE; 4]); n],
         node_min: vec![0.0; n],
+        argmin: vec![[NONE; 4]; n],
         complete: true,
     };
     let mut result = (0..n as u32)
@@ -146,7 +149,10 @@ fn price(
                     if rc < acc.best[x].0 {
                         acc.best[x] = (rc, m);
                     }
-                    acc.node_min[x] = acc.node_min[x].min(rc / k as f64);
+                    if rc / (k as f64) < acc.node_min[x] {
+                        acc.node_min[x] = rc / k as f64;
+                        acc.argmin[x] = m;
+                    }
                 }
             });
             acc
@@ -156,7 +162,10 @@ fn price(
                 if b.best[i].0 < a.best[i].0 {
                     a.best[i] = b.best[i];
                 }
-                a.node_min[i] = a.node_min[i].min(b.node_min[i]);
+                if b.node_min[i] < a.node_min[i] {
+                    a.node_min[i] = b.node_min[i];
+                    a.argmin[i] = b.argmin[i];
+                }
             }
             a
         });
@@ -165,15 +174,22 @@ fn price(
 }
 
 /// A bound over every feasible group of the component for the given duals:
-/// threes priced exactly, fours through `four_share_floor`.
-pub fn bound_for_duals(comp: &Component, pi: &[f64]) -> f64 {
-    let pricing = price(comp, pi, &Cuts::new(comp.len()), 0.0, -EPS, false, None);
-    let mut node_min = pricing.node_min;
-    if comp.weights.allow_four {
-        for (m, f) in node_min.iter_mut().zip(four_share_floor(comp, pi)) {
-            *m = m.min(f);
+/// every group priced exactly where that ends by `deadline`, else threes
+/// exactly and fours through `four_share_floor`.
+pub fn bound_for_duals(comp: &Component, pi: &[f64], deadline: Instant) -> f64 {
+    let cuts = Cuts::new(comp.len());
+    let exact = price(comp, pi, &cuts, 0.0, -EPS, true, Some(deadline));
+    let mut node_min = if exact.complete {
+        exact.node_min
+    } else {
+        let mut m = price(comp, pi, &cuts, 0.0, -EPS, false, None).node_min;
+        if comp.weights.allow_four {
+            for (x, f) in m.iter_mut().zip(four_share_floor(comp, pi)) {
+                *x = x.min(f);
+            }
         }
-    }
+        m
+    };
     for m in comp.bonus.keys() {
         let k = size_of(m);
         if let Some(s) = comp.score(m) {
@@ -184,6 +200,60 @@ pub fn bound_for_duals(comp: &Component, pi: &[f64]) -> f64 {
         }
     }
     node_bound(pi, &node_min, comp.weights.unplaced) - EPS * comp.len() as f64
+}
+
+/// Raises the bound of `bound_for_duals` by subgradient ascent on the duals
+/// (each step prices every group exactly), within `deadline`. Every value it
+/// returns is a valid bound; it returns the best one seen.
+pub fn improve_bound(comp: &Component, pi: &mut [f64], upper: f64, deadline: Instant) -> f64 {
+    let n = comp.len();
+    let cuts = Cuts::new(n);
+    let m_pts = comp.weights.unplaced;
+    let mut best = f64::NEG_INFINITY;
+    let mut theta = 1.0;
+    let mut since_better = 0;
+    while Instant::now() < deadline {
+        let p = price(comp, pi, &cuts, 0.0, -EPS, true, Some(deadline));
+        if !p.complete {
+            break;
+        }
+        let value = node_bound(pi, &p.node_min, m_pts) - EPS * n as f64;
+        if value > best + 1e-9 {
+            best = value;
+            since_better = 0;
+        } else {
+            since_better += 1;
+            if since_better >= 6 {
+                theta /= 2.0;
+                since_better = 0;
+            }
+        }
+        // The bound is Σ_i min(M, π_i + rc(g_i)/k): its slope in π_j is 1
+        // for j's own share, less 1/k for each share whose group holds j.
+        let mut grad = vec![0.0; n];
+        for i in 0..n {
+            if pi[i] + p.node_min[i].min(0.0) >= m_pts {
+                continue;
+            }
+            grad[i] += 1.0;
+            let g = &p.argmin[i];
+            if p.node_min[i] < 0.0 && g[0] != NONE {
+                let k = size_of(g);
+                for &j in &g[..k] {
+                    grad[j as usize] -= 1.0 / k as f64;
+                }
+            }
+        }
+        let norm: f64 = grad.iter().map(|g| g * g).sum();
+        if norm < 1e-12 || theta < 1e-4 {
+            break;
+        }
+        let step = theta * (upper - value).max(0.0) / norm;
+        for (x, g) in pi.iter_mut().zip(&grad) {
+            *x += step * g;
+        }
+    }
+    best
 }
 
 /// For each school, a floor under `rc/4` of every four holding it, from
@@ -676,7 +746,7 @@ fn column_generation(
             // Pricing fours ran out of time: no proof of convergence, but a
             // bound from threes and the floor under fours still holds.
             return Ok(Relaxation {
-                lower_bound: lower_bound.max(bound_for_duals(comp, &pi)),
+                lower_bound: lower_bound.max(bound_for_duals(comp, &pi, Instant::now())),
                 converged: false,
                 pi,
                 value: lp_value,
@@ -704,7 +774,9 @@ fn column_generation(
                 // Out of time before any full pricing: one more pass gives a
                 // bound; with no duals at all it is the plain floor of scores.
                 let zero = vec![0.0; n];
-                lower_bound = bound_for_duals(comp, &pi).max(bound_for_duals(comp, &zero));
+                let now = Instant::now();
+                lower_bound =
+                    bound_for_duals(comp, &pi, now).max(bound_for_duals(comp, &zero, now));
             }
             return Ok(Relaxation {
                 lower_bound,
@@ -778,8 +850,6 @@ fn rebuild(
 fn dive(
     comp: &Component,
     master: &mut Master,
-    bonus: &[(Members, f64)],
-    min_unplaced: f64,
     budget: f64,
     started: Instant,
 ) -> Result<Option<Vec<Members>>, String> {
@@ -808,7 +878,27 @@ fn dive(
                 master.fix(j);
             }
         }
-        column_generation(comp, master, bonus, min_unplaced, false, budget, started)?;
+        reprice_threes(comp, master, budget, started)?;
+    }
+}
+
+/// Re-solves the relaxation after a dive step, adding threes until none
+/// prices out. Fours and bounds are left to the exact steps: a dive only
+/// needs good columns, fast.
+fn reprice_threes(
+    comp: &Component,
+    master: &mut Master,
+    budget: f64,
+    started: Instant,
+) -> Result<(), String> {
+    let n = comp.len();
+    loop {
+        let (_, duals) = master.solve()?;
+        master.read_cut_prices(&duals);
+        let pricing = price(comp, &duals[..n], &master.cuts, 0.0, -EPS, false, None);
+        if add_best(master, comp, &pricing) == 0 || started.elapsed().as_secs_f64() > budget {
+            return Ok(());
+        }
     }
 }
 
@@ -870,14 +960,7 @@ pub fn solve(comp: &Component, limits: Limits) -> Result<Solved, String> {
     let root_columns = master.columns.clone();
     let root_cuts = master.cuts.clone();
     let root_discount = master.four_discount;
-    if let Some(dived) = dive(
-        comp,
-        &mut master,
-        &bonus,
-        packing,
-        limits.seconds * 0.75,
-        started,
-    )? {
+    if let Some(dived) = dive(comp, &mut master, limits.seconds * 0.2, started)? {
         if objective_of(comp, &dived) < objective_of(comp, &incumbent) {
             incumbent = dived;
         }
@@ -924,7 +1007,9 @@ pub fn solve(comp: &Component, limits: Limits) -> Result<Solved, String> {
                     }
                 },
             );
-            if too_many {
+            // Out of time counts as too many: the proof is skipped.
+            if too_many || elapsed() > limits.seconds {
+                too_many = true;
                 break;
             }
         }

@@ -113,7 +113,14 @@ pub fn solve_large(comp: &Component, limits: Limits, region_size: usize) -> Resu
         objective += s.objective;
         columns += s.columns;
     }
-    let lower_bound = colgen::bound_for_duals(comp, &pi).min(objective);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs_f64(limits.seconds);
+    let first = colgen::bound_for_duals(comp, &pi, deadline);
+    // Region duals ignore partners across borders; a few subgradient steps
+    // over the whole component repair that.
+    let later =
+        std::time::Instant::now() + std::time::Duration::from_secs_f64(limits.seconds * 2.0);
+    let improved = colgen::improve_bound(comp, &mut pi, objective, later);
+    let lower_bound = first.max(improved).min(objective);
     Ok(Solved {
         groups,
         unplaced,

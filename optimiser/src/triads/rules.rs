@@ -119,7 +119,7 @@ impl Default for TriadRules {
             adviser_kinds: AdviserKind::ALL.to_vec(),
             adviser_budget: 0.0,
             weights: Weights::default(),
-            time_limit_seconds: 10.0,
+            time_limit_seconds: 8.0,
             region_size: 800,
             seed: 1,
         }
