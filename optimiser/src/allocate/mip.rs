@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use good_lp::{variable, Expression, ProblemVariables, SolverModel, Variable};
-use highs::{HighsModelStatus, HighsSolutionStatus};
+use highs::HighsSolutionStatus;
 use petgraph::unionfind::UnionFind;
 use rayon::prelude::*;
 
@@ -423,32 +423,9 @@ fn run(
     for c in constraints {
         model.add_constraint(c);
     }
-    let mut model = model.try_into_inner().map_err(|e| fail(e.to_string()))?;
-    model.make_quiet();
-    // Parts run side by side on rayon's threads; one HiGHS thread each keeps
-    // runs repeatable.
-    let options = [
-        model.try_set_option("time_limit", time_limit),
-        model.try_set_option("mip_rel_gap", rules.mip_rel_gap),
-        model.try_set_option("threads", 1),
-        model.try_set_option("random_seed", 0),
-    ];
-    for o in options {
-        o.map_err(|e| fail(format!("cannot set a HiGHS option: {e:?}")))?;
-    }
-    let solved = model.try_solve().map_err(|e| fail(format!("{e:?}")))?;
-    let status = solved.status();
-    let time_limited = matches!(
-        status,
-        HighsModelStatus::ReachedTimeLimit
-            | HighsModelStatus::ReachedIterationLimit
-            | HighsModelStatus::ReachedInterrupt
-            | HighsModelStatus::ReachedSolutionLimit
-    );
-    let optimal = status == HighsModelStatus::Optimal;
-    if !(time_limited || optimal) {
-        return Err(fail(format!("HiGHS stopped with status {status:?}")));
-    }
+    let run =
+        crate::highs_run::solve_repeatably(model, time_limit, rules.mip_rel_gap).map_err(fail)?;
+    let (solved, optimal, time_limited) = (run.solved, run.optimal, run.limited);
     let objective = solved.objective_value();
     let has_solution = solved.primal_solution_status() == HighsSolutionStatus::Feasible;
     let bound = if relax {

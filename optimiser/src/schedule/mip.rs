@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::Datelike;
 use good_lp::{variable, Expression, ProblemVariables, SolverModel, Variable};
-use highs::{HighsModelStatus, HighsSolutionStatus};
+use highs::HighsSolutionStatus;
 
 use super::availability::Person;
 use super::instance::Instance;
@@ -63,32 +63,10 @@ pub(crate) fn solve(
         model.add_constraint(c);
     }
     let fail = |m: String| ScheduleError::Solver(m);
-    let mut model = model.try_into_inner().map_err(|e| fail(e.to_string()))?;
-    model.make_quiet();
-    // Components run side by side on rayon's threads; one HiGHS thread each
-    // and a fixed seed keep runs repeatable.
-    let options = [
-        model.try_set_option("time_limit", rules.time_limit_seconds),
-        model.try_set_option("mip_rel_gap", rules.mip_rel_gap),
-        model.try_set_option("threads", 1),
-        model.try_set_option("random_seed", 0),
-    ];
-    for o in options {
-        o.map_err(|e| fail(format!("cannot set a HiGHS option: {e:?}")))?;
-    }
-    let solved = model.try_solve().map_err(|e| fail(format!("{e:?}")))?;
-    let status = solved.status();
-    let optimal = status == HighsModelStatus::Optimal;
-    let limited = matches!(
-        status,
-        HighsModelStatus::ReachedTimeLimit
-            | HighsModelStatus::ReachedIterationLimit
-            | HighsModelStatus::ReachedInterrupt
-            | HighsModelStatus::ReachedSolutionLimit
-    );
-    if !(optimal || limited) {
-        return Err(fail(format!("HiGHS stopped with status {status:?}")));
-    }
+    let run =
+        crate::highs_run::solve_repeatably(model, rules.time_limit_seconds, rules.mip_rel_gap)
+            .map_err(fail)?;
+    let (solved, optimal) = (run.solved, run.optimal);
     let mut choice = vec![None; items.len()];
     let mut objective = base;
     if solved.primal_solution_status() == HighsSolutionStatus::Feasible {

@@ -970,8 +970,11 @@ pub fn solve(comp: &Component, limits: Limits) -> Result<Solved, String> {
 
     let left = |e: f64| (limits.seconds - e).max(1.0);
     // Optimal over the generated groups only: that proves nothing globally.
+    // HiGHS may stop without a plan of its own (a loaded machine, a short
+    // limit); the incumbent is then kept, never lost.
     let (mut groups, _) =
-        integer_master(comp, &master.columns, &incumbent, packing, left(elapsed()))?;
+        integer_master(comp, &master.columns, &incumbent, packing, left(elapsed()))
+            .unwrap_or_else(|_| (incumbent.clone(), false));
     let mut proven = false;
     if objective_of(comp, &groups) > objective_of(comp, &incumbent) {
         groups = incumbent.clone();
@@ -1019,7 +1022,8 @@ pub fn solve(comp: &Component, limits: Limits) -> Result<Solved, String> {
                 master.add(m, s);
             }
             let (better, exact) =
-                integer_master(comp, &master.columns, &incumbent, packing, left(elapsed()))?;
+                integer_master(comp, &master.columns, &incumbent, packing, left(elapsed()))
+                    .unwrap_or_else(|_| (incumbent.clone(), false));
             let value = objective_of(comp, &better);
             if value <= objective + 1e-9 {
                 incumbent = better;

@@ -1,0 +1,50 @@
+//! Solving a good_lp model on HiGHS the way every step here needs it: quiet,
+//! one thread and a fixed seed (parts run side by side on rayon's threads,
+//! and the same input must give the same plan), within a time limit.
+
+use good_lp::solvers::highs::HighsProblem;
+use highs::{HighsModelStatus, SolvedModel};
+
+pub struct Run {
+    pub solved: SolvedModel,
+    /// HiGHS proved its answer optimal within `mip_rel_gap`.
+    pub optimal: bool,
+    /// HiGHS stopped at a limit (time, iterations, interrupt, solutions).
+    pub limited: bool,
+}
+
+pub fn solve_repeatably(
+    model: HighsProblem,
+    time_limit: f64,
+    mip_rel_gap: f64,
+) -> Result<Run, String> {
+    let mut model = model.try_into_inner().map_err(|e| e.to_string())?;
+    model.make_quiet();
+    let options = [
+        model.try_set_option("time_limit", time_limit),
+        model.try_set_option("mip_rel_gap", mip_rel_gap),
+        model.try_set_option("threads", 1),
+        model.try_set_option("random_seed", 0),
+    ];
+    for o in options {
+        o.map_err(|e| format!("cannot set a HiGHS option: {e:?}"))?;
+    }
+    let solved = model.try_solve().map_err(|e| format!("{e:?}"))?;
+    let status = solved.status();
+    let optimal = status == HighsModelStatus::Optimal;
+    let limited = matches!(
+        status,
+        HighsModelStatus::ReachedTimeLimit
+            | HighsModelStatus::ReachedIterationLimit
+            | HighsModelStatus::ReachedInterrupt
+            | HighsModelStatus::ReachedSolutionLimit
+    );
+    if !(optimal || limited) {
+        return Err(format!("HiGHS stopped with status {status:?}"));
+    }
+    Ok(Run {
+        solved,
+        optimal,
+        limited,
+    })
+}
