@@ -189,26 +189,24 @@ fn the_trust_rule_is_named_when_it_keeps_a_school_out() {
     assert!(p.diagnosis[0].contains("trust rule"), "{:?}", p.diagnosis);
 }
 
-#[test]
-fn the_previous_plan_is_kept_where_still_valid() {
+/// Twelve primary schools 3 km apart on a 4 by 3 grid: four groups of three.
+fn twelve_in_a_grid() -> TriadProblem {
     let schools: Vec<School> = (0..12)
         .map(|i| {
-            school(
-                i * 2,
-                Phase::Primary,
-                (i % 4) as f64 * 3.0,
-                (i / 4) as f64 * 3.0,
-                None,
-                200 + 10 * i,
-                true,
-            )
+            let (x, y) = ((i % 4) as f64 * 3.0, (i / 4) as f64 * 3.0);
+            school(i * 2, Phase::Primary, x, y, None, 200 + 10 * i, true)
         })
         .collect();
-    let mut problem = TriadProblem {
+    TriadProblem {
         year: 2026,
         schools,
         ..TriadProblem::default()
-    };
+    }
+}
+
+#[test]
+fn the_previous_plan_is_kept_where_still_valid() {
+    let mut problem = twelve_in_a_grid();
     let first = plan(&problem, &|_, _| {}).unwrap();
     assert_eq!(first.triads.len(), 4);
     // A whole group leaves: every other group stays as it was.
@@ -234,24 +232,7 @@ fn the_previous_plan_is_kept_where_still_valid() {
 
 #[test]
 fn one_school_leaving_changes_only_the_groups_it_must() {
-    let schools: Vec<School> = (0..12)
-        .map(|i| {
-            school(
-                i * 2,
-                Phase::Primary,
-                (i % 4) as f64 * 3.0,
-                (i / 4) as f64 * 3.0,
-                None,
-                200 + 10 * i,
-                true,
-            )
-        })
-        .collect();
-    let mut problem = TriadProblem {
-        year: 2026,
-        schools,
-        ..TriadProblem::default()
-    };
+    let mut problem = twelve_in_a_grid();
     let first = plan(&problem, &|_, _| {}).unwrap();
     problem.opted_out.insert(first.triads[0].schools[0]);
     problem.previous = Some(first.clone());
