@@ -364,13 +364,32 @@ pub enum ConsultantKind {
     Nle,
 }
 
+impl ConsultantKind {
+    pub const ALL: [ConsultantKind; 3] = [
+        ConsultantKind::Tic,
+        ConsultantKind::Sle,
+        ConsultantKind::Nle,
+    ];
+
+    /// The word the project's files use.
+    pub fn key(self) -> &'static str {
+        match self {
+            ConsultantKind::Tic => "tic",
+            ConsultantKind::Sle => "sle",
+            ConsultantKind::Nle => "nle",
+        }
+    }
+}
+
 impl FromStr for ConsultantKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "tic" => Ok(ConsultantKind::Tic),
-            "sle" => Ok(ConsultantKind::Sle),
-            "nle" | "lle" => Ok(ConsultantKind::Nle),
+        let t = s.trim().to_ascii_lowercase();
+        if t == "lle" {
+            return Ok(ConsultantKind::Nle);
+        }
+        match ConsultantKind::ALL.into_iter().find(|k| k.key() == t) {
+            Some(k) => Ok(k),
             _ => Err(format!(
                 "unknown consultant kind {s:?} (expected tic, sle or nle)"
             )),
@@ -493,13 +512,26 @@ pub enum SspbCategory {
     Green,
 }
 
+impl SspbCategory {
+    pub const ALL: [SspbCategory; 3] =
+        [SspbCategory::Red, SspbCategory::Amber, SspbCategory::Green];
+
+    /// The word the project's files use.
+    pub fn key(self) -> &'static str {
+        match self {
+            SspbCategory::Red => "red",
+            SspbCategory::Amber => "amber",
+            SspbCategory::Green => "green",
+        }
+    }
+}
+
 impl FromStr for SspbCategory {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "red" => Ok(SspbCategory::Red),
-            "amber" => Ok(SspbCategory::Amber),
-            "green" => Ok(SspbCategory::Green),
+        let t = s.trim().to_ascii_lowercase();
+        match SspbCategory::ALL.into_iter().find(|c| c.key() == t) {
+            Some(c) => Ok(c),
             _ => Err(format!(
                 "unknown SSPB category {s:?} (expected red, amber or green)"
             )),

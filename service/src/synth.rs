@@ -1675,22 +1675,6 @@ fn coordinates(base: &Option<Location>) -> [String; 2] {
     }
 }
 
-fn consultant_kind(kind: ConsultantKind) -> &'static str {
-    match kind {
-        ConsultantKind::Tic => "tic",
-        ConsultantKind::Sle => "sle",
-        ConsultantKind::Nle => "nle",
-    }
-}
-
-fn category(c: SspbCategory) -> &'static str {
-    match c {
-        SspbCategory::Red => "red",
-        SspbCategory::Amber => "amber",
-        SspbCategory::Green => "green",
-    }
-}
-
 fn gias_csv(spec: &SampleSpec, towns: &[Town], drafts: &[Draft]) -> String {
     let rows = drafts.iter().map(|d| gias_row(spec, &towns[d.town], d));
     csv_text(&GIAS_COLUMNS, rows, true)
@@ -1787,7 +1771,7 @@ fn consultants_csv(consultants: &[Consultant]) -> String {
         vec![
             c.id.clone(),
             c.name.clone(),
-            consultant_kind(c.kind).to_string(),
+            c.kind.key().to_string(),
             joined(&c.specialisms, |a| a.key()),
             joined(&c.phases, |g| g.key()),
             c.days_available.to_string(),
@@ -1818,7 +1802,7 @@ fn history_csv(history: &[PastTriad]) -> String {
 fn sspb_csv(sspb: &[(Urn, SspbCategory)]) -> String {
     let rows = sspb
         .iter()
-        .map(|(urn, c)| vec![urn.to_string(), category(*c).to_string()]);
+        .map(|(urn, c)| vec![urn.to_string(), c.key().to_string()]);
     csv_text(&["urn", "category"], rows, false)
 }
 

@@ -196,7 +196,7 @@ fn write_csvs(dir: &Path, problem: &AllocationProblem, a: &Allocation) -> Result
                 school.map_or(String::new(), |s| s.name.clone()),
                 l.consultant.clone(),
                 c.map_or(String::new(), |c| c.name.clone()),
-                c.map_or(String::new(), |c| kind_key(c.kind).to_string()),
+                c.map_or(String::new(), |c| c.kind.key().to_string()),
                 l.area.to_string(),
                 l.days.to_string(),
                 format!("{rate:.2}"),
@@ -277,7 +277,7 @@ fn write_csvs(dir: &Path, problem: &AllocationProblem, a: &Allocation) -> Result
             vec![
                 c.id.clone(),
                 c.name.clone(),
-                kind_key(c.kind).to_string(),
+                c.kind.key().to_string(),
                 c.available.to_string(),
                 c.allocated.to_string(),
                 c.available.saturating_sub(c.allocated).to_string(),
@@ -302,15 +302,6 @@ fn write_csvs(dir: &Path, problem: &AllocationProblem, a: &Allocation) -> Result
         ],
         rows,
     )
-}
-
-fn kind_key(k: optimiser::model::ConsultantKind) -> &'static str {
-    use optimiser::model::ConsultantKind::*;
-    match k {
-        Tic => "tic",
-        Sle => "sle",
-        Nle => "nle",
-    }
 }
 
 /// A few lines for the terminal: coverage by tier and the solver's figures.
