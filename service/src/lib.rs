@@ -1,6 +1,9 @@
 pub mod cli;
+pub mod db;
 pub mod gias;
 pub mod ics;
 pub mod inputs;
+pub mod jobs;
 pub mod synth;
 pub mod synth_schedule;
+pub mod web;

@@ -27,6 +27,11 @@ enum Command {
     Allocate(cli::allocate::AllocateArgs),
     /// Date every review from everyone's availability; calendars per person and school.
     Schedule(cli::schedule::ScheduleArgs),
+    /// Run the web service: pages, JSON API and background jobs.
+    Serve(cli::serve::ServeArgs),
+    /// Administration: bootstrap the first School Improvement Manager.
+    #[command(subcommand)]
+    Admin(cli::serve::AdminCommand),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +41,8 @@ fn main() -> ExitCode {
         Command::Plan(a) => cli::plan::run(a),
         Command::Allocate(a) => cli::allocate::run(a),
         Command::Schedule(a) => cli::schedule::run(a),
+        Command::Serve(a) => cli::serve::run_serve(a),
+        Command::Admin(a) => cli::serve::run_admin(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,3 +7,4 @@ pub mod output;
 pub mod plan;
 pub mod progress;
 pub mod schedule;
+pub mod serve;

@@ -1,0 +1,134 @@
+//! Availability as people submit it: every submission is a new version of the
+//! whole set of dates; the latest version is the one that counts.
+
+use std::collections::BTreeSet;
+
+use chrono::{Datelike, NaiveDate, Weekday};
+use optimiser::schedule::Level;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use super::years::Year;
+use super::{audit, next_version, now, Db, Key};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DateLevel {
+    #[schema(value_type = String, format = Date)]
+    pub date: NaiveDate,
+    /// `preferred` or `possible`; a date not listed is unavailable.
+    #[schema(value_type = String)]
+    pub level: Level,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Submission {
+    pub version: i64,
+    /// Unix seconds.
+    pub submitted_at: i64,
+    pub dates: Vec<DateLevel>,
+}
+
+/// Checks a submission against the year's calendar. `urn` is the head's
+/// school, whose own blackout days are refused too. The message names the
+/// entry (1-based) and the date.
+pub fn check(year: &Year, urn: Option<&str>, dates: &[DateLevel]) -> Result<(), String> {
+    let cal = &year.calendar;
+    let mut seen = BTreeSet::new();
+    for (i, d) in dates.iter().enumerate() {
+        let at = format!("dates[{}]: {}", i + 1, d.date);
+        if d.date < cal.first || d.date > cal.last {
+            return Err(format!(
+                "{at} is outside the programme window {} to {}",
+                cal.first, cal.last
+            ));
+        }
+        if matches!(d.date.weekday(), Weekday::Sat | Weekday::Sun) {
+            return Err(format!("{at} is a weekend day"));
+        }
+        if !cal.half_terms.is_empty()
+            && !cal
+                .half_terms
+                .iter()
+                .any(|h| h.first <= d.date && d.date <= h.last)
+        {
+            return Err(format!("{at} is in a school holiday"));
+        }
+        if let Some(b) = cal.blackouts.iter().find(|b| b.covers(d.date)) {
+            return Err(format!("{at} is blacked out for everyone ({})", b.reason));
+        }
+        if let Some(b) = cal.school_blackouts.iter().find(|b| {
+            urn == Some(b.urn.to_string().as_str())
+                && b.first <= d.date
+                && d.date <= b.last.unwrap_or(b.first)
+        }) {
+            return Err(format!(
+                "{at} is blacked out for your school ({})",
+                b.reason
+            ));
+        }
+        if !seen.insert(d.date) {
+            return Err(format!("{at} is listed twice"));
+        }
+    }
+    Ok(())
+}
+
+/// The latest submission of a person for a year.
+pub async fn current(db: &Db, year_id: i64, user_id: i64) -> anyhow::Result<Option<Submission>> {
+    let row = sqlx::query(
+        "SELECT version, created_at, dates FROM availability \
+         WHERE year_id = $1 AND user_id = $2 ORDER BY version DESC LIMIT 1",
+    )
+    .bind(year_id)
+    .bind(user_id)
+    .fetch_optional(&db.read)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let dates: String = row.try_get(2)?;
+    Ok(Some(Submission {
+        version: row.try_get(0)?,
+        submitted_at: row.try_get(1)?,
+        dates: serde_json::from_str(&dates)?,
+    }))
+}
+
+/// Stores a checked submission as the person's next version; returns it.
+pub async fn submit(
+    db: &Db,
+    year_id: i64,
+    user_id: i64,
+    dates: &[DateLevel],
+) -> anyhow::Result<i64> {
+    let mut sorted = dates.to_vec();
+    sorted.sort_by_key(|d| d.date);
+    let json = serde_json::to_string(&sorted)?;
+    let mut tx = db.write.begin().await?;
+    let version = next_version(
+        &mut *tx,
+        "availability",
+        "year_id = $1 AND user_id = $2",
+        &[Key::Int(year_id), Key::Int(user_id)],
+    )
+    .await?;
+    sqlx::query(
+        "INSERT INTO availability (year_id, user_id, version, dates, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(year_id)
+    .bind(user_id)
+    .bind(version)
+    .bind(&json)
+    .bind(now())
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        Some(user_id),
+        "availability.submit",
+        &format!("year {year_id} user {user_id}"),
+        &format!("version {version}, {} dates", sorted.len()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(version)
+}
