@@ -1,1 +1,5 @@
-//! End-to-end tests live in `tests/`; this crate has no code of its own.
+//! The harness of the end-to-end tests in `tests/`: each test spawns the
+//! service on a random port over a fresh database, through `TestApp::spawn`,
+//! once per backend that `backends()` finds.
+
+pub mod app;

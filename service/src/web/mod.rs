@@ -68,10 +68,19 @@ async fn health(State(state): State<AppState>) -> AppResult<Json<serde_json::Val
 
 /// Serves until SIGTERM or Ctrl-C; requests in flight finish first.
 pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()> {
+    serve_until(state, listener, shutdown_signal()).await
+}
+
+/// Serves until `shutdown` resolves (tests stop servers this way).
+pub async fn serve_until(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, base_url = %state.config.base_url, "serving");
     axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await?;
     tracing::info!("stopped");
     Ok(())
