@@ -2,11 +2,16 @@
 //! one VEVENT per review. UIDs depend only on the group and the host, and
 //! SEQUENCE comes from the plan, so re-publishing a changed plan updates
 //! entries in people's calendars instead of duplicating them.
+//!
+//! Given the previously published plan, every entry a calendar had that the
+//! new plan no longer puts there (the review is gone, lost its date, or the
+//! person is no longer in it) is published once more with STATUS:CANCELLED
+//! and a higher SEQUENCE, so that calendar clients remove it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Days, Utc};
-use icalendar::{Calendar, Component, Event, EventLike};
+use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
 
 use optimiser::model::Urn;
 use optimiser::schedule::Person;
@@ -40,49 +45,44 @@ fn fnv1a(s: &str) -> u64 {
 }
 
 /// Every calendar of the plan, by file name (`head-<URN>.ics`,
-/// `adviser-<id>.ics`, `school-<URN>.ics`), in name order.
-pub fn calendars(plan: &Plan, opts: &IcsOptions) -> Vec<(String, String)> {
+/// `adviser-<id>.ics`, `school-<URN>.ics`), in name order. With the
+/// previously published plan, entries it had that this plan drops are
+/// cancelled, in the calendars that had them (a file may then hold only
+/// cancellations).
+pub fn calendars(plan: &Plan, previous: Option<&Plan>, opts: &IcsOptions) -> Vec<(String, String)> {
     let mut files: BTreeMap<String, (String, Vec<Event>)> = BTreeMap::new();
-    for t in &plan.triads {
-        for r in &t.reviews {
-            if r.start.is_none() || r.dates.is_empty() {
+    let mut published: BTreeSet<(String, String)> = BTreeSet::new();
+    for (t, r) in dated(plan) {
+        let event = event(t, r, opts);
+        let uid = review_uid(&t.id, r.host, &opts.domain);
+        for (file, title) in calendars_of(t, r, opts) {
+            published.insert((file.clone(), uid.clone()));
+            files
+                .entry(file)
+                .or_insert_with(|| (title, Vec::new()))
+                .1
+                .push(event.clone());
+        }
+    }
+    let now: HashMap<String, u32> = plan
+        .triads
+        .iter()
+        .flat_map(|t| t.reviews.iter().map(move |r| (t, r)))
+        .map(|(t, r)| (review_uid(&t.id, r.host, &opts.domain), r.sequence))
+        .collect();
+    for (t, r) in previous.map(dated).into_iter().flatten() {
+        let uid = review_uid(&t.id, r.host, &opts.domain);
+        // Above what was published, and at least the new plan's revision.
+        let sequence = (r.sequence + 1).max(now.get(&uid).copied().unwrap_or(0));
+        for (file, title) in calendars_of(t, r, opts) {
+            if published.contains(&(file.clone(), uid.clone())) {
                 continue;
             }
-            let event = event(t, r, opts);
-            let mut people: Vec<Person> = std::iter::once(r.host)
-                .chain(r.reviewers.iter().copied())
-                .map(Person::Head)
-                .collect();
-            if let Some(a) = &t.adviser {
-                people.push(Person::Adviser(a.clone()));
-            }
-            for p in &people {
-                let (file, title) = match p {
-                    Person::Head(u) => (
-                        format!("head-{u}.ics"),
-                        format!("Peer reviews: head of {}", name(opts, *u)),
-                    ),
-                    Person::Adviser(a) => (
-                        format!("adviser-{}.ics", safe(a)),
-                        format!("Peer reviews: adviser {a}"),
-                    ),
-                };
-                files
-                    .entry(file)
-                    .or_insert_with(|| (title, Vec::new()))
-                    .1
-                    .push(event.clone());
-            }
             files
-                .entry(format!("school-{}.ics", r.host))
-                .or_insert_with(|| {
-                    (
-                        format!("Peer reviews at {}", name(opts, r.host)),
-                        Vec::new(),
-                    )
-                })
+                .entry(file)
+                .or_insert_with(|| (title, Vec::new()))
                 .1
-                .push(event);
+                .push(cancellation(t, r, sequence, opts));
         }
     }
     files
@@ -98,11 +98,45 @@ pub fn calendars(plan: &Plan, opts: &IcsOptions) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The dated reviews of a plan, with their groups.
+fn dated(plan: &Plan) -> impl Iterator<Item = (&Triad, &Review)> {
+    plan.triads
+        .iter()
+        .flat_map(|t| t.reviews.iter().map(move |r| (t, r)))
+        .filter(|(_, r)| r.start.is_some() && !r.dates.is_empty())
+}
+
+/// The calendars a review appears in, as (file, calendar title): each head's
+/// and the adviser's, and the host school's.
+fn calendars_of(t: &Triad, r: &Review, opts: &IcsOptions) -> Vec<(String, String)> {
+    let mut people: Vec<Person> = std::iter::once(r.host)
+        .chain(r.reviewers.iter().copied())
+        .map(Person::Head)
+        .collect();
+    if let Some(a) = &t.adviser {
+        people.push(Person::Adviser(a.clone()));
+    }
+    let mut out: Vec<(String, String)> = people
+        .iter()
+        .map(|p| match p {
+            Person::Head(u) => (
+                format!("head-{u}.ics"),
+                format!("Peer reviews: head of {}", name(opts, *u)),
+            ),
+            Person::Adviser(a) => (
+                format!("adviser-{}.ics", safe(a)),
+                format!("Peer reviews: adviser {a}"),
+            ),
+        })
+        .collect();
+    out.push((
+        format!("school-{}.ics", r.host),
+        format!("Peer reviews at {}", name(opts, r.host)),
+    ));
+    out
+}
+
 fn event(t: &Triad, r: &Review, opts: &IcsOptions) -> Event {
-    let first = r.dates[0];
-    let last = r.dates[r.dates.len() - 1];
-    // All-day events end on the day after the last (DTEND is exclusive).
-    let end = last.checked_add_days(Days::new(1)).unwrap_or(last);
     let reviewers: Vec<String> = r.reviewers.iter().map(|u| name(opts, *u)).collect();
     let adviser = t.adviser.as_deref().unwrap_or("none");
     let description = format!(
@@ -112,12 +146,36 @@ fn event(t: &Triad, r: &Review, opts: &IcsOptions) -> Event {
         name(opts, r.lead),
         reviewers.join(", ")
     );
-    Event::new()
+    all_day(r, opts)
         .uid(&review_uid(&t.id, r.host, &opts.domain))
         .sequence(r.sequence)
-        .timestamp(opts.stamp)
         .summary(&format!("Peer review at {}", name(opts, r.host)))
         .description(&description)
+        .done()
+}
+
+/// The published entry of `r` withdrawn: same UID and dates, a higher SEQUENCE.
+fn cancellation(t: &Triad, r: &Review, sequence: u32, opts: &IcsOptions) -> Event {
+    all_day(r, opts)
+        .uid(&review_uid(&t.id, r.host, &opts.domain))
+        .sequence(sequence)
+        .status(EventStatus::Cancelled)
+        .summary(&format!("Cancelled: peer review at {}", name(opts, r.host)))
+        .description(&format!(
+            "This review (group {}) is no longer in your plan.",
+            t.id
+        ))
+        .done()
+}
+
+/// An all-day event over the review's dates, stamped.
+fn all_day(r: &Review, opts: &IcsOptions) -> Event {
+    let first = r.dates[0];
+    let last = r.dates[r.dates.len() - 1];
+    // All-day events end on the day after the last (DTEND is exclusive).
+    let end = last.checked_add_days(Days::new(1)).unwrap_or(last);
+    Event::new()
+        .timestamp(opts.stamp)
         .starts(first)
         .ends(end)
         .done()
@@ -141,4 +199,145 @@ fn safe(id: &str) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::io::BufReader;
+
+    use chrono::NaiveDate;
+    use optimiser::model::PhaseGroup;
+    use optimiser::triads::plan::{CostLedger, Stats};
+
+    use super::*;
+
+    fn opts() -> IcsOptions {
+        IcsOptions {
+            domain: "test.example".into(),
+            stamp: DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
+            names: HashMap::new(),
+        }
+    }
+
+    /// A group of 1, 2, 3 advised by `adviser`, each review dated a week apart.
+    fn plan(adviser: &str) -> Plan {
+        let urns = [Urn(1), Urn(2), Urn(3)];
+        let reviews = (0..3)
+            .map(|i| {
+                let date = NaiveDate::from_ymd_opt(2026, 10, 5 + 7 * i as u32).unwrap();
+                Review {
+                    host: urns[i],
+                    lead: urns[(i + 1) % 3],
+                    reviewers: vec![urns[(i + 1) % 3], urns[(i + 2) % 3]],
+                    days: 1,
+                    start: Some(date),
+                    dates: vec![date],
+                    unscheduled_reason: None,
+                    sequence: 2,
+                }
+            })
+            .collect();
+        Plan {
+            year: 2026,
+            triads: vec![Triad {
+                id: "G0001".into(),
+                phase: PhaseGroup::Primary,
+                schools: urns.to_vec(),
+                adviser: Some(adviser.into()),
+                adviser_reason: None,
+                reviews,
+                score: BTreeMap::new(),
+                metrics: Default::default(),
+                flags: vec![],
+                pinned: false,
+                kept: false,
+            }],
+            unplaced: vec![],
+            ledger: vec![],
+            cost: CostLedger::default(),
+            diagnosis: vec![],
+            warnings: vec![],
+            stats: Stats::default(),
+        }
+    }
+
+    /// Per file, UID -> (SEQUENCE, STATUS), read back with the `ical` crate.
+    fn read(files: &[(String, String)]) -> BTreeMap<String, BTreeMap<String, (u32, String)>> {
+        let mut out = BTreeMap::new();
+        for (name, text) in files {
+            let mut events = BTreeMap::new();
+            for cal in ical::IcalParser::new(BufReader::new(text.as_bytes())) {
+                for e in cal.expect("a valid calendar").events {
+                    let get = |n: &str| {
+                        e.properties
+                            .iter()
+                            .find(|p| p.name == n)
+                            .and_then(|p| p.value.clone())
+                    };
+                    let seq = get("SEQUENCE").unwrap().parse().unwrap();
+                    let status = get("STATUS").unwrap_or_default();
+                    events.insert(get("UID").unwrap(), (seq, status));
+                }
+            }
+            out.insert(name.clone(), events);
+        }
+        out
+    }
+
+    #[test]
+    fn the_same_plan_again_cancels_nothing() {
+        let p = plan("A1");
+        assert_eq!(
+            calendars(&p, Some(&p), &opts()),
+            calendars(&p, None, &opts())
+        );
+    }
+
+    #[test]
+    fn an_adviser_taken_off_a_review_has_it_cancelled() {
+        let before = plan("A1");
+        let after = plan("A2");
+        let files = read(&calendars(&after, Some(&before), &opts()));
+        let uid = review_uid("G0001", Urn(1), "test.example");
+        assert_eq!(files["adviser-A1.ics"][&uid], (3, "CANCELLED".into()));
+        assert_eq!(files["adviser-A2.ics"][&uid], (2, String::new()));
+        // The heads and the school keep their entry as it was.
+        assert_eq!(files["head-1.ics"][&uid], (2, String::new()));
+        assert_eq!(files["school-1.ics"][&uid], (2, String::new()));
+        assert_eq!(files["adviser-A1.ics"].len(), 3);
+    }
+
+    #[test]
+    fn a_review_that_lost_its_date_is_cancelled_everywhere_it_was() {
+        let before = plan("A1");
+        let mut after = before.clone();
+        let r = &mut after.triads[0].reviews[1];
+        r.start = None;
+        r.dates.clear();
+        r.unscheduled_reason = Some("no date".into());
+        r.sequence = 3;
+        // The whole second group is gone too.
+        let mut gone = before.triads[0].clone();
+        gone.id = "G0002".into();
+        let before = Plan {
+            triads: vec![before.triads[0].clone(), gone],
+            ..before
+        };
+        let files = read(&calendars(&after, Some(&before), &opts()));
+        let lost = review_uid("G0001", Urn(2), "test.example");
+        let dissolved = review_uid("G0002", Urn(2), "test.example");
+        for f in [
+            "head-1.ics",
+            "head-2.ics",
+            "head-3.ics",
+            "adviser-A1.ics",
+            "school-2.ics",
+        ] {
+            assert_eq!(files[f][&lost], (3, "CANCELLED".into()), "{f}");
+            assert_eq!(files[f][&dissolved], (3, "CANCELLED".into()), "{f}");
+        }
+        let kept = review_uid("G0001", Urn(1), "test.example");
+        assert_eq!(files["head-2.ics"][&kept], (2, String::new()));
+    }
 }

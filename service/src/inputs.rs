@@ -1,6 +1,8 @@
 //! Readers for the project's own CSV files: headteachers, advisers,
-//! consultants, past groups, SSPB categories, need and last year's
-//! consultant allocations. `data/README.md` documents every format.
+//! consultants, past groups, SSPB categories, need, last year's consultant
+//! allocations and availability; and for its TOML files (rules, calendar, the
+//! SIM's hand), whose errors name the line, column and value too.
+//! `data/README.md` documents every format.
 //!
 //! The SIM prepares these files in a spreadsheet, so the readers are lenient
 //! about what spreadsheets do (a UTF-8 byte order mark, CRLF line ends,
@@ -21,6 +23,7 @@ use optimiser::model::{
     PhaseGroup, SspbCategory, Urn,
 };
 use optimiser::schedule::{Availability, Level, Person};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -66,6 +69,18 @@ pub enum InputError {
         value: String,
         problem: String,
     },
+    /// A TOML file: `value` is the text at fault as written in the file.
+    #[error("{file} line {line}, column {column}, at {value}: {problem}")]
+    BadToml {
+        file: String,
+        line: u64,
+        column: u64,
+        value: String,
+        problem: String,
+    },
+    /// A fault of the whole file, with no one place to point at.
+    #[error("{file}: {problem}")]
+    BadFile { file: String, problem: String },
 }
 
 /// One support need of one school, from `need.csv`.
@@ -155,6 +170,12 @@ fn read_with<T>(
     path: &Path,
     parse: fn(&str, &str) -> Result<Vec<T>, InputError>,
 ) -> Result<Vec<T>, InputError> {
+    let (file, text) = read_text(path)?;
+    parse(&file, &text)
+}
+
+/// The file's name as the user gave it, and its text.
+fn read_text(path: &Path) -> Result<(String, String), InputError> {
     let file = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -171,7 +192,7 @@ fn read_with<T>(
             line,
         }
     })?;
-    parse(&file, &text)
+    Ok((file, text))
 }
 
 fn heads_from(file: &str, text: &str) -> Result<Vec<Headteacher>, InputError> {
@@ -690,6 +711,134 @@ fn availability_from(file: &str, text: &str) -> Result<Vec<Availability>, InputE
     Ok(vec![out])
 }
 
+// ---------------------------------------------------------------------------
+// TOML files.
+
+/// Reads a whole TOML file into `T` (the calendar, the SIM's hand).
+pub fn read_toml<T: DeserializeOwned>(path: &Path) -> Result<T, InputError> {
+    let (file, text) = read_text(path)?;
+    parse_toml(&file, &text)
+}
+
+/// Parses TOML into `T`; an error names the line, column and value. Dates
+/// may be written bare (`2026-09-02`) or quoted: both reach `T` as strings,
+/// which is how chrono reads them.
+pub fn parse_toml<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, InputError> {
+    let doc = toml_document(file, text)?;
+    T::deserialize(toml::de::Deserializer::from(doc)).map_err(|e| toml_error(file, text, &e))
+}
+
+/// Reads one table of a file shared by several steps (`[triads]` of the
+/// rules file); the other tables belong to the other steps. A file without
+/// the table gives `T::default()`.
+pub fn read_toml_table<T: DeserializeOwned + Default>(
+    path: &Path,
+    table: &str,
+) -> Result<T, InputError> {
+    let (file, text) = read_text(path)?;
+    parse_toml_table(&file, &text, table)
+}
+
+pub fn parse_toml_table<T: DeserializeOwned + Default>(
+    file: &str,
+    text: &str,
+    table: &str,
+) -> Result<T, InputError> {
+    let mut doc = toml_document(file, text)?;
+    let others: Vec<_> = doc
+        .get_ref()
+        .keys()
+        .filter(|k| k.get_ref().as_ref() != table)
+        .cloned()
+        .collect();
+    for k in others {
+        doc.get_mut().remove(&k);
+    }
+    // Read through the document, not a value cut out of it: only the
+    // document deserializer keeps the spans that errors point with.
+    let mut tables: std::collections::BTreeMap<String, T> =
+        Deserialize::deserialize(toml::de::Deserializer::from(doc))
+            .map_err(|e| toml_error(file, text, &e))?;
+    Ok(tables.remove(table).unwrap_or_default())
+}
+
+/// The parsed document with every date turned into its string, spans kept.
+fn toml_document<'i>(
+    file: &str,
+    text: &'i str,
+) -> Result<toml::Spanned<toml::de::DeTable<'i>>, InputError> {
+    let mut doc = toml::de::DeTable::parse(text).map_err(|e| toml_error(file, text, &e))?;
+    dates_to_strings(doc.get_mut());
+    Ok(doc)
+}
+
+fn dates_to_strings(table: &mut toml::de::DeTable<'_>) {
+    for (_, v) in table.iter_mut() {
+        date_to_string(v.get_mut());
+    }
+}
+
+fn date_to_string(v: &mut toml::de::DeValue<'_>) {
+    use toml::de::DeValue;
+    match v {
+        DeValue::Datetime(d) => *v = DeValue::String(d.to_string().into()),
+        DeValue::Array(a) => a.iter_mut().for_each(|x| date_to_string(x.get_mut())),
+        DeValue::Table(t) => dates_to_strings(t),
+        _ => {}
+    }
+}
+
+/// Most characters of a value quoted in a message.
+const VALUE_SHOWN: usize = 40;
+
+/// A toml error as one line: the line and column its span starts at, and
+/// the text there (its first line, shortened).
+fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> InputError {
+    let problem = e.message().trim().replace('\n', " ");
+    let Some(span) = e.span().filter(|s| s.start <= text.len()) else {
+        return InputError::BadFile {
+            file: file.to_string(),
+            problem,
+        };
+    };
+    let before = &text[..span.start];
+    let line = 1 + before.matches('\n').count() as u64;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = 1 + text[line_start..span.start].chars().count() as u64;
+    let raw = text.get(span.clone()).unwrap_or_default();
+    let first = raw.lines().next().unwrap_or_default().trim();
+    let mut value: String = first.chars().take(VALUE_SHOWN).collect();
+    if value.len() < first.len() || raw.trim().lines().nth(1).is_some() {
+        value.push_str("...");
+    }
+    if value.is_empty() {
+        value = "the end of the file".into();
+    }
+    InputError::BadToml {
+        file: file.to_string(),
+        line,
+        column,
+        value,
+        problem,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Uploads: the same files arriving as bytes over HTTP.
+
+/// The text of an uploaded file, named `file` in messages: UTF-8 (a byte
+/// order mark is left for the readers to skip), or an error naming the first
+/// line that is not.
+pub fn upload_text(file: &str, bytes: Vec<u8>) -> Result<String, InputError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        InputError::NotUtf8 {
+            file: file.to_string(),
+            line: 1 + good.iter().filter(|&&b| b == b'\n').count() as u64,
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -993,5 +1142,83 @@ year,group_id,urn,adviser
             missing.starts_with("none.csv: cannot read the file: "),
             "{missing}"
         );
+    }
+
+    mod toml_files {
+        use optimiser::schedule::Calendar;
+        use optimiser::triads::TriadRules;
+
+        use super::super::*;
+
+        fn calendar(text: &str) -> Result<Calendar, String> {
+            parse_toml("calendar.toml", text).map_err(|e| e.to_string())
+        }
+
+        #[test]
+        fn bare_and_quoted_dates_read_alike() {
+            let bare = calendar("first = 2026-09-07\nlast = 2026-12-18\n").unwrap();
+            let quoted = calendar("first = \"2026-09-07\"\nlast = \"2026-12-18\"\n").unwrap();
+            assert_eq!(bare, quoted);
+        }
+
+        #[test]
+        fn a_bad_date_names_line_column_and_value() {
+            let text =
+                "first = 2026-09-07\nlast = 2026-12-18\n\n[[blackout]]\nfirst = \"2026-02-30\"\n";
+            assert_eq!(
+                calendar(text).unwrap_err(),
+                "calendar.toml line 5, column 9, at \"2026-02-30\": input is out of range"
+            );
+        }
+
+        #[test]
+        fn an_unknown_field_names_its_line() {
+            let text = "first = 2026-09-07\nlast = 2026-12-18\n[[half_term]]\nname = \"Autumn 1\"\nfrist = 2026-09-02\nlast = 2026-10-23\n";
+            let e = calendar(text).unwrap_err();
+            assert!(
+                e.starts_with("calendar.toml line 5, column 1, at frist: unknown field `frist`"),
+                "{e}"
+            );
+        }
+
+        #[test]
+        fn a_missing_field_points_at_its_table() {
+            let e = calendar("first = 2026-09-07\n").unwrap_err();
+            assert!(e.contains("missing field `last`"), "{e}");
+            let e =
+                calendar("first = 2026-09-07\nlast = 2026-12-18\n[[half_term]]\nname = \"A\"\n")
+                    .unwrap_err();
+            assert!(e.starts_with("calendar.toml line 3"), "{e}");
+        }
+
+        #[test]
+        fn broken_toml_names_line_and_column() {
+            let e = calendar("first = 2026-09-07\nlast = = 2026\n").unwrap_err();
+            assert!(e.starts_with("calendar.toml line 2, column 8"), "{e}");
+        }
+
+        #[test]
+        fn a_rules_table_error_names_line_column_and_value() {
+            let text = "[schedule]\nmax_days_per_half_term = 3\n\n[triads]\nmax_distance_km = \"twenty\"\n";
+            let e = parse_toml_table::<TriadRules>("rules.toml", text, "triads")
+                .unwrap_err()
+                .to_string();
+            assert_eq!(
+                e,
+                "rules.toml line 5, column 19, at \"twenty\": invalid type: string \"twenty\", expected f64"
+            );
+            // Other steps' tables are theirs to check; a missing table is the defaults.
+            let other = "[allocation]\nwhatever = 1\n";
+            let r: TriadRules = parse_toml_table("rules.toml", other, "triads").unwrap();
+            assert_eq!(r, TriadRules::default());
+            let e =
+                parse_toml_table::<TriadRules>("rules.toml", "[triads]\nmax_km = 3\n", "triads")
+                    .unwrap_err()
+                    .to_string();
+            assert!(
+                e.starts_with("rules.toml line 2, column 1, at max_km: unknown field `max_km`"),
+                "{e}"
+            );
+        }
     }
 }

@@ -3,9 +3,13 @@
 
 use std::path::PathBuf;
 
-use optimiser::triads::{self, Scope, TriadProblem, TriadRules};
+use optimiser::model::Urn;
+use optimiser::schedule::Person;
+use optimiser::triads::{self, KnownDates, Plan, Scope, TriadProblem, TriadRules};
+use service::cli::plan::{run, PlanArgs};
+use service::cli::schedule::read_calendar;
 use service::gias::{import_gias_file, ImportOptions, LaSelector};
-use service::inputs::{read_advisers, read_history};
+use service::inputs::{read_advisers, read_availability, read_history};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -68,4 +72,81 @@ fn thurrock_is_proven_optimal() {
     assert!(triads::validate(&plan, &problem).is_empty());
     assert_eq!(plan.stats.schools, 56);
     assert_eq!(plan.stats.gap, 0.0, "{:?}", plan.stats);
+}
+
+/// `peer-review plan --all` on the sample, with the given availability file.
+fn plan_args(dir: &std::path::Path, availability: PathBuf) -> PlanArgs {
+    let sample = root().join("data/sample");
+    PlanArgs {
+        schools: sample.join("schools.csv"),
+        las: vec![],
+        all: true,
+        cross_la: false,
+        history: Some(sample.join("history.csv")),
+        advisers: Some(sample.join("advisers.csv")),
+        rules: None,
+        pins: None,
+        previous: None,
+        availability: Some(availability),
+        calendar: Some(sample.join("calendar.toml")),
+        year: Some(2026),
+        out: dir.join("plan.json"),
+        csv: None,
+        quiet: true,
+    }
+}
+
+fn together(plan: &Plan, a: Urn, b: Urn) -> bool {
+    plan.triads
+        .iter()
+        .any(|t| t.schools.contains(&a) && t.schools.contains(&b))
+}
+
+#[test]
+fn heads_with_no_common_date_are_never_grouped_from_the_command_line() {
+    let sample = root().join("data/sample");
+    // Two heads the sample groups together when dates are not known.
+    let without = triads::plan(&sample_problem(), &|_, _| {}).unwrap();
+    let (a, b) = (without.triads[0].schools[0], without.triads[0].schools[1]);
+    // b keeps only the dates a did not offer.
+    let text = std::fs::read_to_string(sample.join("availability.csv")).unwrap();
+    let a_dates: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with(&format!("head:{a},")))
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert!(!a_dates.is_empty());
+    let b_prefix = format!("head:{b},");
+    let edited: String = text
+        .lines()
+        .filter(|l| !(l.starts_with(&b_prefix) && a_dates.contains(&l.split(',').nth(1).unwrap())))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let dir = std::env::temp_dir().join(format!("plan-sample-dates-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let availability = dir.join("availability.csv");
+    std::fs::write(&availability, edited).unwrap();
+    run(&plan_args(&dir, availability.clone())).unwrap();
+    let plan: Plan =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("plan.json")).unwrap()).unwrap();
+    let dates = read_availability(&availability).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        dates.people[&Person::Head(b)].len() > 10,
+        "b still offers dates"
+    );
+    assert!(
+        !together(&plan, a, b),
+        "{a} and {b} share no date but are grouped"
+    );
+    // The plan written is valid under the availability rule too.
+    let problem = TriadProblem {
+        availability: Some(KnownDates {
+            availability: dates,
+            calendar: read_calendar(&sample.join("calendar.toml")).unwrap(),
+        }),
+        ..sample_problem()
+    };
+    assert!(triads::validate(&plan, &problem).is_empty());
+    assert_eq!(plan.stats.placed + plan.unplaced.len(), 56);
 }

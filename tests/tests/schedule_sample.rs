@@ -1,6 +1,6 @@
 //! Dating the sample authority's reviews end to end: plan, schedule, the
-//! calendars parsed back by an independent parser, and a re-publication
-//! after one head's availability changes.
+//! calendars parsed back by an independent parser, and re-publications after
+//! one head's availability changes (entries updated, or cancelled).
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufReader;
@@ -55,6 +55,14 @@ fn ics_options() -> IcsOptions {
 
 /// UID -> (SEQUENCE, DTSTART) of every VEVENT, read with the `ical` crate.
 fn parse(text: &str) -> BTreeMap<String, (u32, String)> {
+    events(text)
+        .into_iter()
+        .map(|(uid, (seq, start, _))| (uid, (seq, start)))
+        .collect()
+}
+
+/// UID -> (SEQUENCE, DTSTART, STATUS or "") of every VEVENT.
+fn events(text: &str) -> BTreeMap<String, (u32, String, String)> {
     let mut out = BTreeMap::new();
     let reader = ical::IcalParser::new(BufReader::new(text.as_bytes()));
     for cal in reader {
@@ -68,7 +76,13 @@ fn parse(text: &str) -> BTreeMap<String, (u32, String)> {
                     .unwrap_or_else(|| panic!("no {name}"))
             };
             let seq: u32 = get("SEQUENCE").parse().unwrap();
-            out.insert(get("UID"), (seq, get("DTSTART")));
+            let status = e
+                .properties
+                .iter()
+                .find(|p| p.name == "STATUS")
+                .and_then(|p| p.value.clone())
+                .unwrap_or_default();
+            out.insert(get("UID"), (seq, get("DTSTART"), status));
         }
     }
     out
@@ -100,7 +114,7 @@ fn the_sample_is_dated_and_its_calendars_read_back() {
     for r in out.plan.triads.iter().flat_map(|t| &t.reviews) {
         assert_eq!(r.start.is_none(), r.unscheduled_reason.is_some());
     }
-    let files = calendars(&out.plan, &ics_options());
+    let files = calendars(&out.plan, None, &ics_options());
     let mut events = 0;
     for (name, text) in &files {
         let parsed = parse(text);
@@ -129,7 +143,7 @@ fn the_sample_is_dated_and_its_calendars_read_back() {
     // Per school one event per dated review; per person one per review they are in.
     assert!(events >= s.scheduled * 5);
     // Same plan, same bytes.
-    assert_eq!(calendars(&out.plan, &ics_options()), files);
+    assert_eq!(calendars(&out.plan, None, &ics_options()), files);
 }
 
 #[test]
@@ -155,8 +169,8 @@ fn republishing_after_one_change_updates_entries_instead_of_duplicating() {
         previous: Some(first.plan.clone()),
         ..p.clone()
     });
-    let before = calendars(&first.plan, &ics_options());
-    let after = calendars(&second.plan, &ics_options());
+    let before = calendars(&first.plan, None, &ics_options());
+    let after = calendars(&second.plan, Some(&first.plan), &ics_options());
     let file = format!("head-{}.ics", r.host);
     let find = |v: &[(String, String)]| parse(&v.iter().find(|(n, _)| *n == file).unwrap().1);
     let (b, a) = (find(&before), find(&after));
@@ -179,4 +193,55 @@ fn republishing_after_one_change_updates_entries_instead_of_duplicating() {
         }
     }
     assert_eq!(moved, second.schedule.moved);
+}
+
+#[test]
+fn reviews_that_lose_their_dates_are_cancelled_in_every_calendar_that_had_them() {
+    let p = sample_problem();
+    let first = dated(&p);
+    let t = first
+        .plan
+        .triads
+        .iter()
+        .find(|t| t.schools.len() == 3 && t.reviews.iter().all(|r| r.start.is_some()))
+        .unwrap();
+    // The host of the first review withdraws every date: in a group of three
+    // each head is in every review, so the whole group loses its dates.
+    let host = t.reviews[0].host;
+    let mut availability = p.availability.clone();
+    availability.people.remove(&Person::Head(host));
+    let second = dated(&ScheduleProblem {
+        availability,
+        previous: Some(first.plan.clone()),
+        ..p.clone()
+    });
+    let files: BTreeMap<String, String> =
+        calendars(&second.plan, Some(&first.plan), &ics_options())
+            .into_iter()
+            .collect();
+    let mut cancelled = 0;
+    for r in &t.reviews {
+        let uid = review_uid(&t.id, r.host, "test.example");
+        let mut names: Vec<String> = std::iter::once(r.host)
+            .chain(r.reviewers.iter().copied())
+            .map(|u| format!("head-{u}.ics"))
+            .collect();
+        names.push(format!("school-{}.ics", r.host));
+        names.extend(t.adviser.iter().map(|a| format!("adviser-{a}.ics")));
+        for name in names {
+            let (seq, start, status) = events(&files[&name])[&uid].clone();
+            assert_eq!(status, "CANCELLED", "{name}");
+            assert_eq!(seq, r.sequence + 1, "{name}");
+            assert_eq!(start, r.start.unwrap().format("%Y%m%d").to_string());
+            cancelled += 1;
+        }
+    }
+    assert_eq!(cancelled, 3 * 5);
+    // Nothing else is cancelled: every other entry is the new plan's.
+    let total = files
+        .values()
+        .flat_map(|text| events(text).into_values())
+        .filter(|e| e.2 == "CANCELLED")
+        .count();
+    assert_eq!(total, cancelled);
 }

@@ -22,6 +22,9 @@ pub(crate) struct Item {
     pub len: usize,
     /// The start in the previous plan, if it had one.
     pub previous: Option<NaiveDate>,
+    /// The previous start is still feasible: leaving it, for another date or
+    /// for none, pays `weights.moved`.
+    pub previous_works: bool,
     pub starts: Vec<Start>,
 }
 
@@ -68,8 +71,8 @@ impl<'a> Instance<'a> {
                 let len = r.days.max(1) as usize;
                 let prev = previous.get(&(t.id.clone(), r.host)).copied();
                 let mut starts = inst.starts(&people, len, prev);
-                let forced = !starts.iter().any(|s| Some(inst.days.days[s.day]) == prev);
-                if forced {
+                let previous_works = starts.iter().any(|s| Some(inst.days.days[s.day]) == prev);
+                if !previous_works {
                     // The old date no longer works: wherever it goes is no worse.
                     starts.iter_mut().for_each(|s| s.moved = false);
                 }
@@ -80,6 +83,7 @@ impl<'a> Instance<'a> {
                     people,
                     len,
                     previous: prev,
+                    previous_works,
                     starts,
                 });
             }

@@ -8,7 +8,7 @@ use good_lp::{variable, Expression, ProblemVariables, SolverModel, Variable};
 use highs::HighsSolutionStatus;
 
 use super::availability::Person;
-use super::instance::Instance;
+use super::instance::{Instance, Item};
 use super::rules::ScheduleRules;
 use super::ScheduleError;
 
@@ -27,23 +27,36 @@ pub(crate) fn start_cost(rules: &ScheduleRules, possible: u32, moved: bool) -> f
     w.possible_day * f64::from(possible) + if moved { w.moved } else { 0.0 }
 }
 
+/// Points of leaving a review undated.
+pub(crate) fn undated_cost(rules: &ScheduleRules, item: &Item) -> f64 {
+    let w = &rules.weights;
+    w.unscheduled + if item.previous_works { w.moved } else { 0.0 }
+}
+
 pub(crate) fn solve(
     inst: &Instance,
     items: &[usize],
     rules: &ScheduleRules,
 ) -> Result<Solved, ScheduleError> {
-    let w = &rules.weights;
-    // Every review undated: the objective's constant; each start saves
-    // `unscheduled` and costs its own points.
-    let base = w.unscheduled * items.len() as f64;
+    // Every review undated: the objective's constant (a review leaving a
+    // published date that still works pays `moved` too); each start saves
+    // that and costs its own points.
+    let base: f64 = items
+        .iter()
+        .map(|&i| undated_cost(rules, &inst.items[i]))
+        .sum();
     let mut vars = ProblemVariables::new();
     // (local item, start index, variable)
     let mut y: Vec<(usize, usize, Variable)> = Vec::new();
     let mut objective = Expression::default();
     for (li, &i) in items.iter().enumerate() {
-        for (si, s) in inst.items[i].starts.iter().enumerate() {
+        let item = &inst.items[i];
+        for (si, s) in item.starts.iter().enumerate() {
             let v = vars.add(variable().binary());
-            objective.add_mul(start_cost(rules, s.possible, s.moved) - w.unscheduled, v);
+            objective.add_mul(
+                start_cost(rules, s.possible, s.moved) - undated_cost(rules, item),
+                v,
+            );
             y.push((li, si, v));
         }
     }
@@ -81,8 +94,9 @@ pub(crate) fn solve(
         for (k, &(li, si, _)) in y.iter().enumerate() {
             if cols[k] > 0.5 {
                 choice[li] = Some(si);
-                let s = &inst.items[items[li]].starts[si];
-                objective += start_cost(rules, s.possible, s.moved) - w.unscheduled;
+                let item = &inst.items[items[li]];
+                let s = &item.starts[si];
+                objective += start_cost(rules, s.possible, s.moved) - undated_cost(rules, item);
             }
         }
     }

@@ -12,6 +12,10 @@
 //! one group's reviews at least `min_days_between_group_reviews` apart. Reviews
 //! interact only through shared people, so each connected component of the
 //! "shares a person" graph is its own MIP, solved in parallel.
+//!
+//! Before the model, `reassign` changes advisers where dates decide (within
+//! every adviser rule of the grouping step), and gives one to a group left
+//! without where one's dates fit; the plan's adviser terms and ledger follow.
 
 pub mod availability;
 pub mod calendar;
@@ -81,10 +85,12 @@ pub struct ScheduleStats {
     pub preferred_share: f64,
     /// Reviews whose date in `previous` changed (moved or lost).
     pub moved: usize,
-    /// Advisers re-assigned so that a group's reviews could be dated.
+    /// Advisers re-assigned so that a group's reviews could be dated, or
+    /// given to a group that had none where their dates cost no review.
     pub advisers_reassigned: usize,
     /// Points: `weights.unscheduled` per undated review, `weights.possible_day`
-    /// per person-day on a merely possible date, `weights.moved` per moved review.
+    /// per person-day on a merely possible date, `weights.moved` per review
+    /// moved off (or left without) a published date that still works.
     pub objective: f64,
     /// No schedule under these rules scores below this.
     pub lower_bound: f64,

@@ -1,134 +1,436 @@
-//! Advisers whose dates decide which adviser a group can have: where a
+//! Advisers whose dates decide which adviser a group can have. Where a
 //! group's adviser shares no date with the heads for some review, another
-//! eligible adviser with days (and budget) to spare who does takes over.
+//! eligible adviser with days (and budget) to spare who does takes over; a
+//! group the adviser step left without one gets an adviser whose dates cost
+//! none of the reviews the heads alone could have.
+//!
+//! Every change is made within every adviser rule of the grouping step (kind,
+//! phase, conflicts, capacity, budget) and leaves the plan as that step would
+//! have written it: the group's adviser terms and travel, its reason and
+//! diagnosis line, the cost ledger and the adviser objective.
 
 use std::collections::{BTreeMap, HashMap};
 
 use super::availability::Person;
 use super::instance::Instance;
-use super::review_heads;
+use super::{review_heads, ScheduleProblem};
 use crate::model::{Adviser, School, Urn};
-use crate::triads::advisers::{adviser_can_serve, group_days};
+use crate::triads::advisers::{
+    adviser_can_serve, adviser_score, group_days, AdviserScore, GroupNeed,
+};
 use crate::triads::plan::{AdviserLoad, Triad};
+use crate::triads::validate::is_adviser_term;
 use crate::triads::{Plan, TriadRules};
 
-/// Re-assigns advisers in group-id order; returns one note per change.
-pub(crate) fn reassign(
-    plan: &mut Plan,
-    inst: &Instance,
-    schools: &[School],
-    advisers: &[Adviser],
-    rules: &TriadRules,
-) -> Vec<String> {
-    let by_urn: HashMap<Urn, &School> = schools.iter().map(|s| (s.urn, s)).collect();
-    let mut roster: Vec<&Adviser> = advisers.iter().collect();
-    roster.sort_by(|a, b| a.id.cmp(&b.id));
-    let mut load: BTreeMap<String, u32> = BTreeMap::new();
-    let mut cost = 0.0;
-    let rate: HashMap<&str, f64> = advisers
-        .iter()
-        .map(|a| (a.id.as_str(), a.day_rate))
-        .collect();
-    for t in &plan.triads {
-        if let Some(a) = &t.adviser {
-            let d = group_days(t.schools.len(), rules);
-            *load.entry(a.clone()).or_default() += d;
-            cost += rate.get(a.as_str()).copied().unwrap_or(0.0) * f64::from(d);
-        }
-    }
+/// Slack on money comparisons, as in the adviser step.
+const MONEY_EPS: f64 = 1e-6;
+
+/// Re-assigns and gives advisers in group-id order; returns one note per change.
+pub(crate) fn reassign(plan: &mut Plan, inst: &Instance, problem: &ScheduleProblem) -> Vec<String> {
+    let rules = &problem.triad_rules;
+    let by_urn: HashMap<Urn, &School> = problem.schools.iter().map(|s| (s.urn, s)).collect();
+    let mut pool = Pool::new(plan, &problem.advisers, rules);
+    let last_year = last_year_advisers(plan);
+    let previous = previous_advisers(problem.previous.as_ref());
     let mut order: Vec<usize> = (0..plan.triads.len()).collect();
     order.sort_by(|&a, &b| plan.triads[a].id.cmp(&plan.triads[b].id));
     let mut notes = Vec::new();
     for ti in order {
         let t = &plan.triads[ti];
-        let Some(current) = t.adviser.clone() else {
-            continue;
-        };
-        if t.pinned {
+        // A pinned group's adviser may be the SIM's choice: kept.
+        if t.pinned && t.adviser.is_some() {
             continue;
         }
-        let mine = coverage(inst, t, Some(&current));
-        if mine.0 == t.reviews.len() {
-            continue;
-        }
-        let members: Vec<&School> = t
+        let Some(members) = t
             .schools
             .iter()
-            .filter_map(|u| by_urn.get(u).copied())
-            .collect();
-        if members.len() != t.schools.len() {
+            .map(|u| by_urn.get(u).copied())
+            .collect::<Option<Vec<&School>>>()
+        else {
             continue;
-        }
+        };
+        let need = GroupNeed {
+            id: t.id.clone(),
+            phase: t.phase,
+            schools: members,
+            last_year_advisers: advisers_of(&last_year, &t.schools),
+            pinned_adviser: None,
+            previous_adviser: previous_adviser(t, &previous),
+        };
+        let dates = GroupDates::new(inst, t, problem.rules.min_days_between_group_reviews);
+        let Some((choice, note)) = choose(t, &need, &dates, &pool, rules) else {
+            continue;
+        };
         let days = group_days(t.schools.len(), rules);
-        let old_cost = rate.get(current.as_str()).copied().unwrap_or(0.0) * f64::from(days);
-        let mut best: Option<(&Adviser, (usize, usize))> = None;
-        for a in &roster {
-            if a.id == current
-                || adviser_can_serve(a, t.phase, &members, rules).is_err()
-                || load.get(&a.id).copied().unwrap_or(0) + days > a.capacity_days
-                || cost - old_cost + a.day_rate * f64::from(days) > rules.adviser_budget + 1e-6
-            {
-                continue;
-            }
-            let c = coverage(inst, t, Some(&a.id));
-            if c > mine && best.as_ref().is_none_or(|(_, b)| c > *b) {
-                best = Some((a, c));
-            }
-        }
-        let Some((a, c)) = best else { continue };
-        notes.push(format!(
-            "group {}: adviser {current} replaced by {}: {current} shares a date with the heads for {} of {} reviews, {} for {}",
-            t.id,
-            a.id,
-            mine.0,
-            t.reviews.len(),
-            a.id,
-            c.0
-        ));
-        *load.entry(current.clone()).or_default() -= days;
-        *load.entry(a.id.clone()).or_default() += days;
-        cost += a.day_rate * f64::from(days) - old_cost;
-        let id = t.id.clone();
-        plan.triads[ti].adviser = Some(a.id.clone());
-        move_load(&mut plan.cost.advisers, &id, &current, &a.id, days);
+        pool.take(t.adviser.as_deref(), choice.adviser, days);
+        notes.push(note);
+        apply(plan, ti, choice, days);
     }
     if !notes.is_empty() {
         plan.cost.total = plan.cost.advisers.iter().map(|l| l.cost).sum();
+        plan.stats.adviser_objective = plan
+            .triads
+            .iter()
+            .flat_map(|t| t.score.iter())
+            .filter(|(k, _)| is_adviser_term(k))
+            .map(|(_, v)| v)
+            .sum();
     }
     notes
 }
 
-/// Reviews of the group that have a feasible start with this adviser, and
-/// the number of such starts.
-fn coverage(inst: &Instance, t: &Triad, adviser: Option<&String>) -> (usize, usize) {
-    let mut dated = 0;
-    let mut starts = 0;
-    for r in &t.reviews {
-        let mut people: Vec<Person> = review_heads(r.host, &r.reviewers)
-            .into_iter()
-            .map(Person::Head)
-            .collect();
-        if let Some(a) = adviser {
-            people.push(Person::Adviser(a.clone()));
-        }
-        let n = inst.starts(&people, r.days.max(1) as usize, None).len();
-        dated += usize::from(n > 0);
-        starts += n;
-    }
-    (dated, starts)
+/// An adviser a group could have instead, and how well their dates fit.
+struct Choice<'a> {
+    adviser: &'a Adviser,
+    coverage: Coverage,
+    score: AdviserScore,
+    points: f64,
 }
 
-fn move_load(loads: &mut [AdviserLoad], group: &str, from: &str, to: &str, days: u32) {
-    for l in loads.iter_mut() {
-        if l.id == from {
-            l.groups.retain(|g| g != group);
+/// The most reviews of a group that can be dated together with a given
+/// adviser, and the number of feasible starts over its reviews.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Coverage {
+    dated: usize,
+    starts: usize,
+}
+
+/// The adviser the group should have instead of its own (or of none), with
+/// the note saying why; `None` where it keeps what it has.
+fn choose<'a>(
+    t: &Triad,
+    need: &GroupNeed,
+    dates: &GroupDates,
+    pool: &Pool<'a>,
+    rules: &TriadRules,
+) -> Option<(Choice<'a>, String)> {
+    let reviews = t.reviews.len();
+    match t.adviser.as_deref() {
+        Some(current) => {
+            let mine = dates.coverage(Some(current));
+            if mine.dated == reviews {
+                return None;
+            }
+            let best = best(t, need, dates, pool, rules, |c| c.dated > mine.dated)?;
+            let note = format!(
+                "group {}: adviser {current} replaced by {}: {current} shares a date with the heads for {} of {reviews} reviews, {} for {}",
+                t.id, best.adviser.id, mine.dated, best.adviser.id, best.coverage.dated
+            );
+            Some((best, note))
+        }
+        None => {
+            // An adviser must cost none of the reviews the heads could have.
+            let heads = dates.coverage(None);
+            if heads.dated == 0 {
+                return None;
+            }
+            let best = best(t, need, dates, pool, rules, |c| c.dated == heads.dated)?;
+            // The adviser step's own trade-off: an adviser only where they
+            // score better than none.
+            if best.points >= rules.weights.no_adviser {
+                return None;
+            }
+            let note = format!(
+                "group {}: adviser {} given to the group, which had none: {} shares a date with the heads for {} of {reviews} reviews, as many as the heads alone",
+                t.id, best.adviser.id, best.adviser.id, best.coverage.dated
+            );
+            Some((best, note))
+        }
+    }
+}
+
+/// The eligible adviser with room whose dates pass `enough`: most reviews
+/// dated, then fewest points (the adviser step's objective), then most
+/// starts, then lowest id.
+fn best<'a>(
+    t: &Triad,
+    need: &GroupNeed,
+    dates: &GroupDates,
+    pool: &Pool<'a>,
+    rules: &TriadRules,
+    enough: impl Fn(Coverage) -> bool,
+) -> Option<Choice<'a>> {
+    let days = group_days(t.schools.len(), rules);
+    let current = t.adviser.as_deref();
+    let mut best: Option<Choice<'a>> = None;
+    for &a in &pool.roster {
+        if Some(a.id.as_str()) == current
+            || adviser_can_serve(a, t.phase, &need.schools, rules).is_err()
+            || !pool.fits(a, days, current)
+        {
+            continue;
+        }
+        let c = dates.coverage(Some(&a.id));
+        if !enough(c) {
+            continue;
+        }
+        let score = adviser_score(a, need, rules);
+        let points: f64 = score.score.values().sum();
+        let better = best.as_ref().is_none_or(|b| {
+            c.dated > b.coverage.dated
+                || (c.dated == b.coverage.dated
+                    && (points < b.points - 1e-9
+                        || ((points - b.points).abs() <= 1e-9 && c.starts > b.coverage.starts)))
+        });
+        if better {
+            best = Some(Choice {
+                adviser: a,
+                coverage: c,
+                score,
+                points,
+            });
+        }
+    }
+    best
+}
+
+/// One group's reviews against the calendar: the starts its heads can all
+/// make, found once, then narrowed per adviser tried.
+struct GroupDates<'a, 'i> {
+    inst: &'a Instance<'i>,
+    /// Per review, the start days on which all its heads can come, ascending.
+    heads: Vec<Vec<usize>>,
+    lens: Vec<usize>,
+    /// Fewest calendar days between two starts of the group.
+    gap: i64,
+}
+
+impl<'a, 'i> GroupDates<'a, 'i> {
+    fn new(inst: &'a Instance<'i>, t: &Triad, gap: u32) -> Self {
+        let mut heads = Vec::new();
+        let mut lens = Vec::new();
+        for r in &t.reviews {
+            let people: Vec<Person> = review_heads(r.host, &r.reviewers)
+                .into_iter()
+                .map(Person::Head)
+                .collect();
+            let len = r.days.max(1) as usize;
+            heads.push(
+                inst.starts(&people, len, None)
+                    .iter()
+                    .map(|s| s.day)
+                    .collect(),
+            );
+            lens.push(len);
+        }
+        GroupDates {
+            inst,
+            heads,
+            lens,
+            gap: i64::from(gap),
+        }
+    }
+
+    /// How well the reviews fit the dates with this adviser (or none).
+    fn coverage(&self, adviser: Option<&str>) -> Coverage {
+        let starts: Vec<Vec<usize>> = match adviser {
+            None => self.heads.clone(),
+            Some(a) => {
+                let who = Person::Adviser(a.to_string());
+                let comes =
+                    |s: usize, len: usize| (s..s + len).all(|d| self.inst.level(&who, d).is_some());
+                self.heads
+                    .iter()
+                    .zip(&self.lens)
+                    .map(|(v, &len)| v.iter().copied().filter(|&s| comes(s, len)).collect())
+                    .collect()
+            }
+        };
+        Coverage {
+            dated: self.most_together(&starts, None, 0),
+            starts: starts.iter().map(Vec::len).sum(),
+        }
+    }
+
+    /// The most reviews of the group that can be dated together after `last`
+    /// (start day and review), among those not in `used`: on feasible starts,
+    /// never overlapping (any two share people) and the group's spacing
+    /// apart. Each review counted on its own would let one date an adviser
+    /// offers "cover" all three. For a fixed order in time the earliest
+    /// start that fits is always best, so trying every next review at its
+    /// earliest start is exact; a group has at most four reviews. Other
+    /// groups' dates and the burden rule are left to the model.
+    fn most_together(
+        &self,
+        starts: &[Vec<usize>],
+        last: Option<(usize, usize)>,
+        used: u32,
+    ) -> usize {
+        let days = &self.inst.days.days;
+        let mut best = 0;
+        for (r, list) in starts.iter().enumerate() {
+            if used & (1 << r) != 0 {
+                continue;
+            }
+            let next = list.iter().copied().find(|&s| match last {
+                None => true,
+                Some((d, q)) => s >= d + self.lens[q] && (days[s] - days[d]).num_days() >= self.gap,
+            });
+            if let Some(s) = next {
+                best = best.max(1 + self.most_together(starts, Some((s, r)), used | 1 << r));
+            }
+        }
+        best
+    }
+}
+
+/// Writes the new adviser into the group, its score and the cost ledger.
+fn apply(plan: &mut Plan, ti: usize, choice: Choice, days: u32) {
+    let t = &mut plan.triads[ti];
+    let from = t.adviser.replace(choice.adviser.id.clone());
+    if let Some(reason) = t.adviser_reason.take() {
+        let line = format!("group {}: {reason}", t.id);
+        plan.diagnosis.retain(|d| *d != line);
+    }
+    t.score.retain(|k, _| !is_adviser_term(k));
+    t.score.extend(choice.score.score);
+    t.metrics.adviser_travel_km = choice.score.travel_km;
+    let group = t.id.clone();
+    let loads = &mut plan.cost.advisers;
+    if let Some(from) = from {
+        if let Some(l) = loads.iter_mut().find(|l| l.id == from) {
+            l.groups.retain(|g| *g != group);
             l.days = l.days.saturating_sub(days);
-            l.cost = l.day_rate * f64::from(l.days);
-        } else if l.id == to {
-            l.groups.push(group.to_string());
-            l.groups.sort();
-            l.days += days;
             l.cost = l.day_rate * f64::from(l.days);
         }
     }
+    let to = choice.adviser;
+    let at = match loads.iter().position(|l| l.id == to.id) {
+        Some(i) => i,
+        None => {
+            // The ledger lists the advisers the grouping step knew; a new one
+            // joins it in id order.
+            let i = loads.partition_point(|l| l.id < to.id);
+            loads.insert(i, empty_load(to));
+            i
+        }
+    };
+    let l = &mut loads[at];
+    l.groups.push(group);
+    l.groups.sort();
+    l.days += days;
+    l.cost = l.day_rate * f64::from(l.days);
+}
+
+fn empty_load(a: &Adviser) -> AdviserLoad {
+    AdviserLoad {
+        id: a.id.clone(),
+        groups: Vec::new(),
+        days: 0,
+        capacity_days: a.capacity_days,
+        day_rate: a.day_rate,
+        cost: 0.0,
+        advised_last_year: Vec::new(),
+    }
+}
+
+/// The advisers, their days taken and the council's money spent.
+struct Pool<'a> {
+    /// By id, the first listed of an id kept (as the adviser step does).
+    roster: Vec<&'a Adviser>,
+    load: BTreeMap<String, u32>,
+    rate: HashMap<String, f64>,
+    spent: f64,
+    budget: f64,
+}
+
+impl<'a> Pool<'a> {
+    fn new(plan: &Plan, advisers: &'a [Adviser], rules: &TriadRules) -> Self {
+        let mut roster: Vec<&Adviser> = advisers.iter().collect();
+        roster.sort_by(|a, b| a.id.cmp(&b.id));
+        roster.dedup_by(|later, kept| later.id == kept.id);
+        // Rates of advisers the list no longer has come from the ledger.
+        let mut rate: HashMap<String, f64> = plan
+            .cost
+            .advisers
+            .iter()
+            .map(|l| (l.id.clone(), l.day_rate))
+            .collect();
+        rate.extend(roster.iter().map(|a| (a.id.clone(), a.day_rate)));
+        let mut pool = Pool {
+            roster,
+            load: BTreeMap::new(),
+            rate,
+            spent: 0.0,
+            budget: rules.adviser_budget,
+        };
+        for t in &plan.triads {
+            if let Some(a) = &t.adviser {
+                let days = group_days(t.schools.len(), rules);
+                *pool.load.entry(a.clone()).or_default() += days;
+                pool.spent += pool.rate_of(a) * f64::from(days);
+            }
+        }
+        pool
+    }
+
+    fn rate_of(&self, id: &str) -> f64 {
+        self.rate.get(id).copied().unwrap_or(0.0)
+    }
+
+    /// Whether `a` has the days and the budget the money for a group of
+    /// `days`, once the group's current adviser (if any) hands it over.
+    fn fits(&self, a: &Adviser, days: u32, current: Option<&str>) -> bool {
+        let freed = current.map_or(0.0, |c| self.rate_of(c) * f64::from(days));
+        let used = self.load.get(&a.id).copied().unwrap_or(0);
+        used + days <= a.capacity_days
+            && self.spent - freed + a.day_rate * f64::from(days) <= self.budget + MONEY_EPS
+    }
+
+    fn take(&mut self, from: Option<&str>, to: &Adviser, days: u32) {
+        if let Some(from) = from {
+            let l = self.load.entry(from.to_string()).or_default();
+            *l = l.saturating_sub(days);
+            self.spent -= self.rate_of(from) * f64::from(days);
+        }
+        *self.load.entry(to.id.clone()).or_default() += days;
+        self.spent += to.day_rate * f64::from(days);
+    }
+}
+
+/// Per school, the advisers who advised it last year, as the plan's ledger records.
+fn last_year_advisers(plan: &Plan) -> HashMap<Urn, Vec<String>> {
+    let mut out: HashMap<Urn, Vec<String>> = HashMap::new();
+    for l in &plan.cost.advisers {
+        for u in &l.advised_last_year {
+            out.entry(*u).or_default().push(l.id.clone());
+        }
+    }
+    out
+}
+
+fn advisers_of(last_year: &HashMap<Urn, Vec<String>>, schools: &[Urn]) -> Vec<String> {
+    let mut v: Vec<String> = schools
+        .iter()
+        .flat_map(|u| last_year.get(u).cloned().unwrap_or_default())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// The published plan's adviser of each group, by its sorted schools.
+fn previous_advisers(previous: Option<&Plan>) -> HashMap<Vec<Urn>, String> {
+    previous
+        .map(|p| p.triads.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|t| Some((sorted(&t.schools), t.adviser.clone()?)))
+        .collect()
+}
+
+/// The adviser the group had in the published plan: its own where its score
+/// says so (the grouping step knew), else the one the scheduler's previous
+/// plan names.
+fn previous_adviser(t: &Triad, previous: &HashMap<Vec<Urn>, String>) -> Option<String> {
+    if t.score.contains_key("adviser_previous") {
+        return t.adviser.clone();
+    }
+    previous.get(&sorted(&t.schools)).cloned()
+}
+
+fn sorted(schools: &[Urn]) -> Vec<Urn> {
+    let mut v = schools.to_vec();
+    v.sort();
+    v
 }

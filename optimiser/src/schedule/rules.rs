@@ -12,7 +12,8 @@ pub struct ScheduleWeights {
     /// (so that preferred dates win).
     pub possible_day: f64,
     /// Points for moving a review away from its date in the previous plan
-    /// (`--previous`) when that date still works for everyone. Far above
+    /// (`--previous`), to another date or to none, when that date still works
+    /// for everyone. Far above
     /// `unscheduled`, so that a published date stays put even where moving it
     /// would let another review be dated: people have planned around it.
     /// A review whose old date no longer works moves at no such cost.
@@ -38,7 +39,8 @@ pub struct ScheduleRules {
     /// Fewest calendar days between the starts of two reviews of one group.
     pub min_days_between_group_reviews: u32,
     /// Give a group another eligible adviser where its own shares no date
-    /// with the heads for some review.
+    /// with the heads for some review, and an adviser to a group that has
+    /// none where one with days, budget and fitting dates exists.
     pub reassign_advisers: bool,
     pub weights: ScheduleWeights,
     /// Stop improving one component's schedule after this many seconds.

@@ -35,13 +35,7 @@ pub fn schedule(problem: &ScheduleProblem) -> Result<ScheduledPlan, ScheduleErro
             availability: &problem.availability,
             items: Vec::new(),
         };
-        let notes = reassign::reassign(
-            &mut plan,
-            &probe,
-            &problem.schools,
-            &problem.advisers,
-            &problem.triad_rules,
-        );
+        let notes = reassign::reassign(&mut plan, &probe, problem);
         reassigned = notes.len();
         plan.warnings.extend(notes);
     }
@@ -146,7 +140,10 @@ fn write_back(
             }
         }
         if let Some(&(prev_start, seq)) = previous.get(&(id, r.host)) {
-            let changed = prev_start.is_some() && prev_start != r.start;
+            // A date published before (or cancelled before, which bumped the
+            // sequence) that changes is a new revision of the calendar entry.
+            let published = prev_start.is_some() || seq > 0;
+            let changed = published && prev_start != r.start;
             r.sequence = seq + u32::from(changed);
         }
     }

@@ -10,7 +10,9 @@ use proptest::prelude::*;
 use super::calendar::Days;
 use super::*;
 use crate::model::{AdviserKind, Location, Phase, PhaseGroup};
+use crate::triads::advisers::{adviser_score, group_days, no_adviser_score, GroupNeed};
 use crate::triads::plan::{AdviserLoad, CostLedger, LedgerEntry, Review, Stats, Triad};
+use crate::triads::validate::is_adviser_term;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -103,6 +105,7 @@ fn plan(groups: usize, days: u32, advisers: &[Option<&str>]) -> Plan {
                 capacity_days: 30,
                 day_rate: 0.0,
                 cost: 0.0,
+                advised_last_year: vec![],
             });
             l.groups.push(t.id.clone());
             l.days += 3 * days;
@@ -192,11 +195,23 @@ fn availability(plan: &Plan, cal: &Calendar, share: f64, mut seed: u64) -> Avail
     a
 }
 
+fn load(id: &str) -> AdviserLoad {
+    AdviserLoad {
+        id: id.into(),
+        groups: vec![],
+        days: 0,
+        capacity_days: 30,
+        day_rate: 0.0,
+        cost: 0.0,
+        advised_last_year: vec![],
+    }
+}
+
 fn problem(plan: Plan, availability: Availability, rules: ScheduleRules) -> ScheduleProblem {
     let schools = (0..plan.triads.len() as u32 * 3).map(school).collect();
     let mut advisers: Vec<Adviser> = plan.cost.advisers.iter().map(|l| adviser(&l.id)).collect();
     advisers.sort_by(|a, b| a.id.cmp(&b.id));
-    ScheduleProblem {
+    let mut p = ScheduleProblem {
         plan,
         schools,
         advisers,
@@ -205,7 +220,78 @@ fn problem(plan: Plan, availability: Availability, rules: ScheduleRules) -> Sche
         calendar: calendar(),
         rules,
         previous: None,
+    };
+    rescore(&mut p);
+    p
+}
+
+/// Gives the plan the adviser terms, ledger and adviser objective the
+/// grouping step would have given it with these advisers and rules.
+fn rescore(p: &mut ScheduleProblem) {
+    let rules = &p.triad_rules;
+    let mut last_year: HashMap<Urn, Vec<String>> = HashMap::new();
+    for l in &p.plan.cost.advisers {
+        for u in &l.advised_last_year {
+            last_year.entry(*u).or_default().push(l.id.clone());
+        }
     }
+    for t in &mut p.plan.triads {
+        let schools: Vec<&School> = t
+            .schools
+            .iter()
+            .map(|u| p.schools.iter().find(|s| s.urn == *u).unwrap())
+            .collect();
+        let need = GroupNeed {
+            id: t.id.clone(),
+            phase: t.phase,
+            schools,
+            last_year_advisers: t
+                .schools
+                .iter()
+                .flat_map(|u| last_year.get(u).cloned().unwrap_or_default())
+                .collect(),
+            pinned_adviser: None,
+            previous_adviser: None,
+        };
+        t.score.retain(|k, _| !is_adviser_term(k));
+        match &t.adviser {
+            Some(id) => {
+                let a = p.advisers.iter().find(|a| a.id == *id).unwrap();
+                let s = adviser_score(a, &need, rules);
+                t.score.extend(s.score);
+                t.metrics.adviser_travel_km = s.travel_km;
+            }
+            None => {
+                t.score.extend(no_adviser_score(rules));
+                t.metrics.adviser_travel_km = None;
+            }
+        }
+    }
+    for l in &mut p.plan.cost.advisers {
+        let a = p.advisers.iter().find(|a| a.id == l.id).unwrap();
+        l.day_rate = a.day_rate;
+        l.capacity_days = a.capacity_days;
+        l.days = p
+            .plan
+            .triads
+            .iter()
+            .filter(|t| t.adviser.as_ref() == Some(&l.id))
+            .map(|t| group_days(t.schools.len(), rules))
+            .sum();
+        l.cost = l.day_rate * f64::from(l.days);
+    }
+    p.plan.cost.budget = rules.adviser_budget;
+    p.plan.cost.total = p.plan.cost.advisers.iter().map(|l| l.cost).sum();
+    p.plan.stats.adviser_objective = adviser_points(&p.plan);
+}
+
+fn adviser_points(plan: &Plan) -> f64 {
+    plan.triads
+        .iter()
+        .flat_map(|t| t.score.iter())
+        .filter(|(k, _)| is_adviser_term(k))
+        .map(|(_, v)| v)
+        .sum()
 }
 
 fn people_of(t: &Triad, r: &Review) -> Vec<Person> {
@@ -291,6 +377,7 @@ proptest! {
         };
         let mut p = problem(plan, avail, rules);
         p.triad_rules.review_days = days;
+        rescore(&mut p);
         let out = schedule(&p).unwrap();
         prop_assert!(validate(&out.plan, &p).is_empty());
         check_by_hand(&p, &out);
@@ -414,14 +501,7 @@ fn a_changed_availability_moves_only_that_persons_reviews() {
 #[test]
 fn an_adviser_without_dates_is_replaced_by_one_with_dates() {
     let mut plan = plan(1, 1, &[Some("A1")]);
-    plan.cost.advisers.push(AdviserLoad {
-        id: "A2".into(),
-        groups: vec![],
-        days: 0,
-        capacity_days: 30,
-        day_rate: 0.0,
-        cost: 0.0,
-    });
+    plan.cost.advisers.push(load("A2"));
     let mut avail = availability(&plan, &calendar(), 0.8, 5);
     avail.people.remove(&Person::Adviser("A1".into()));
     for day in Days::new(&calendar()).days {
@@ -457,4 +537,199 @@ fn validate_catches_a_double_booking() {
     let v = validate(&out.plan, &p);
     assert!(v.iter().any(|v| v.rule == "double booking"), "{v:?}");
     assert!(v.iter().any(|v| v.rule == "spacing"), "{v:?}");
+}
+
+/// Every school day for these people.
+fn every_day(a: &mut Availability, people: &[Person]) {
+    for day in Days::new(&calendar()).days {
+        for p in people {
+            a.insert(p.clone(), day, Level::Possible);
+        }
+    }
+}
+
+fn heads(plan: &Plan) -> Vec<Person> {
+    plan.triads
+        .iter()
+        .flat_map(|t| t.schools.iter().map(|u| Person::Head(*u)))
+        .collect()
+}
+
+/// One group left without an adviser by the grouping step, and A2 free.
+fn group_without_adviser() -> (Plan, Availability) {
+    let mut plan = plan(1, 1, &[None]);
+    plan.cost.advisers.push(load("A2"));
+    let reason = "no adviser competent for primary has capacity left".to_string();
+    plan.triads[0].adviser_reason = Some(reason.clone());
+    plan.diagnosis.push(format!("group G0000: {reason}"));
+    let mut avail = Availability::default();
+    every_day(&mut avail, &heads(&plan));
+    (plan, avail)
+}
+
+#[test]
+fn a_group_without_an_adviser_is_given_one_whose_dates_fit() {
+    let (plan, mut avail) = group_without_adviser();
+    every_day(&mut avail, &[Person::Adviser("A2".into())]);
+    let p = problem(plan, avail, ScheduleRules::default());
+    assert_eq!(p.plan.stats.adviser_objective, 500.0);
+    let out = schedule(&p).unwrap();
+    let t = &out.plan.triads[0];
+    assert_eq!(t.adviser.as_deref(), Some("A2"));
+    assert_eq!(t.adviser_reason, None);
+    assert!(!t.score.contains_key("no_adviser"), "{:?}", t.score);
+    assert!(t.score.contains_key("adviser_travel"), "{:?}", t.score);
+    assert!(out.plan.diagnosis.is_empty(), "{:?}", out.plan.diagnosis);
+    assert_eq!(out.plan.stats.adviser_objective, 0.0);
+    assert_eq!(out.schedule.advisers_reassigned, 1);
+    assert!(out.plan.warnings[0].contains("adviser A2 given to the group, which had none"));
+    let a2 = out
+        .plan
+        .cost
+        .advisers
+        .iter()
+        .find(|l| l.id == "A2")
+        .unwrap();
+    assert_eq!((a2.groups.clone(), a2.days), (vec!["G0000".to_string()], 3));
+    assert_eq!(out.schedule.scheduled, 3);
+    // The adviser is on every review's dates.
+    let who = Person::Adviser("A2".into());
+    assert!(t
+        .reviews
+        .iter()
+        .all(|r| p.availability.level(&who, r.start.unwrap()).is_some()));
+    assert!(validate(&out.plan, &p).is_empty());
+}
+
+#[test]
+fn no_adviser_is_given_whose_dates_or_days_do_not_fit() {
+    // A2 offered no dates at all.
+    let (plan, avail) = group_without_adviser();
+    let p = problem(plan.clone(), avail.clone(), ScheduleRules::default());
+    let out = schedule(&p).unwrap();
+    assert_eq!(out.plan.triads[0].adviser, None);
+    assert_eq!(out.schedule.advisers_reassigned, 0);
+    assert_eq!(out.plan.diagnosis.len(), 1);
+    // A2 offers one date only: the heads alone could date all three reviews.
+    let mut one_date = avail.clone();
+    one_date.insert(
+        Person::Adviser("A2".into()),
+        d(2026, 10, 6),
+        Level::Possible,
+    );
+    let out = schedule(&problem(plan.clone(), one_date, ScheduleRules::default())).unwrap();
+    assert_eq!(out.plan.triads[0].adviser, None);
+    // A2 has every date but two days left in the year; the group needs three.
+    let mut full = avail;
+    every_day(&mut full, &[Person::Adviser("A2".into())]);
+    let mut p = problem(plan, full, ScheduleRules::default());
+    p.advisers.iter_mut().for_each(|a| a.capacity_days = 2);
+    assert_eq!(schedule(&p).unwrap().plan.triads[0].adviser, None);
+}
+
+#[test]
+fn a_reassigned_adviser_brings_their_own_terms_and_ledger_line() {
+    let mut plan = plan(1, 1, &[Some("A1")]);
+    let mut a2 = load("A2");
+    // A2 advised the second school last year: continuity.
+    a2.advised_last_year = vec![Urn(100_001)];
+    plan.cost.advisers.push(a2);
+    let mut avail = Availability::default();
+    every_day(&mut avail, &heads(&plan));
+    every_day(&mut avail, &[Person::Adviser("A2".into())]);
+    let mut p = problem(plan, avail, ScheduleRules::default());
+    // A1 is based 10 km away and free; A2 100 km away at £200 a day.
+    p.advisers[0].base = Some(Location {
+        easting: 500_000.0,
+        northing: 210_000.0,
+    });
+    p.advisers[1].base = Some(Location {
+        easting: 600_000.0,
+        northing: 200_000.0,
+    });
+    p.advisers[1].day_rate = 200.0;
+    p.triad_rules.adviser_budget = 1000.0;
+    rescore(&mut p);
+    let before = p.plan.triads[0].score.clone();
+    // The undated plan fails only for its missing dates.
+    assert!(validate(&p.plan, &p).iter().all(|v| v.rule == "schedule"));
+    let out = schedule(&p).unwrap();
+    let t = &out.plan.triads[0];
+    assert_eq!(t.adviser.as_deref(), Some("A2"));
+    // 100 km less 0.1 and 0.2 km to the three schools, at 0.2 points a km;
+    // £600 at 0.01 points a pound; 5 points of continuity saved.
+    let km = 100.0 + 99.9 + 99.8;
+    assert!((t.metrics.adviser_travel_km.unwrap() - km).abs() < 1e-6);
+    assert!(
+        (t.score["adviser_travel"] - 0.2 * km).abs() < 1e-6,
+        "{:?}",
+        t.score
+    );
+    assert!(
+        (t.score["adviser_cost"] - 6.0).abs() < 1e-9,
+        "{:?}",
+        t.score
+    );
+    assert_eq!(t.score["adviser_continuity"], -5.0);
+    let line = |id: &str| out.plan.cost.advisers.iter().find(|l| l.id == id).unwrap();
+    assert_eq!((line("A1").days, line("A1").cost), (0, 0.0));
+    assert_eq!((line("A2").days, line("A2").cost), (3, 600.0));
+    assert_eq!(out.plan.cost.total, 600.0);
+    assert!((out.plan.stats.adviser_objective - adviser_points(&out.plan)).abs() < 1e-9);
+    assert!(validate(&out.plan, &p).is_empty());
+    // The old terms left in place are caught.
+    let mut stale = out.plan.clone();
+    stale.triads[0].score = before;
+    let v = validate(&stale, &p);
+    assert!(v.iter().any(|v| v.rule == "adviser score"), "{v:?}");
+}
+
+#[test]
+fn a_ledger_that_disagrees_with_the_groups_is_caught() {
+    let plan = plan(2, 1, &[Some("A1"), Some("A1")]);
+    let avail = availability(&plan, &calendar(), 0.5, 3);
+    let p = problem(plan, avail, ScheduleRules::default());
+    let mut out = schedule(&p).unwrap();
+    out.plan.cost.advisers[0].groups.pop();
+    let v = validate(&out.plan, &p);
+    assert!(
+        v.iter()
+            .any(|v| v.rule == "cost" && v.message.contains("A1")),
+        "{v:?}"
+    );
+}
+
+#[test]
+fn a_published_date_is_not_given_up_to_date_another_review() {
+    // One date for everybody: only one review of the group can have it.
+    let plan = plan(1, 1, &[None]);
+    let mut a = Availability::default();
+    let date = d(2026, 10, 6);
+    for u in 0..3 {
+        a.insert(Person::Head(Urn(100_000 + u)), date, Level::Possible);
+    }
+    let p = problem(plan, a, ScheduleRules::default());
+    let first = schedule(&p).unwrap();
+    // Publish the date on another review than the one the solver picks.
+    let mut published = first.plan.clone();
+    let picked = published.triads[0]
+        .reviews
+        .iter()
+        .position(|r| r.start.is_some())
+        .unwrap();
+    let other = (picked + 1) % 3;
+    for (i, r) in published.triads[0].reviews.iter_mut().enumerate() {
+        let on = i == other;
+        r.start = on.then_some(date);
+        r.dates = if on { vec![date] } else { vec![] };
+        r.unscheduled_reason = None;
+    }
+    let second = schedule(&ScheduleProblem {
+        previous: Some(published),
+        ..p.clone()
+    })
+    .unwrap();
+    let reviews = &second.plan.triads[0].reviews;
+    assert_eq!(reviews[other].start, Some(date));
+    assert_eq!(second.schedule.moved, 0);
 }

@@ -115,6 +115,57 @@ pub fn adviser_can_serve(
     }
 }
 
+/// One adviser on one group as this step scores it, for a caller that
+/// changes a group's adviser afterwards (the scheduler) and must leave the
+/// plan's score as this step would have: the same terms, the same numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdviserScore {
+    /// Points by term, as in [`AdviserPlan::score`].
+    pub score: BTreeMap<String, f64>,
+    /// As in [`AdviserPlan::travel_km`].
+    pub travel_km: Option<f64>,
+    /// Pounds the council pays for the group's days.
+    pub cost: f64,
+}
+
+/// The points of `adviser` on `need`. Does not check the adviser rules
+/// ([`adviser_can_serve`], capacity, budget): the caller has.
+pub fn adviser_score(adviser: &Adviser, need: &GroupNeed, rules: &TriadRules) -> AdviserScore {
+    let days = group_days(need.schools.len(), rules);
+    let (terms, travel_km) = terms(adviser, need, days, rules);
+    AdviserScore {
+        score: pair_score(&terms),
+        travel_km,
+        cost: adviser.day_rate * f64::from(days),
+    }
+}
+
+/// The score of a group left without an adviser.
+pub fn no_adviser_score(rules: &TriadRules) -> BTreeMap<String, f64> {
+    BTreeMap::from([("no_adviser".to_string(), rules.weights.no_adviser)])
+}
+
+/// The points of an adviser on a group by term, and the km behind the travel term.
+fn terms(adv: &Adviser, need: &GroupNeed, days: u32, rules: &TriadRules) -> (Terms, Option<f64>) {
+    let w = &rules.weights;
+    let (assumed_km, travel_km) = travel(adv, &need.schools, rules);
+    let terms = Terms {
+        travel: w.adviser_travel_km * assumed_km,
+        cost: w.adviser_cost_per_pound * adv.day_rate * f64::from(days),
+        continuity: if need.last_year_advisers.contains(&adv.id) {
+            -w.adviser_continuity
+        } else {
+            0.0
+        },
+        previous: if need.previous_adviser.as_ref() == Some(&adv.id) {
+            -w.keep_previous / 4.0
+        } else {
+            0.0
+        },
+    };
+    (terms, travel_km)
+}
+
 /// Chooses an adviser for every group it can, optimally under the weights
 /// (or the best found within `rules.time_limit_seconds`, with its bound).
 /// Deterministic: advisers are taken in id order and ties go to the lower id.
@@ -233,22 +284,7 @@ impl<'r> Instance<'r> {
         if days > adv.capacity_days || !affordable(cost, self.budget) {
             return None;
         }
-        let w = &rules.weights;
-        let (assumed_km, travel_km) = travel(adv, &need.schools, rules);
-        let terms = Terms {
-            travel: w.adviser_travel_km * assumed_km,
-            cost: w.adviser_cost_per_pound * cost,
-            continuity: if need.last_year_advisers.contains(&adv.id) {
-                -w.adviser_continuity
-            } else {
-                0.0
-            },
-            previous: if need.previous_adviser.as_ref() == Some(&adv.id) {
-                -w.keep_previous / 4.0
-            } else {
-                0.0
-            },
-        };
+        let (terms, travel_km) = terms(adv, need, days, rules);
         Some(Pair {
             group: g,
             adviser: a,
@@ -654,7 +690,7 @@ fn build_plan(
                 }
             }
             None => {
-                plan.score[g].insert("no_adviser".into(), inst.no_adviser);
+                plan.score[g] = no_adviser_score(rules);
                 let why = explain(g, need, inst, &load, rules);
                 plan.reason[g] = Some(match &inst.pin_notes[g] {
                     Some(note) => format!("{note}; {why}"),
@@ -696,6 +732,7 @@ fn ledger(
             capacity_days: adv.capacity_days,
             day_rate: adv.day_rate,
             cost: 0.0,
+            advised_last_year: Vec::new(),
         })
         .collect();
     for (g, p) in choice.iter().enumerate() {

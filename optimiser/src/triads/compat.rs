@@ -5,9 +5,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::problem::{Scope, TriadProblem};
+use super::problem::{KnownDates, Scope, TriadProblem};
 use super::rules::TrustRule;
 use crate::model::{School, Urn};
+use crate::schedule::calendar::Days;
+use crate::schedule::Person;
 
 /// Why two schools may not share a group.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +23,8 @@ pub enum PairBreak {
     Trust(String),
     History(i32),
     Excluded(String),
+    /// Both heads offered dates and none is common: school days each offered.
+    NoCommonDate(u32, u32),
 }
 
 impl PairBreak {
@@ -34,6 +38,7 @@ impl PairBreak {
             PairBreak::Trust(_) => "trust",
             PairBreak::History(_) => "history",
             PairBreak::Excluded(_) => "exclusion",
+            PairBreak::NoCommonDate(..) => "availability",
         }
     }
 
@@ -62,6 +67,10 @@ impl PairBreak {
             PairBreak::Excluded(r) => {
                 format!("{} and {} are not to be grouped: {r}", a.name, b.name)
             }
+            PairBreak::NoCommonDate(n, m) => format!(
+                "the heads of {} and {} share no available date (they offered {n} and {m} school days of the window)",
+                a.name, b.name
+            ),
         }
     }
 }
@@ -72,11 +81,15 @@ pub struct PairCost {
     /// Straight-line km, or the rules' assumed distance where unknown.
     pub km: f64,
     pub known: bool,
-    /// Points of the pair's non-travel terms (size, context, trust).
+    /// Points of the pair's non-travel terms (size, context, trust, dates).
     pub points: f64,
     pub size_gap_pct: f64,
     pub fsm_gap_pts: f64,
     pub same_trust: bool,
+    /// School days both heads can come on, where both offered dates.
+    pub common_dates: Option<u32>,
+    /// Common dates short of `rules.common_dates_wanted` (0 where unknown).
+    pub dates_short: u32,
 }
 
 fn key(a: Urn, b: Urn) -> (Urn, Urn) {
@@ -87,11 +100,63 @@ fn key(a: Urn, b: Urn) -> (Urn, Urn) {
     }
 }
 
-/// The pair rules of one problem, with history and exclusions indexed.
+/// School days of the window, as bits by index into the calendar's days.
+#[derive(Debug, Clone, Default)]
+struct DaySet {
+    bits: Vec<u64>,
+}
+
+impl DaySet {
+    fn insert(&mut self, day: usize) {
+        let (word, bit) = (day / 64, day % 64);
+        if self.bits.len() <= word {
+            self.bits.resize(word + 1, 0);
+        }
+        self.bits[word] |= 1 << bit;
+    }
+
+    fn len(&self) -> u32 {
+        self.bits.iter().map(|w| w.count_ones()).sum()
+    }
+
+    fn common(&self, other: &DaySet) -> u32 {
+        self.bits
+            .iter()
+            .zip(&other.bits)
+            .map(|(a, b)| (a & b).count_ones())
+            .sum()
+    }
+}
+
+/// Per head who offered dates, the school days they can come on: offered,
+/// inside the window and outside every blackout, their school's included.
+/// Bit sets, because a national graph checks millions of pairs.
+fn head_days(known: &KnownDates) -> HashMap<Urn, DaySet> {
+    let days = Days::new(&known.calendar);
+    let mut out = HashMap::new();
+    for (person, offered) in &known.availability.people {
+        let Person::Head(urn) = person else { continue };
+        let off = days.school_off.get(urn);
+        let mut set = DaySet::default();
+        for day in offered.keys().filter_map(|d| days.index.get(d)) {
+            if !off.is_some_and(|o| o.contains(day)) {
+                set.insert(*day);
+            }
+        }
+        // Kept even when empty: offering no usable date is not offering nothing.
+        out.insert(*urn, set);
+    }
+    out
+}
+
+/// The pair rules of one problem, with history, exclusions and heads'
+/// available days indexed.
 pub struct PairRules<'a> {
     problem: &'a TriadProblem,
     history: HashMap<(Urn, Urn), i32>,
     excluded: HashMap<(Urn, Urn), String>,
+    /// Only heads who offered dates; the others are unconstrained.
+    days: HashMap<Urn, DaySet>,
 }
 
 impl<'a> PairRules<'a> {
@@ -115,10 +180,12 @@ impl<'a> PairRules<'a> {
             .iter()
             .map(|x| (key(x.a, x.b), x.reason.clone()))
             .collect();
+        let days = problem.availability.as_ref().map(head_days);
         PairRules {
             problem,
             history,
             excluded,
+            days: days.unwrap_or_default(),
         }
     }
 
@@ -151,7 +218,22 @@ impl<'a> PairRules<'a> {
         if let Some(&y) = self.history.get(&key(a.urn, b.urn)) {
             return Err(PairBreak::History(y));
         }
+        // Last: the explanations apply the rules in this order.
+        if self.common_dates(a.urn, b.urn) == Some(0) {
+            let offered = |u| self.offered_days(u).unwrap_or(0);
+            return Err(PairBreak::NoCommonDate(offered(a.urn), offered(b.urn)));
+        }
         Ok(())
+    }
+
+    /// School days of the window both heads can come on, where both offered dates.
+    pub fn common_dates(&self, a: Urn, b: Urn) -> Option<u32> {
+        Some(self.days.get(&a)?.common(self.days.get(&b)?))
+    }
+
+    /// School days of the window the head can come on, where they offered dates.
+    pub fn offered_days(&self, head: Urn) -> Option<u32> {
+        self.days.get(&head).map(DaySet::len)
     }
 
     /// The soft terms of a pair; assumes `check` passed.
@@ -173,9 +255,12 @@ impl<'a> PairRules<'a> {
             _ => 0.0,
         };
         let same_trust = rules.trust == TrustRule::Penalise && a.same_trust(b);
+        let common_dates = self.common_dates(a.urn, b.urn);
+        let dates_short = common_dates.map_or(0, |n| rules.common_dates_wanted.saturating_sub(n));
         let points = w.size_gap_pct * size_gap_pct
             + w.fsm_gap_pts * fsm_gap_pts
-            + if same_trust { w.same_trust } else { 0.0 };
+            + if same_trust { w.same_trust } else { 0.0 }
+            + w.few_common_dates * f64::from(dates_short);
         PairCost {
             km,
             known,
@@ -183,6 +268,8 @@ impl<'a> PairRules<'a> {
             size_gap_pct,
             fsm_gap_pts,
             same_trust,
+            common_dates,
+            dates_short,
         }
     }
 

@@ -32,37 +32,52 @@ pub fn unplaced_reason(prep: &Prepared, i: usize) -> String {
             me.phase_group()
         );
     }
-    // Apply the pair rules one at a time, in the order a SIM thinks of them,
-    // and report the first that leaves fewer than two partners.
-    let stages: [(&str, &BreakTest); 4] = [
-        ("within {km} km", &|b| {
+    // Apply the pair rules one at a time, in the order a SIM thinks of them
+    // (and `PairRules::check` tests them), and report the first that leaves
+    // fewer than two partners.
+    let stages: [(&str, &str, &BreakTest); 5] = [
+        ("travel", "within {km} km", &|b| {
             matches!(
                 b,
                 PairBreak::Distance(_) | PairBreak::UnknownDistanceAcrossLa
             )
         }),
-        ("outside its trust", &|b| matches!(b, PairBreak::Trust(_))),
-        ("it has not been grouped with in the last years", &|b| {
-            matches!(b, PairBreak::History(_))
+        ("trust", "outside its trust", &|b| {
+            matches!(b, PairBreak::Trust(_))
         }),
-        ("it is not excluded from", &|b| {
+        (
+            "history",
+            "it has not been grouped with in the last years",
+            &|b| matches!(b, PairBreak::History(_)),
+        ),
+        ("exclusion", "it is not excluded from", &|b| {
             matches!(b, PairBreak::Excluded(_))
         }),
+        (
+            "availability",
+            "whose head shares an available date with its head",
+            &|b| matches!(b, PairBreak::NoCommonDate(..)),
+        ),
     ];
     let mut words = vec![format!("same-phase school{where_}")];
     let mut kept: Vec<&School> = same_phase.clone();
-    for (k, (label, _)) in stages.iter().enumerate() {
+    for (k, (rule, label, _)) in stages.iter().enumerate() {
         let before = kept.clone();
         kept.retain(|s| match prep.rules.check(me, s) {
             Ok(()) => true,
-            Err(b) => !stages[..=k].iter().any(|(_, f)| f(&b)),
+            Err(b) => !stages[..=k].iter().any(|(_, _, f)| f(&b)),
         });
         words.push(label.replace("{km}", &format!("{max_km}")));
         if kept.len() < 2 {
-            let rule = ["travel", "trust", "history", "exclusion"][k];
             let found = match kept.first() {
                 None => "none".to_string(),
                 Some(s) => format!("only {}", s.name),
+            };
+            let offered = match prep.rules.offered_days(me.urn) {
+                Some(n) if *rule == "availability" => {
+                    format!("; its head offered {n} school days of the window")
+                }
+                _ => String::new(),
             };
             let nearest = before
                 .iter()
@@ -72,7 +87,7 @@ pub fn unplaced_reason(prep: &Prepared, i: usize) -> String {
                 .map(|(d, s)| format!("; nearest it may not join is {} at {d:.1} km", s.name))
                 .unwrap_or_default();
             return format!(
-                "{rule}: fewer than two partners ({found}) for a {} {}{nearest}",
+                "{rule}: fewer than two partners ({found}) for a {} {}{offered}{nearest}",
                 words[0],
                 words[1..].join(", ")
             );

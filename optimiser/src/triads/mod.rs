@@ -20,7 +20,7 @@ pub mod solve;
 pub mod validate;
 
 pub use plan::Plan;
-pub use problem::{Exclusion, Pin, Scope, TriadProblem};
+pub use problem::{Exclusion, KnownDates, Pin, Scope, TriadProblem};
 pub use rules::TriadRules;
 pub use solve::{plan, PlanError};
 pub use validate::{validate, Violation};

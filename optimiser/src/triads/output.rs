@@ -75,6 +75,8 @@ pub fn triad(id: String, rules: &PairRules, schools: &[&School], bonus: f64) -> 
     let mut size = 0.0;
     let mut fsm = 0.0;
     let mut same_trust = 0usize;
+    let mut dates_short = 0u32;
+    let mut fewest_dates: Option<u32> = None;
     let mut flags = Vec::new();
     let mut max_km: Option<f64> = Some(0.0);
     for (i, a) in order.iter().enumerate() {
@@ -83,6 +85,16 @@ pub fn triad(id: String, rules: &PairRules, schools: &[&School], bonus: f64) -> 
             size += c.size_gap_pct;
             fsm += c.fsm_gap_pts;
             same_trust += c.same_trust as usize;
+            dates_short += c.dates_short;
+            if let Some(n) = c.common_dates {
+                fewest_dates = Some(fewest_dates.map_or(n, |m| m.min(n)));
+                if c.dates_short > 0 && n > 0 {
+                    flags.push(format!(
+                        "the heads of {} and {} share only {n} available dates ({} wanted)",
+                        a.name, b.name, r.common_dates_wanted
+                    ));
+                }
+            }
             if c.known {
                 max_km = max_km.map(|m| m.max(c.km));
             } else {
@@ -106,6 +118,10 @@ pub fn triad(id: String, rules: &PairRules, schools: &[&School], bonus: f64) -> 
     score.insert("context".to_string(), w.fsm_gap_pts * fsm);
     if same_trust > 0 {
         score.insert("same_trust".to_string(), w.same_trust * same_trust as f64);
+    }
+    if dates_short > 0 {
+        let points = w.few_common_dates * f64::from(dates_short);
+        score.insert("few_common_dates".to_string(), points);
     }
     if r.require_good_school
         && !order
@@ -142,6 +158,7 @@ pub fn triad(id: String, rules: &PairRules, schools: &[&School], bonus: f64) -> 
             size_gap_pct,
             fsm_gap_pts: if fsm.is_empty() { 0.0 } else { fsm_gap_pts },
             adviser_travel_km: None,
+            fewest_common_dates: fewest_dates,
         },
         flags,
         pinned: false,

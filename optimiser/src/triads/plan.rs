@@ -70,6 +70,10 @@ pub struct GroupMetrics {
     /// Highest FSM % minus lowest.
     pub fsm_gap_pts: f64,
     pub adviser_travel_km: Option<f64>,
+    /// Fewest school days of the window any two heads of the group can both
+    /// come on, over the pairs where both heads offered dates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fewest_common_dates: Option<u32>,
 }
 
 /// One school's review: the host is visited by two heads of its group, one of whom leads.
@@ -128,6 +132,11 @@ pub struct AdviserLoad {
     pub capacity_days: u32,
     pub day_rate: f64,
     pub cost: f64,
+    /// Schools of this plan the adviser advised last year: a group holding
+    /// one earns `weights.adviser_continuity` with this adviser. Kept here so
+    /// that a later step changing advisers (the scheduler) scores them alike.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub advised_last_year: Vec<Urn>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::plan::Plan;
 use super::rules::TriadRules;
 use crate::model::{Adviser, PastTriad, School, Urn};
+use crate::schedule::{Availability, Calendar};
 
 /// Whether groups stay inside one local authority.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -37,6 +38,21 @@ pub struct Exclusion {
     pub reason: String,
 }
 
+/// The dates heads offered, read against the programme's calendar. Where it
+/// is known, grouping takes it into account (`compat`): two heads who both
+/// offered dates and share none are never grouped, and a pair sharing fewer
+/// than `rules.common_dates_wanted` pays `weights.few_common_dates`, so that
+/// the schedule is feasible by construction wherever it can be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownDates {
+    /// Dates people offered (the schedule step's input); only heads' entries
+    /// matter here. A head with no entry offered nothing and is unconstrained.
+    pub availability: Availability,
+    /// Window, school days and blackouts (a school's blackout counts for its
+    /// head): an offered date counts only where a review could take place.
+    pub calendar: Calendar,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct TriadProblem {
     /// The programme year (its first calendar year, 2026 for 2026-27); the
@@ -54,4 +70,6 @@ pub struct TriadProblem {
     pub rules: TriadRules,
     /// A published plan to change as little as possible.
     pub previous: Option<Plan>,
+    /// Heads' availability, where collected before grouping.
+    pub availability: Option<KnownDates>,
 }

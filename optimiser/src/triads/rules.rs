@@ -50,6 +50,10 @@ pub struct Weights {
     pub adviser_continuity: f64,
     /// Points per pound the council pays advisers.
     pub adviser_cost_per_pound: f64,
+    /// Points per available date two heads of a group share below
+    /// `common_dates_wanted`, for each pair where both heads offered dates
+    /// (a pair sharing none may not meet at all).
+    pub few_common_dates: f64,
 }
 
 impl Default for Weights {
@@ -67,6 +71,9 @@ impl Default for Weights {
             adviser_travel_km: 0.2,
             adviser_continuity: 5.0,
             adviser_cost_per_pound: 0.01,
+            // A pair sharing one date pays 50 points, as much as 50 km of
+            // driving: worth a longer trip, not worth leaving a school out.
+            few_common_dates: 10.0,
         }
     }
 }
@@ -91,6 +98,12 @@ pub struct TriadRules {
     pub require_good_school: bool,
     /// Review days one review costs each person present (host head excluded).
     pub review_days: u32,
+    /// School days of the window two heads of a group should both be
+    /// available on, where both offered dates; each date short of it costs
+    /// `weights.few_common_dates`. A group of three needs three review dates
+    /// a week apart on which all three heads and the adviser can come, so a
+    /// pair sharing only a few rarely gets all its reviews dated.
+    pub common_dates_wanted: u32,
     /// Adviser kinds that may support a group.
     pub adviser_kinds: Vec<AdviserKind>,
     /// Pounds the council may spend on advisers this year (0: cost neutral).
@@ -116,6 +129,7 @@ impl Default for TriadRules {
             history_years: 2,
             require_good_school: false,
             review_days: 1,
+            common_dates_wanted: 6,
             adviser_kinds: AdviserKind::ALL.to_vec(),
             adviser_budget: 0.0,
             weights: Weights::default(),
@@ -170,6 +184,7 @@ impl TriadRules {
             ("adviser_travel_km", w.adviser_travel_km),
             ("adviser_continuity", w.adviser_continuity),
             ("adviser_cost_per_pound", w.adviser_cost_per_pound),
+            ("few_common_dates", w.few_common_dates),
         ] {
             if !(v >= 0.0 && v.is_finite()) {
                 return Err(format!(

@@ -318,7 +318,8 @@ fn attach_advisers(
             }
         })
         .collect();
-    let result = assign_advisers(&needs, &problem.advisers, &problem.rules);
+    let mut result = assign_advisers(&needs, &problem.advisers, &problem.rules);
+    record_last_year(&mut result.ledger, triads, &last_year);
     for (i, t) in triads.iter_mut().enumerate() {
         t.adviser = result.adviser[i].clone();
         t.adviser_reason = result.reason[i].clone();
@@ -333,6 +334,24 @@ fn attach_advisers(
         result.warnings,
         result.ledger,
     )
+}
+
+/// Writes into each adviser's ledger entry the placed schools they advised
+/// last year, so that the plan alone says where continuity applies.
+fn record_last_year(
+    ledger: &mut super::plan::CostLedger,
+    triads: &[Triad],
+    last_year: &HashMap<Urn, Vec<String>>,
+) {
+    for entry in &mut ledger.advisers {
+        let mut schools: Vec<Urn> = triads
+            .iter()
+            .flat_map(|t| t.schools.iter().copied())
+            .filter(|u| last_year.get(u).is_some_and(|a| a.contains(&entry.id)))
+            .collect();
+        schools.sort();
+        entry.advised_last_year = schools;
+    }
 }
 
 fn ledger(triads: &[Triad]) -> Vec<LedgerEntry> {

@@ -2,16 +2,18 @@
 //! keeps every hard rule (checked by `validate`, and again here by hand for
 //! the rules that matter most), and its bound never exceeds its objective.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
+use chrono::{Datelike, NaiveDate, Weekday};
 use proptest::prelude::*;
 
-use super::problem::{Exclusion, Pin, TriadProblem};
+use super::problem::{Exclusion, KnownDates, Pin, TriadProblem};
 use super::rules::{TriadRules, TrustRule};
 use super::{plan, validate};
 use crate::model::{
     Adviser, AdviserKind, Location, OfstedGrade, PastTriad, Phase, PhaseGroup, School, Urn,
 };
+use crate::schedule::{Availability, Calendar, Level, Person};
 
 fn school(
     i: u32,
@@ -47,6 +49,54 @@ fn school(
     }
 }
 
+/// Eight weeks of school days, no half-terms or blackouts: every weekday of
+/// the window counts.
+fn eight_weeks() -> Calendar {
+    Calendar {
+        first: NaiveDate::from_ymd_opt(2026, 9, 7).unwrap(),
+        last: NaiveDate::from_ymd_opt(2026, 10, 30).unwrap(),
+        half_terms: vec![],
+        blackouts: vec![],
+        school_blackouts: vec![],
+    }
+}
+
+fn weekdays(cal: &Calendar) -> Vec<NaiveDate> {
+    cal.first
+        .iter_days()
+        .take_while(|d| *d <= cal.last)
+        .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
+        .collect()
+}
+
+/// Heads' dates from a seed: a quarter offer nothing (unconstrained); the
+/// rest offer some days of one of three fortnights, so that heads of
+/// different fortnights share no date and heads of one often share few.
+fn random_dates(schools: &[School], next: &mut impl FnMut(u64) -> u64) -> KnownDates {
+    let calendar = eight_weeks();
+    let days = weekdays(&calendar);
+    let mut availability = Availability::default();
+    for s in schools {
+        let mode = next(4);
+        if mode == 0 {
+            continue;
+        }
+        let block = next(3) as usize * 10;
+        let head = Person::Head(s.urn);
+        // Mark the head as having answered even if every coin below fails.
+        availability.people.entry(head.clone()).or_default();
+        for d in &days[block..block + 10] {
+            if next(3) < mode {
+                availability.insert(head.clone(), *d, Level::Possible);
+            }
+        }
+    }
+    KnownDates {
+        availability,
+        calendar,
+    }
+}
+
 prop_compose! {
     fn instance()(
         n in 3usize..22,
@@ -56,6 +106,7 @@ prop_compose! {
         history_years in 0u32..3,
         fours in any::<bool>(),
         budget in prop_oneof![Just(0.0), Just(2000.0)],
+        dates in any::<bool>(),
     ) -> TriadProblem {
         let mut s = seed;
         let mut next = move |m: u64| { s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407); (s >> 33) % m };
@@ -85,6 +136,7 @@ prop_compose! {
             linked_school: (k == 2).then(|| urns[0]),
             linked_trust: None,
         }).collect();
+        let availability = dates.then(|| random_dates(&schools, &mut next));
         TriadProblem {
             year: 2026,
             schools,
@@ -96,6 +148,7 @@ prop_compose! {
             scope: if cross { super::Scope::CrossLa } else { super::Scope::PerLa },
             rules: TriadRules { trust, history_years, allow_groups_of_four: fours, adviser_budget: budget, time_limit_seconds: 20.0, ..TriadRules::default() },
             previous: None,
+            availability,
         }
     }
 }
@@ -123,6 +176,7 @@ proptest! {
         }
         prop_assert!(p.stats.lower_bound <= p.stats.objective + 1e-6);
         prop_assert!(p.cost.total <= problem.rules.adviser_budget + 1e-6);
+        check_dates_by_hand(&p, &problem)?;
     }
 
     #[test]
@@ -137,6 +191,54 @@ proptest! {
         let got: BTreeSet<Urn> = pinned[0].schools.iter().copied().collect();
         prop_assert_eq!(got, free.into_iter().collect::<BTreeSet<_>>());
     }
+}
+
+/// Each head's offered dates inside the window, counted without the
+/// optimiser's calendar code; `None` for a head who offered nothing.
+fn offered_by_hand(problem: &TriadProblem, urn: Urn) -> Option<BTreeSet<NaiveDate>> {
+    let known = problem.availability.as_ref()?;
+    let offered = known.availability.people.get(&Person::Head(urn))?;
+    let window = weekdays(&known.calendar);
+    Some(
+        offered
+            .keys()
+            .filter(|d| window.contains(d))
+            .copied()
+            .collect(),
+    )
+}
+
+/// No group holds two heads who both offered dates and share none, and each
+/// group pays exactly the points of its pairs' missing common dates.
+fn check_dates_by_hand(p: &super::Plan, problem: &TriadProblem) -> Result<(), TestCaseError> {
+    let wanted = problem.rules.common_dates_wanted;
+    let weight = problem.rules.weights.few_common_dates;
+    for t in p.triads.iter().filter(|t| !t.pinned) {
+        let mut short = 0;
+        for (i, a) in t.schools.iter().enumerate() {
+            for b in &t.schools[i + 1..] {
+                let (Some(x), Some(y)) =
+                    (offered_by_hand(problem, *a), offered_by_hand(problem, *b))
+                else {
+                    continue;
+                };
+                let common = x.intersection(&y).count() as u32;
+                prop_assert!(
+                    common > 0,
+                    "group {} holds {a} and {b}, who share no date",
+                    t.id
+                );
+                short += wanted.saturating_sub(common);
+            }
+        }
+        let term = t.score.get("few_common_dates").copied().unwrap_or(0.0);
+        prop_assert!(
+            (term - weight * f64::from(short)).abs() < 1e-9,
+            "group {}: {term}",
+            t.id
+        );
+    }
+    Ok(())
 }
 
 #[test]
@@ -241,4 +343,179 @@ fn one_school_leaving_changes_only_the_groups_it_must() {
     // so exactly one group of the first plan can stay untouched, and does.
     assert!(second.unplaced.is_empty());
     assert_eq!(second.triads.iter().filter(|t| t.kept).count(), 1);
+}
+
+/// Six primary schools 1 km apart on a line, all the same size.
+fn six_in_a_line() -> TriadProblem {
+    let schools = (0..6)
+        .map(|i| school(2 * i, Phase::Primary, i as f64, 0.0, None, 300, true))
+        .collect();
+    TriadProblem {
+        year: 2026,
+        schools,
+        ..TriadProblem::default()
+    }
+}
+
+/// Every head offers every school day, except the given ones, who offer the
+/// given day indices.
+fn dates_except(problem: &TriadProblem, special: &[(usize, std::ops::Range<usize>)]) -> KnownDates {
+    let calendar = eight_weeks();
+    let days = weekdays(&calendar);
+    let mut availability = Availability::default();
+    for (k, s) in problem.schools.iter().enumerate() {
+        let range = special
+            .iter()
+            .find(|(i, _)| *i == k)
+            .map_or(0..days.len(), |(_, r)| r.clone());
+        for d in &days[range] {
+            availability.insert(Person::Head(s.urn), *d, Level::Preferred);
+        }
+    }
+    KnownDates {
+        availability,
+        calendar,
+    }
+}
+
+fn together(p: &super::Plan, a: Urn, b: Urn) -> bool {
+    p.triads
+        .iter()
+        .any(|t| t.schools.contains(&a) && t.schools.contains(&b))
+}
+
+#[test]
+fn heads_with_no_common_date_are_never_grouped_and_validate_says_so() {
+    let mut problem = six_in_a_line();
+    // The first two heads offer disjoint fortnights.
+    problem.availability = Some(dates_except(&problem, &[(0, 0..10), (1, 10..20)]));
+    let (a, b) = (problem.schools[0].urn, problem.schools[1].urn);
+    let p = plan(&problem, &|_, _| {}).unwrap();
+    assert!(p.unplaced.is_empty());
+    assert!(!together(&p, a, b), "{:?}", p.triads);
+    assert!(validate(&p, &problem).is_empty());
+    // A plan that groups them anyway is caught, under the availability rule.
+    let mut bad = p.clone();
+    let ta = bad
+        .triads
+        .iter()
+        .position(|t| t.schools.contains(&a))
+        .unwrap();
+    let tb = bad
+        .triads
+        .iter()
+        .position(|t| t.schools.contains(&b))
+        .unwrap();
+    let ia = bad.triads[ta].schools.iter().position(|u| *u == a).unwrap();
+    let ib = bad.triads[tb].schools.iter().position(|u| *u == b).unwrap();
+    let other = bad.triads[ta].schools[(ia + 1) % 3];
+    // Swap b with a's neighbour; rotation and ledger stay as they are.
+    bad.triads[ta].schools[(ia + 1) % 3] = b;
+    bad.triads[tb].schools[ib] = other;
+    let v = validate(&bad, &problem);
+    let hit = v
+        .iter()
+        .find(|v| v.rule == "availability")
+        .expect("an availability violation");
+    assert!(
+        hit.message.contains("share no available date"),
+        "{}",
+        hit.message
+    );
+    assert!(hit.message.contains("offered 10 and 10"), "{}", hit.message);
+}
+
+#[test]
+fn a_head_who_offered_nothing_is_unconstrained() {
+    let mut problem = six_in_a_line();
+    let mut dates = dates_except(&problem, &[(1, 10..20)]);
+    // The first head sent nothing at all: they may meet anyone.
+    dates
+        .availability
+        .people
+        .remove(&Person::Head(problem.schools[0].urn));
+    problem.availability = Some(dates);
+    let p = plan(&problem, &|_, _| {}).unwrap();
+    // Travel alone decides, as without dates.
+    assert!(together(&p, problem.schools[0].urn, problem.schools[1].urn));
+    assert!(p
+        .triads
+        .iter()
+        .all(|t| !t.score.contains_key("few_common_dates")));
+}
+
+#[test]
+fn little_overlap_is_penalised_enough_to_drive_a_little_further() {
+    let mut problem = six_in_a_line();
+    let (a, b) = (problem.schools[0].urn, problem.schools[1].urn);
+    let without = plan(&problem, &|_, _| {}).unwrap();
+    assert!(
+        together(&without, a, b),
+        "nearest neighbours group together"
+    );
+    // Now they share one date: 5 short of the 6 wanted, 50 points, more than
+    // the 12 km of travel that splitting them costs.
+    problem.availability = Some(dates_except(&problem, &[(0, 0..20), (1, 19..40)]));
+    let with = plan(&problem, &|_, _| {}).unwrap();
+    assert!(!together(&with, a, b), "{:?}", with.triads);
+    assert!(with
+        .triads
+        .iter()
+        .all(|t| !t.score.contains_key("few_common_dates")));
+    assert!(validate(&with, &problem).is_empty());
+    assert_eq!(with.stats.gap, 0.0);
+    // Pinned together, they pay the term, named, and the group is flagged.
+    problem.pins = vec![Pin {
+        schools: vec![a, b, problem.schools[2].urn],
+        adviser: None,
+    }];
+    let pinned = plan(&problem, &|_, _| {}).unwrap();
+    let t = pinned.triads.iter().find(|t| t.pinned).unwrap();
+    assert_eq!(t.score["few_common_dates"], 50.0);
+    assert_eq!(t.metrics.fewest_common_dates, Some(1));
+    assert!(
+        t.flags
+            .iter()
+            .any(|f| f.contains("share only 1 available dates")),
+        "{:?}",
+        t.flags
+    );
+}
+
+#[test]
+fn a_school_whose_head_shares_no_date_is_told_the_availability_rule() {
+    let mut problem = six_in_a_line();
+    problem.schools.truncate(4);
+    // Head 0 offers the first fortnight, the other three the rest.
+    let mut dates = dates_except(&problem, &[(0, 0..10)]);
+    let late = weekdays(&dates.calendar)[10..].to_vec();
+    for s in &problem.schools[1..] {
+        let mine = dates
+            .availability
+            .people
+            .get_mut(&Person::Head(s.urn))
+            .unwrap();
+        mine.retain(|d, _| late.contains(d));
+    }
+    problem.availability = Some(dates);
+    let p = plan(&problem, &|_, _| {}).unwrap();
+    let out: BTreeMap<Urn, &str> = p
+        .unplaced
+        .iter()
+        .map(|u| (u.urn, u.reason.as_str()))
+        .collect();
+    let why = out[&problem.schools[0].urn];
+    assert!(
+        why.starts_with("availability: fewer than two partners (none)"),
+        "{why}"
+    );
+    assert!(
+        why.contains("its head offered 10 school days of the window"),
+        "{why}"
+    );
+    assert!(
+        p.diagnosis[0].contains("1 by the availability rule"),
+        "{:?}",
+        p.diagnosis
+    );
 }

@@ -1,10 +1,10 @@
 //! The one check of a plan against every rule. Tests and the command line
 //! both run it; a plan that fails it is never written.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
-use super::advisers::{adviser_can_serve, group_days};
+use super::advisers::{adviser_can_serve, adviser_score, group_days, no_adviser_score, GroupNeed};
 use super::compat::PairRules;
 use super::plan::{Plan, Triad};
 use super::problem::TriadProblem;
@@ -63,6 +63,8 @@ pub fn validate(plan: &Plan, problem: &TriadProblem) -> Vec<Violation> {
     pins(&mut c, plan);
     ledger(&mut c, plan);
     advisers(&mut c, plan);
+    adviser_ledger(&mut c, plan);
+    adviser_terms(&mut c, plan);
     stats(&mut c, plan);
     c.out
 }
@@ -327,6 +329,196 @@ fn advisers(c: &mut Check, plan: &Plan) {
             ),
         );
     }
+}
+
+/// Every adviser's line of the cost ledger agrees with the groups they advise.
+fn adviser_ledger(c: &mut Check, plan: &Plan) {
+    let mut expected: HashMap<&str, (Vec<&str>, u32)> = HashMap::new();
+    for t in &plan.triads {
+        if let Some(id) = t.adviser.as_deref() {
+            let e = expected.entry(id).or_default();
+            e.0.push(&t.id);
+            e.1 += group_days(t.schools.len(), &c.problem.rules);
+        }
+    }
+    let mut listed: HashSet<&str> = HashSet::new();
+    for l in &plan.cost.advisers {
+        listed.insert(&l.id);
+        let (mut groups, days) = expected.remove(l.id.as_str()).unwrap_or_default();
+        groups.sort_unstable();
+        let mut said: Vec<&str> = l.groups.iter().map(String::as_str).collect();
+        said.sort_unstable();
+        let cost = l.day_rate * f64::from(days);
+        if said != groups || l.days != days || (l.cost - cost).abs() > 1e-6 {
+            c.fail(
+                "cost",
+                format!(
+                    "the ledger gives {} groups [{}], {} days, £{:.2}; the plan gives them [{}], {days} days, £{cost:.2}",
+                    l.id,
+                    said.join(", "),
+                    l.days,
+                    l.cost,
+                    groups.join(", ")
+                ),
+            );
+        }
+    }
+    let mut missing: Vec<&str> = expected
+        .into_keys()
+        .filter(|id| !listed.contains(id))
+        .collect();
+    missing.sort_unstable();
+    for id in missing {
+        c.fail(
+            "cost",
+            format!("adviser {id} advises groups but has no line in the ledger"),
+        );
+    }
+}
+
+/// Each group's adviser terms are the ones the adviser step gives its
+/// adviser (or its lack of one), so that a plan whose adviser changed after
+/// the step (the scheduler re-assigns) cannot keep stale points.
+fn adviser_terms(c: &mut Check, plan: &Plan) {
+    let rules = &c.problem.rules;
+    let mut by_id: HashMap<&str, &crate::model::Adviser> = HashMap::new();
+    for a in &c.problem.advisers {
+        by_id.entry(a.id.as_str()).or_insert(a);
+    }
+    let continuity = last_year_advisers(c, plan);
+    let previous: Option<HashMap<Vec<Urn>, &str>> = c.problem.previous.as_ref().map(|p| {
+        p.triads
+            .iter()
+            .filter_map(|t| Some((sorted(&t.schools), t.adviser.as_deref()?)))
+            .collect()
+    });
+    let mut total = 0.0;
+    for t in &plan.triads {
+        let got: BTreeMap<&str, f64> = t
+            .score
+            .iter()
+            .filter(|(k, _)| is_adviser_term(k))
+            .map(|(k, v)| (k.as_str(), *v))
+            .collect();
+        total += got.values().sum::<f64>();
+        let (mut want, km) = match t.adviser.as_deref() {
+            None => (no_adviser_score(rules), None),
+            Some(id) => {
+                let Some(adviser) = by_id.get(id) else {
+                    continue;
+                };
+                let schools: Vec<&School> = t
+                    .schools
+                    .iter()
+                    .filter_map(|u| c.schools.get(u).copied())
+                    .collect();
+                let need = GroupNeed {
+                    id: t.id.clone(),
+                    phase: t.phase,
+                    schools,
+                    last_year_advisers: continuity
+                        .as_ref()
+                        .map_or_else(Vec::new, |m| advisers_of(m, &t.schools)),
+                    pinned_adviser: None,
+                    previous_adviser: previous
+                        .as_ref()
+                        .and_then(|m| m.get(&sorted(&t.schools)))
+                        .map(|a| a.to_string()),
+                };
+                let s = adviser_score(adviser, &need, rules);
+                (s.score, s.travel_km)
+            }
+        };
+        // Without history in the problem or the ledger, or without the
+        // previous plan, these two cannot be recomputed; their size can.
+        let unknown = [
+            (
+                "adviser_continuity",
+                continuity.is_none(),
+                -rules.weights.adviser_continuity,
+            ),
+            (
+                "adviser_previous",
+                previous.is_none(),
+                -rules.weights.keep_previous / 4.0,
+            ),
+        ];
+        for (term, is_unknown, value) in unknown {
+            if is_unknown && got.contains_key(term) {
+                want.insert(term.to_string(), value);
+            }
+        }
+        let want: BTreeMap<&str, f64> = want.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        let same = want.len() == got.len()
+            && want
+                .iter()
+                .all(|(k, v)| got.get(k).is_some_and(|g| (g - v).abs() <= 1e-6));
+        if !same {
+            c.fail(
+                "adviser score",
+                format!("group {}: adviser terms {got:?}, expected {want:?}", t.id),
+            );
+        }
+        let km_same = match (km, t.metrics.adviser_travel_km) {
+            (Some(a), Some(b)) => (a - b).abs() <= 1e-6,
+            (a, b) => a.is_none() && b.is_none(),
+        };
+        if !km_same {
+            c.fail(
+                "adviser score",
+                format!(
+                    "group {}: adviser travel {:?} km, expected {km:?}",
+                    t.id, t.metrics.adviser_travel_km
+                ),
+            );
+        }
+    }
+    let said = plan.stats.adviser_objective;
+    if (total - said).abs() > 1e-6 * total.abs().max(1.0) {
+        c.fail(
+            "stats",
+            format!("adviser objective {said} but the groups' adviser terms add to {total}"),
+        );
+    }
+}
+
+/// Per school, the advisers who advised it last year: from the problem's
+/// history where it has any, else from the plan's ledger; `None` where
+/// neither says anything.
+fn last_year_advisers(c: &Check, plan: &Plan) -> Option<HashMap<Urn, Vec<String>>> {
+    let mut out: HashMap<Urn, Vec<String>> = HashMap::new();
+    if !c.problem.history.is_empty() {
+        let year = c.problem.year - 1;
+        for past in c.problem.history.iter().filter(|p| p.year == year) {
+            let Some(a) = &past.adviser else { continue };
+            for u in &past.schools {
+                out.entry(*u).or_default().push(a.clone());
+            }
+        }
+        return Some(out);
+    }
+    for l in &plan.cost.advisers {
+        for u in &l.advised_last_year {
+            out.entry(*u).or_default().push(l.id.clone());
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+fn advisers_of(last_year: &HashMap<Urn, Vec<String>>, schools: &[Urn]) -> Vec<String> {
+    let mut v: Vec<String> = schools
+        .iter()
+        .flat_map(|u| last_year.get(u).cloned().unwrap_or_default())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn sorted(schools: &[Urn]) -> Vec<Urn> {
+    let mut v = schools.to_vec();
+    v.sort();
+    v
 }
 
 fn stats(c: &mut Check, plan: &Plan) {

@@ -9,12 +9,14 @@ use clap::Args;
 use serde::Deserialize;
 
 use optimiser::model::{School, Urn};
-use optimiser::triads::{self, Exclusion, Pin, Plan, Scope, TriadProblem, TriadRules};
+use optimiser::schedule::Person;
+use optimiser::triads::{self, Exclusion, KnownDates, Pin, Plan, Scope, TriadProblem, TriadRules};
 
 use super::output::{write_csv, write_json};
 use super::progress::Progress;
+use super::schedule::{default_calendar, read_calendar};
 use crate::gias::{import_gias_file, ImportOptions, LaSelector};
-use crate::inputs::{read_advisers, read_history};
+use crate::inputs::{read_advisers, read_availability, read_history, read_toml, read_toml_table};
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
@@ -45,6 +47,15 @@ pub struct PlanArgs {
     /// A published plan to change as little as possible.
     #[arg(long)]
     pub previous: Option<PathBuf>,
+    /// Dates heads offer (CSV: person,date,level, as `schedule` reads it):
+    /// two heads who share no available date are never grouped, and a pair
+    /// sharing few pays `weights.few_common_dates` per date short.
+    #[arg(long)]
+    pub availability: Option<PathBuf>,
+    /// Window, half-terms and blackouts (TOML) the dates count within.
+    /// Without it: every weekday from 1 September of the year to 31 July after.
+    #[arg(long, requires = "availability")]
+    pub calendar: Option<PathBuf>,
     /// Programme year (its first calendar year); defaults to the year after the latest history.
     #[arg(long)]
     pub year: Option<i32>,
@@ -73,24 +84,12 @@ pub struct Hand {
 }
 
 pub fn read_hand(path: &Path) -> Result<Hand> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    Ok(read_toml(path)?)
 }
 
 /// Reads the `[triads]` table of a rules file; other tables belong to other steps.
 pub fn read_triad_rules(path: &Path) -> Result<TriadRules> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let table: toml::Table =
-        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    match table.get("triads") {
-        None => Ok(TriadRules::default()),
-        Some(v) => v
-            .clone()
-            .try_into()
-            .map_err(|e| anyhow::anyhow!("{}: [triads]: {e}", path.display())),
-    }
+    Ok(read_toml_table(path, "triads")?)
 }
 
 pub fn run(args: &PlanArgs) -> Result<()> {
@@ -159,6 +158,7 @@ fn problem(args: &PlanArgs, schools: Vec<School>) -> Result<TriadProblem> {
         .year
         .or_else(|| history.iter().map(|h| h.year + 1).max())
         .unwrap_or_else(current_programme_year);
+    let availability = known_dates(args, year)?;
     Ok(TriadProblem {
         year,
         schools,
@@ -174,7 +174,23 @@ fn problem(args: &PlanArgs, schools: Vec<School>) -> Result<TriadProblem> {
         },
         rules,
         previous,
+        availability,
     })
+}
+
+/// Heads' dates and the calendar they count within, where given.
+fn known_dates(args: &PlanArgs, year: i32) -> Result<Option<KnownDates>> {
+    let Some(path) = &args.availability else {
+        return Ok(None);
+    };
+    let calendar = match &args.calendar {
+        Some(p) => read_calendar(p)?,
+        None => default_calendar(year)?,
+    };
+    Ok(Some(KnownDates {
+        availability: read_availability(path)?,
+        calendar,
+    }))
 }
 
 /// The programme year runs September to July.
@@ -206,6 +222,23 @@ fn print_summary(plan: &Plan, problem: &TriadProblem, seconds: f64) {
         s.components_proven_optimal,
         s.components
     );
+    if let Some(k) = &problem.availability {
+        let heads = k
+            .availability
+            .people
+            .keys()
+            .filter(|p| matches!(p, Person::Head(_)))
+            .count();
+        let short = plan
+            .triads
+            .iter()
+            .filter(|t| t.score.contains_key("few_common_dates"))
+            .count();
+        println!(
+            "availability: {heads} heads offered dates; {short} groups have a pair sharing fewer than {} (see flags)",
+            problem.rules.common_dates_wanted
+        );
+    }
     let without = plan.triads.iter().filter(|t| t.adviser.is_none()).count();
     println!(
         "advisers: {} groups without; council cost £{:.2} of £{:.2} budget",

@@ -14,7 +14,7 @@ use super::output::{write_atomic, write_csv, write_json};
 use super::plan::read_triad_rules;
 use crate::gias::{import_gias_file, ImportOptions};
 use crate::ics::{calendars, IcsOptions};
-use crate::inputs::{read_advisers, read_availability};
+use crate::inputs::{parse_toml, read_advisers, read_availability, read_toml, read_toml_table};
 
 #[derive(Debug, Args)]
 pub struct ScheduleArgs {
@@ -126,51 +126,28 @@ fn read_plan(path: &Path) -> Result<Plan> {
 
 /// Reads the `[schedule]` table of a rules file; other tables belong to other steps.
 pub fn read_schedule_rules(path: &Path) -> Result<ScheduleRules> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let table: toml::Table =
-        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    match table.get("schedule") {
-        None => Ok(ScheduleRules::default()),
-        Some(v) => v
-            .clone()
-            .try_into()
-            .map_err(|e| anyhow::anyhow!("{}: [schedule]: {e}", path.display())),
-    }
+    Ok(read_toml_table(path, "schedule")?)
 }
 
+/// Reads and checks a calendar file; an error names the line, column and value.
 pub fn read_calendar(path: &Path) -> Result<Calendar> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    parse_calendar(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    let cal: Calendar = read_toml(path)?;
+    cal.check()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(cal)
 }
 
-/// Parses a calendar file. TOML dates may be written bare (`2026-09-02`) or
-/// quoted; both become the same date.
+/// Parses and checks a calendar file's text. TOML dates may be written bare
+/// (`2026-09-02`) or quoted; both become the same date.
 pub fn parse_calendar(text: &str) -> Result<Calendar, String> {
-    let table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
-    let value = dates_to_strings(toml::Value::Table(table));
-    let cal: Calendar = value
-        .try_into()
-        .map_err(|e: toml::de::Error| e.to_string())?;
+    let cal: Calendar = parse_toml("calendar", text).map_err(|e| e.to_string())?;
     cal.check()?;
     Ok(cal)
 }
 
-fn dates_to_strings(v: toml::Value) -> toml::Value {
-    match v {
-        toml::Value::Datetime(d) => toml::Value::String(d.to_string()),
-        toml::Value::Array(a) => toml::Value::Array(a.into_iter().map(dates_to_strings).collect()),
-        toml::Value::Table(t) => toml::Value::Table(
-            t.into_iter()
-                .map(|(k, v)| (k, dates_to_strings(v)))
-                .collect(),
-        ),
-        other => other,
-    }
-}
-
-fn default_calendar(year: i32) -> Result<Calendar> {
+/// The calendar when none is given: every weekday from 1 September of the
+/// programme year to 31 July after.
+pub fn default_calendar(year: i32) -> Result<Calendar> {
     let first = NaiveDate::from_ymd_opt(year, 9, 1);
     let last = NaiveDate::from_ymd_opt(year + 1, 7, 31);
     let (Some(first), Some(last)) = (first, last) else {
@@ -206,7 +183,7 @@ fn write_ics(
         stamp,
         names,
     };
-    for (file, text) in calendars(&dated.plan, &opts) {
+    for (file, text) in calendars(&dated.plan, problem.previous.as_ref(), &opts) {
         write_atomic(&dir.join(file), text.as_bytes())?;
     }
     Ok(())
