@@ -666,12 +666,26 @@ fn integer_master(
         .solve()
         .map_err(|e| format!("HiGHS failed on the integer master: {e}"))?;
     let proven = matches!(solution.status(), good_lp::SolutionStatus::Optimal);
-    let groups = columns
+    let groups: Vec<Members> = columns
         .iter()
         .enumerate()
         .filter(|(j, _)| solution.value(x[*j]) > 0.5)
         .map(|(_, (m, _))| *m)
         .collect();
+    // Stopped by its time limit before it held a plan of its own (a loaded
+    // machine), HiGHS can hand back values that are no plan at all; the
+    // caller then keeps its incumbent.
+    let mut seen = vec![false; comp.len()];
+    for g in &groups {
+        for &s in &g[..size_of(g)] {
+            if std::mem::replace(&mut seen[s as usize], true) {
+                return Err(format!(
+                    "HiGHS stopped ({:?}) with overlapping groups",
+                    solution.status()
+                ));
+            }
+        }
+    }
     Ok((groups, proven))
 }
 
