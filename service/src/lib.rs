@@ -1,9 +1,11 @@
 pub mod cli;
 pub mod db;
+pub mod export;
 pub mod gias;
 pub mod ics;
 pub mod inputs;
 pub mod jobs;
+pub mod report;
 pub mod synth;
 pub mod synth_schedule;
 pub mod web;

@@ -2,6 +2,8 @@
 //! layer that reads files, calls the optimiser and writes results.
 
 pub mod allocate;
+pub mod demo;
+pub mod entry;
 pub mod import;
 pub mod output;
 pub mod plan;

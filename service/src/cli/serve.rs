@@ -35,6 +35,13 @@ pub struct ServeArgs {
     /// Log as JSON lines (for log collectors) instead of text.
     #[arg(long, env = "PEER_REVIEW_LOG_JSON")]
     pub log_json: bool,
+    /// Serve only: run no background jobs in this instance (others do).
+    #[arg(long, env = "PEER_REVIEW_NO_WORKER")]
+    pub no_worker: bool,
+    /// Seconds a running job's lease lasts without a heartbeat; another
+    /// instance takes the job over when its instance stops renewing it.
+    #[arg(long, env = "PEER_REVIEW_LEASE_SECONDS", default_value_t = crate::jobs::WorkerConfig::DEFAULT_LEASE_SECONDS)]
+    pub lease_seconds: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,7 +107,16 @@ pub fn run_serve(args: &ServeArgs) -> Result<()> {
                 instance_id: instance_id(),
             }),
         };
-        web::serve(state, listener).await
+        let worker = (!args.no_worker).then(|| {
+            let mut cfg = crate::jobs::WorkerConfig::new(state.config.instance_id.clone());
+            cfg.lease = std::time::Duration::from_secs(args.lease_seconds);
+            crate::jobs::Worker::start(state.db.clone(), cfg)
+        });
+        let served = web::serve(state, listener).await;
+        if let Some(w) = worker {
+            w.shutdown().await;
+        }
+        served
     })
 }
 

@@ -15,6 +15,7 @@ use sqlx::{AnyPool, Executor};
 
 pub mod audit;
 pub mod availability;
+pub mod choices;
 pub mod inputs;
 pub mod jobs;
 pub mod people;
@@ -112,6 +113,10 @@ async fn sqlite_pool(options: AnyConnectOptions, max: u32) -> anyhow::Result<Any
         .max_connections(max)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(30))
+        // A local file connection cannot go stale; the ping sqlx sends before
+        // each checkout costs a round trip to the connection's thread on
+        // every request (measured: 8-14 % of the write throughput).
+        .test_before_acquire(false)
         .after_connect(|conn, _meta| {
             Box::pin(async move {
                 // WAL lets readers go on while one connection writes;

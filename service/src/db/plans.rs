@@ -2,11 +2,16 @@
 //! one, which withdraws the one published before. Plans are never edited:
 //! a change is a new version.
 
-use optimiser::triads::Plan;
-use serde::Serialize;
+use std::collections::HashMap;
+
+use optimiser::model::Urn;
+use optimiser::schedule::{self, ScheduleProblem};
+use optimiser::triads::{self, Plan, Scope};
+use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
 
-use super::{audit, next_version, now, Db, Key};
+use super::years::{parse_rules, Year};
+use super::{audit, inputs, next_version, now, Db, Key};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PlanVersion {
@@ -48,14 +53,15 @@ pub async fn insert_draft(
 ) -> anyhow::Result<(i64, i64)> {
     let version = next_version(&mut *conn, "plans", "year_id = $1", &[Key::Int(year_id)]).await?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO plans (year_id, version, status, plan, job_id, created_at) \
-         VALUES ($1, $2, 'draft', $3, $4, $5) RETURNING id",
+        "INSERT INTO plans (year_id, version, status, plan, job_id, created_at, summary) \
+         VALUES ($1, $2, 'draft', $3, $4, $5, $6) RETURNING id",
     )
     .bind(year_id)
     .bind(version)
     .bind(serde_json::to_string(plan)?)
     .bind(job_id)
     .bind(now())
+    .bind(serde_json::to_string(&PlanSummary::of(plan))?)
     .fetch_one(&mut *conn)
     .await?;
     audit::record(
@@ -98,6 +104,24 @@ pub async fn latest(db: &Db, year_id: i64, status: &str) -> anyhow::Result<Optio
     row.as_ref().map(from_row).transpose()
 }
 
+/// The plan published before `version` (the one it replaces, or would
+/// replace if published): the latest earlier version ever published.
+pub async fn published_before(
+    db: &Db,
+    year_id: i64,
+    version: i64,
+) -> anyhow::Result<Option<PlanVersion>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM plans WHERE year_id = $1 AND version < $2 \
+         AND published_at IS NOT NULL ORDER BY version DESC LIMIT 1"
+    ))
+    .bind(year_id)
+    .bind(version)
+    .fetch_optional(&db.read)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
 /// Every version of the year, newest first, without the plans themselves.
 pub async fn list(db: &Db, year_id: i64) -> anyhow::Result<Vec<(i64, String, i64)>> {
     let rows = sqlx::query(
@@ -109,6 +133,150 @@ pub async fn list(db: &Db, year_id: i64) -> anyhow::Result<Vec<(i64, String, i64
     rows.iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
         .collect()
+}
+
+/// A plan's figures, kept beside it so that the versions list need not read
+/// whole plans.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PlanSummary {
+    pub schools: usize,
+    pub placed: usize,
+    pub unplaced: usize,
+    pub groups: usize,
+    pub groups_of_four: usize,
+    pub groups_without_adviser: usize,
+    pub reviews: usize,
+    /// Reviews with dates (0 before scheduling).
+    pub dated: usize,
+    pub objective: f64,
+    pub lower_bound: f64,
+    /// (objective - lower_bound) / objective; 0 is proven optimal.
+    pub gap: f64,
+    /// Council cost of advisers, pounds.
+    pub adviser_cost: f64,
+    pub warnings: usize,
+}
+
+impl PlanSummary {
+    pub fn of(plan: &Plan) -> PlanSummary {
+        let reviews = plan.triads.iter().flat_map(|t| t.reviews.iter());
+        PlanSummary {
+            schools: plan.stats.schools,
+            placed: plan.stats.placed,
+            unplaced: plan.unplaced.len(),
+            groups: plan.triads.len(),
+            groups_of_four: plan.triads.iter().filter(|t| t.schools.len() == 4).count(),
+            groups_without_adviser: plan.triads.iter().filter(|t| t.adviser.is_none()).count(),
+            reviews: reviews.clone().count(),
+            dated: reviews.filter(|r| r.start.is_some()).count(),
+            objective: plan.stats.objective,
+            lower_bound: plan.stats.lower_bound,
+            gap: plan.stats.gap,
+            adviser_cost: plan.cost.total,
+            warnings: plan.warnings.len(),
+        }
+    }
+}
+
+/// One version in the list of a year's plans.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PlanListing {
+    pub version: i64,
+    /// `draft`, `published` or `withdrawn`.
+    pub status: String,
+    pub job_id: Option<i64>,
+    pub created_at: i64,
+    pub published_at: Option<i64>,
+    /// None for plans stored before summaries were kept.
+    pub summary: Option<PlanSummary>,
+}
+
+/// Every version of the year, newest first, with its figures.
+pub async fn list_versions(db: &Db, year_id: i64) -> anyhow::Result<Vec<PlanListing>> {
+    let rows = sqlx::query(
+        "SELECT version, status, job_id, created_at, published_at, summary FROM plans \
+         WHERE year_id = $1 ORDER BY version DESC",
+    )
+    .bind(year_id)
+    .fetch_all(&db.read)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let summary: String = r.try_get(5)?;
+            Ok(PlanListing {
+                version: r.try_get(0)?,
+                status: r.try_get(1)?,
+                job_id: r.try_get(2)?,
+                created_at: r.try_get(3)?,
+                published_at: r.try_get(4)?,
+                summary: if summary.trim() == "{}" {
+                    None
+                } else {
+                    Some(serde_json::from_str(&summary)?)
+                },
+            })
+        })
+        .collect()
+}
+
+/// A plan holds groups across authorities only when it was formed across
+/// them (per authority, the optimiser never makes one; pins are exempt from
+/// the rule), so the scope to check it under is read from the plan itself.
+fn scope_of(plan: &Plan, la_of: &HashMap<Urn, u16>) -> Scope {
+    let crosses = plan.triads.iter().filter(|t| !t.pinned).any(|t| {
+        let mut las = t.schools.iter().filter_map(|u| la_of.get(u));
+        las.next()
+            .is_some_and(|first| las.any(|other| other != first))
+    });
+    if crosses {
+        Scope::CrossLa
+    } else {
+        Scope::PerLa
+    }
+}
+
+/// The last check before publishing: the plan against every rule with the
+/// year's current inputs (schools, history, advisers, the SIM's hand, the
+/// rules) and, for a dated plan, against the calendar and everyone's latest
+/// availability. None where no schools are uploaded, so nothing can be
+/// checked; otherwise every violation found (empty: valid).
+pub async fn violations(db: &Db, year: &Year, plan: &Plan) -> anyhow::Result<Option<Vec<String>>> {
+    let Some(mut problem) = inputs::triad_problem(db, year, plan.year, Scope::PerLa).await? else {
+        return Ok(None);
+    };
+    let la_of: HashMap<Urn, u16> = problem.schools.iter().map(|s| (s.urn, s.la_code)).collect();
+    problem.scope = scope_of(plan, &la_of);
+    let mut out: Vec<String> = triads::validate(plan, &problem)
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+    let dated = plan
+        .triads
+        .iter()
+        .flat_map(|t| t.reviews.iter())
+        .any(|r| r.start.is_some());
+    if dated {
+        let rules = parse_rules(&year.rules)
+            .map_err(|e| anyhow::anyhow!("rules of year {}: {e}", year.id))?;
+        // Without schools the schedule check leaves the groups alone: the
+        // full grouping check above has covered them, with the SIM's hand.
+        let dates = ScheduleProblem {
+            plan: plan.clone(),
+            schools: Vec::new(),
+            advisers: Vec::new(),
+            triad_rules: rules.triads,
+            availability: inputs::year_availability(db, year.id).await?,
+            calendar: year.calendar.clone(),
+            rules: rules.schedule,
+            previous: None,
+        };
+        out.extend(
+            schedule::validate(plan, &dates)
+                .iter()
+                .map(|v| v.to_string()),
+        );
+    }
+    Ok(Some(out))
 }
 
 /// Publishes a draft; the plan published before becomes `withdrawn`.

@@ -1,5 +1,6 @@
 //! A person's own availability for a year: read it, replace it.
 
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -79,9 +80,11 @@ pub async fn put_own(
     State(state): State<AppState>,
     caller: Caller,
     Path(year_id): Path<i64>,
-    Json(req): Json<AvailabilityRequest>,
+    req: Result<Json<AvailabilityRequest>, JsonRejection>,
 ) -> AppResult<(StatusCode, Json<AvailabilitySaved>)> {
     may_give_availability(&caller)?;
+    // Read only once the role is known to give availability.
+    let Json(req) = req.map_err(|e| AppError::bad_request(e.body_text()))?;
     let year = year_or_404(&state, year_id).await?;
     if !year.open_for_availability(years::today()) {
         return Err(AppError::new(

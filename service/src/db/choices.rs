@@ -1,0 +1,298 @@
+//! A head's choices for their school's review: the focus areas they want
+//! reviewed, and the schools they ask not to be grouped with (each with a
+//! reason). Every save is a new version; the latest counts.
+//!
+//! The stored JSON is `{"focus":[area keys],"avoid":[{"urn":"...","reason":"..."}]}`;
+//! the matching job reads exactly this shape from the latest version.
+
+use std::collections::BTreeSet;
+
+use optimiser::model::{NeedArea, School};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use super::{audit, next_version, now, Db, Key};
+
+/// Longest reason accepted: a sentence or two, not a letter.
+pub const REASON_MAX_CHARS: usize = 500;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Choices {
+    /// Areas the host wants the review to look at, from its self-evaluation:
+    /// need-area keys (`maths`, `english_phonics`, `eyfs`, `send`,
+    /// `disadvantaged`, `attendance`, `behaviour`, `leadership`,
+    /// `governance`, `assessment`, `curriculum`).
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub focus: Vec<NeedArea>,
+    /// Schools the head asks not to be grouped with this year.
+    #[serde(default)]
+    pub avoid: Vec<Avoid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Avoid {
+    /// The other school's URN, as a string.
+    pub urn: String,
+    /// Why; the SIM reads it. Required.
+    pub reason: String,
+}
+
+/// The latest saved choices of a school.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Saved {
+    pub version: i64,
+    /// Unix seconds.
+    pub saved_at: i64,
+    pub choices: Choices,
+}
+
+/// Checks choices against the year's schools. `own` is the head's school.
+/// The message names the entry (1-based) and the value.
+pub fn check(choices: &Choices, own: &str, schools: &[School]) -> Result<(), String> {
+    let mut focus = BTreeSet::new();
+    for (i, area) in choices.focus.iter().enumerate() {
+        if !focus.insert(area) {
+            return Err(format!("focus[{}]: {area} is listed twice", i + 1));
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for (i, a) in choices.avoid.iter().enumerate() {
+        let at = format!("avoid[{}]", i + 1);
+        let urn = a.urn.trim();
+        let known = urn
+            .parse()
+            .ok()
+            .is_some_and(|u| schools.iter().any(|s| s.urn == u));
+        if !known {
+            return Err(format!(
+                "{at}: URN {urn:?} is not one of this year's schools"
+            ));
+        }
+        if urn == own {
+            return Err(format!("{at}: URN {urn} is your own school"));
+        }
+        if !seen.insert(urn) {
+            return Err(format!("{at}: URN {urn} is listed twice"));
+        }
+        let reason = a.reason.trim();
+        if reason.is_empty() {
+            return Err(format!("{at}: give a reason for avoiding URN {urn}"));
+        }
+        if reason.chars().count() > REASON_MAX_CHARS {
+            return Err(format!(
+                "{at}: the reason is longer than {REASON_MAX_CHARS} characters"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Trims what people type, so that the matching job reads clean values.
+fn tidy(choices: &Choices) -> Choices {
+    Choices {
+        focus: choices.focus.clone(),
+        avoid: choices
+            .avoid
+            .iter()
+            .map(|a| Avoid {
+                urn: a.urn.trim().to_string(),
+                reason: a.reason.trim().to_string(),
+            })
+            .collect(),
+    }
+}
+
+/// The latest choices of a school for a year, if any were saved.
+pub async fn current(db: &Db, year_id: i64, urn: &str) -> anyhow::Result<Option<Saved>> {
+    let row = sqlx::query(
+        "SELECT version, created_at, data FROM school_choices \
+         WHERE year_id = $1 AND urn = $2 ORDER BY version DESC LIMIT 1",
+    )
+    .bind(year_id)
+    .bind(urn)
+    .fetch_optional(&db.read)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let data: String = row.try_get(2)?;
+    Ok(Some(Saved {
+        version: row.try_get(0)?,
+        saved_at: row.try_get(1)?,
+        choices: serde_json::from_str(&data)
+            .map_err(|e| anyhow::anyhow!("stored choices of {urn}, year {year_id}: {e}"))?,
+    }))
+}
+
+/// Stores checked choices as the school's next version; returns it.
+pub async fn save(
+    db: &Db,
+    year_id: i64,
+    urn: &str,
+    user_id: i64,
+    choices: &Choices,
+) -> anyhow::Result<i64> {
+    let choices = tidy(choices);
+    let json = serde_json::to_string(&choices)?;
+    let mut tx = db.write.begin().await?;
+    let version = next_version(
+        &mut *tx,
+        "school_choices",
+        "year_id = $1 AND urn = $2",
+        &[Key::Int(year_id), Key::Text(urn)],
+    )
+    .await?;
+    sqlx::query(
+        "INSERT INTO school_choices (year_id, urn, version, data, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(year_id)
+    .bind(urn)
+    .bind(version)
+    .bind(&json)
+    .bind(user_id)
+    .bind(now())
+    .execute(&mut *tx)
+    .await?;
+    let avoided: Vec<&str> = choices.avoid.iter().map(|a| a.urn.as_str()).collect();
+    audit::record(
+        &mut tx,
+        Some(user_id),
+        "choices.save",
+        &format!("year {year_id} school {urn}"),
+        &format!(
+            "version {version}, {} focus areas, avoid [{}]",
+            choices.focus.len(),
+            avoided.join(", ")
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use optimiser::model::{Phase, Urn};
+
+    fn school(urn: u32) -> School {
+        School {
+            urn: Urn(urn),
+            name: format!("School {urn}"),
+            la_code: 940,
+            la_name: "Thamesmere".into(),
+            phase: Phase::Primary,
+            establishment_type: "Academy converter".into(),
+            trust: None,
+            location: None,
+            postcode: None,
+            pupils: None,
+            fsm_percent: None,
+            ofsted: None,
+            last_inspection: None,
+            religious_character: None,
+        }
+    }
+
+    fn avoid(urn: &str, reason: &str) -> Avoid {
+        Avoid {
+            urn: urn.into(),
+            reason: reason.into(),
+        }
+    }
+
+    #[test]
+    fn checks_name_the_entry_and_the_value() {
+        let schools = [school(100001), school(100002), school(100003)];
+        let ok = Choices {
+            focus: vec![NeedArea::Maths, NeedArea::Send],
+            avoid: vec![avoid(" 100002 ", "federation talks")],
+        };
+        assert_eq!(check(&ok, "100001", &schools), Ok(()));
+        let err = |c: Choices| check(&c, "100001", &schools).unwrap_err();
+        assert!(err(Choices {
+            avoid: vec![avoid("999999", "x")],
+            ..Choices::default()
+        })
+        .contains("avoid[1]: URN \"999999\""));
+        assert!(err(Choices {
+            avoid: vec![avoid("100001", "x")],
+            ..Choices::default()
+        })
+        .contains("your own school"));
+        assert!(err(Choices {
+            avoid: vec![avoid("100003", "  ")],
+            ..Choices::default()
+        })
+        .contains("give a reason"));
+        assert!(err(Choices {
+            avoid: vec![avoid("100002", "a"), avoid("100002", "b")],
+            ..Choices::default()
+        })
+        .contains("avoid[2]"));
+        assert!(err(Choices {
+            focus: vec![NeedArea::Maths, NeedArea::Maths],
+            ..Choices::default()
+        })
+        .contains("focus[2]: maths"));
+    }
+
+    #[test]
+    fn the_stored_shape_is_the_one_the_matching_job_reads() {
+        let c = tidy(&Choices {
+            focus: vec![NeedArea::EnglishPhonics],
+            avoid: vec![avoid(" 100002", " trust merger ")],
+        });
+        assert_eq!(
+            serde_json::to_value(&c).unwrap(),
+            serde_json::json!({
+                "focus": ["english_phonics"],
+                "avoid": [{"urn": "100002", "reason": "trust merger"}]
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn every_save_is_a_new_version() {
+        let db = Db::connect("sqlite::memory:").await.unwrap();
+        let year: i64 = sqlx::query_scalar(
+            "INSERT INTO years (name, first_day, last_day, deadline, calendar, created_at) \
+             VALUES ('2027', '2027-01-04', '2027-03-26', '2026-12-18', '{}', 0) RETURNING id",
+        )
+        .fetch_one(&db.write)
+        .await
+        .unwrap();
+        let user: i64 = sqlx::query_scalar(
+            "INSERT INTO users (role, name, urn, created_at) VALUES ('head', 'H', '100001', 0) \
+             RETURNING id",
+        )
+        .fetch_one(&db.write)
+        .await
+        .unwrap();
+        assert!(current(&db, year, "100001").await.unwrap().is_none());
+        let first = Choices {
+            focus: vec![NeedArea::Maths],
+            avoid: vec![],
+        };
+        let second = Choices {
+            focus: vec![NeedArea::Send],
+            avoid: vec![avoid("100002", "x")],
+        };
+        assert_eq!(save(&db, year, "100001", user, &first).await.unwrap(), 1);
+        assert_eq!(save(&db, year, "100001", user, &second).await.unwrap(), 2);
+        let got = current(&db, year, "100001").await.unwrap().unwrap();
+        assert_eq!((got.version, got.choices), (2, second));
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM school_choices")
+            .fetch_one(&db.read)
+            .await
+            .unwrap();
+        let audits: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit WHERE action = 'choices.save'")
+                .fetch_one(&db.read)
+                .await
+                .unwrap();
+        assert_eq!((rows, audits), (2, 2));
+    }
+}

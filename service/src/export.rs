@@ -1,0 +1,304 @@
+//! Spreadsheets of a plan as CSV text: what `peer-review plan --csv` and
+//! `peer-review schedule --csv` write, produced in memory so that the
+//! service can offer them as downloads. (The command line could call these
+//! instead of building the same rows itself.)
+
+use std::collections::{BTreeMap, HashMap};
+
+use anyhow::Result;
+use optimiser::model::{School, Urn};
+use optimiser::triads::Plan;
+
+/// The files `plan_csv` produces, in the order a listing shows them.
+pub const PLAN_CSVS: [&str; 7] = [
+    "groups.csv",
+    "reviews.csv",
+    "unplaced.csv",
+    "ledger.csv",
+    "advisers.csv",
+    "score.csv",
+    "schedule.csv",
+];
+
+/// One of `PLAN_CSVS` for the plan, or None for another name. `schools`
+/// gives names; a school missing from it gets an empty name.
+pub fn plan_csv(name: &str, plan: &Plan, schools: &[School]) -> Result<Option<String>> {
+    let names = Names::new(schools);
+    let text = match name {
+        "groups.csv" => groups(plan, &names),
+        "reviews.csv" => reviews(plan, &names),
+        "unplaced.csv" => unplaced(plan, &names),
+        "ledger.csv" => ledger(plan, &names),
+        "advisers.csv" => advisers(plan),
+        "score.csv" => score(plan),
+        "schedule.csv" => schedule(plan),
+        _ => return Ok(None),
+    }?;
+    Ok(Some(text))
+}
+
+/// Rows as CSV text, header first.
+pub fn csv_text(header: &[&str], rows: Vec<Vec<String>>) -> Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header)?;
+    for r in rows {
+        w.write_record(&r)?;
+    }
+    let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(String::from_utf8(bytes)?)
+}
+
+struct Names<'a>(HashMap<Urn, &'a str>);
+
+impl<'a> Names<'a> {
+    fn new(schools: &'a [School]) -> Self {
+        Names(schools.iter().map(|s| (s.urn, s.name.as_str())).collect())
+    }
+    fn of(&self, u: &Urn) -> String {
+        self.0.get(u).map(|s| s.to_string()).unwrap_or_default()
+    }
+}
+
+fn f(x: f64) -> String {
+    format!("{x:.2}")
+}
+
+fn urns(v: &[Urn]) -> String {
+    v.iter()
+        .map(|u| u.to_string())
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// One row per group: its schools in rotation order, adviser and score.
+fn groups(plan: &Plan, names: &Names) -> Result<String> {
+    csv_text(
+        &[
+            "group",
+            "phase",
+            "schools",
+            "school names",
+            "adviser",
+            "score",
+            "travel km",
+            "max distance km",
+            "size gap %",
+            "FSM gap points",
+            "flags",
+        ],
+        plan.triads
+            .iter()
+            .map(|t| {
+                vec![
+                    t.id.clone(),
+                    t.phase.to_string(),
+                    urns(&t.schools),
+                    t.schools
+                        .iter()
+                        .map(|u| names.of(u))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    t.adviser.clone().unwrap_or_default(),
+                    f(t.total_score()),
+                    f(t.metrics.travel_km),
+                    t.metrics
+                        .max_distance_km
+                        .map(f)
+                        .unwrap_or_else(|| "unknown".into()),
+                    f(t.metrics.size_gap_pct),
+                    f(t.metrics.fsm_gap_pts),
+                    t.flags.join("; "),
+                ]
+            })
+            .collect(),
+    )
+}
+
+/// One row per review: host, lead and second reviewer with names.
+fn reviews(plan: &Plan, names: &Names) -> Result<String> {
+    csv_text(
+        &[
+            "group",
+            "host",
+            "host name",
+            "lead",
+            "lead name",
+            "second reviewer",
+            "second reviewer name",
+            "adviser",
+            "days",
+        ],
+        plan.triads
+            .iter()
+            .flat_map(|t| {
+                t.reviews.iter().map(move |r| {
+                    let second = r.reviewers.get(1).copied();
+                    vec![
+                        t.id.clone(),
+                        r.host.to_string(),
+                        names.of(&r.host),
+                        r.lead.to_string(),
+                        names.of(&r.lead),
+                        second.map(|u| u.to_string()).unwrap_or_default(),
+                        second.map(|u| names.of(&u)).unwrap_or_default(),
+                        t.adviser.clone().unwrap_or_default(),
+                        r.days.to_string(),
+                    ]
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Every school left out, with the reason.
+fn unplaced(plan: &Plan, names: &Names) -> Result<String> {
+    csv_text(
+        &["urn", "name", "reason"],
+        plan.unplaced
+            .iter()
+            .map(|u| vec![u.urn.to_string(), names.of(&u.urn), u.reason.clone()])
+            .collect(),
+    )
+}
+
+/// Reviewer-days given and received per placed school.
+fn ledger(plan: &Plan, names: &Names) -> Result<String> {
+    csv_text(
+        &[
+            "urn",
+            "name",
+            "reviewer days given",
+            "reviewer days received",
+            "leads",
+        ],
+        plan.ledger
+            .iter()
+            .map(|e| {
+                vec![
+                    e.urn.to_string(),
+                    names.of(&e.urn),
+                    e.days_given.to_string(),
+                    e.days_received.to_string(),
+                    e.leads.to_string(),
+                ]
+            })
+            .collect(),
+    )
+}
+
+/// Each adviser's groups, days and cost.
+fn advisers(plan: &Plan) -> Result<String> {
+    csv_text(
+        &[
+            "adviser",
+            "groups",
+            "days",
+            "capacity days",
+            "day rate",
+            "cost",
+        ],
+        plan.cost
+            .advisers
+            .iter()
+            .map(|a| {
+                vec![
+                    a.id.clone(),
+                    a.groups.join(";"),
+                    a.days.to_string(),
+                    a.capacity_days.to_string(),
+                    f(a.day_rate),
+                    f(a.cost),
+                ]
+            })
+            .collect(),
+    )
+}
+
+/// The plan's points by named term, over every group.
+fn score(plan: &Plan) -> Result<String> {
+    let mut scores: BTreeMap<String, f64> = BTreeMap::new();
+    for t in &plan.triads {
+        for (k, v) in &t.score {
+            *scores.entry(k.clone()).or_default() += v;
+        }
+    }
+    csv_text(
+        &["term", "points"],
+        scores.into_iter().map(|(k, v)| vec![k, f(v)]).collect(),
+    )
+}
+
+/// Every review with its dates or the reason it has none: the `reviews.csv`
+/// of `peer-review schedule`.
+fn schedule(plan: &Plan) -> Result<String> {
+    let list = |v: Vec<String>| v.join(";");
+    csv_text(
+        &[
+            "group",
+            "host",
+            "lead",
+            "reviewers",
+            "adviser",
+            "start",
+            "dates",
+            "days",
+            "sequence",
+            "unscheduled_reason",
+        ],
+        plan.triads
+            .iter()
+            .flat_map(|t| t.reviews.iter().map(move |r| (t, r)))
+            .map(|(t, r)| {
+                vec![
+                    t.id.clone(),
+                    r.host.to_string(),
+                    r.lead.to_string(),
+                    urns(&r.reviewers),
+                    t.adviser.clone().unwrap_or_default(),
+                    r.start.map(|d| d.to_string()).unwrap_or_default(),
+                    list(r.dates.iter().map(|d| d.to_string()).collect()),
+                    r.days.to_string(),
+                    r.sequence.to_string(),
+                    r.unscheduled_reason.clone().unwrap_or_default(),
+                ]
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use optimiser::triads::plan::{CostLedger, Stats, Unplaced};
+
+    fn empty_plan() -> Plan {
+        Plan {
+            year: 2026,
+            triads: vec![],
+            unplaced: vec![Unplaced {
+                urn: Urn(900001),
+                reason: "no partner, within 20 km".into(),
+            }],
+            ledger: vec![],
+            cost: CostLedger::default(),
+            diagnosis: vec![],
+            warnings: vec![],
+            stats: Stats::default(),
+        }
+    }
+
+    #[test]
+    fn every_listed_file_is_produced_and_quoted() {
+        let plan = empty_plan();
+        for name in PLAN_CSVS {
+            let text = plan_csv(name, &plan, &[]).unwrap().unwrap();
+            assert!(text.ends_with('\n'), "{name}");
+        }
+        assert!(plan_csv("other.csv", &plan, &[]).unwrap().is_none());
+        let text = plan_csv("unplaced.csv", &plan, &[]).unwrap().unwrap();
+        assert_eq!(
+            text,
+            "urn,name,reason\n900001,,\"no partner, within 20 km\"\n"
+        );
+    }
+}
