@@ -150,6 +150,15 @@ impl TestApp {
         Ok(())
     }
 
+    /// Starts this instance's job worker with a lease of `lease_seconds`
+    /// (the service runs one per process; tests start it when they want
+    /// jobs to run). Shut it down before the test ends.
+    pub fn start_worker(&self, lease_seconds: u64) -> service::jobs::Worker {
+        let mut cfg = service::jobs::WorkerConfig::new(self.state.config.instance_id.clone());
+        cfg.lease = std::time::Duration::from_secs(lease_seconds);
+        service::jobs::Worker::start(self.state.db.clone(), cfg)
+    }
+
     /// Adds a user straight into the database.
     pub async fn user(
         &self,

@@ -3,3 +3,4 @@
 //! once per backend that `backends()` finds.
 
 pub mod app;
+pub mod browser;
