@@ -1,7 +1,7 @@
 //! Spreadsheets of a plan as CSV text: what `peer-review plan --csv` and
 //! `peer-review schedule --csv` write, produced in memory so that the
-//! service can offer them as downloads. (The command line could call these
-//! instead of building the same rows itself.)
+//! service can offer them as downloads and the command line writes the
+//! same files.
 
 use std::collections::{BTreeMap, HashMap};
 

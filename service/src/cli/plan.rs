@@ -1,6 +1,6 @@
 //! `peer-review plan`: form the year's groups from a GIAS file and the SIM's inputs.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -12,7 +12,7 @@ use optimiser::model::{School, Urn};
 use optimiser::schedule::Person;
 use optimiser::triads::{self, Exclusion, KnownDates, Pin, Plan, Scope, TriadProblem, TriadRules};
 
-use super::output::{write_csv, write_json};
+use super::output::{write_atomic, write_json};
 use super::progress::Progress;
 use super::schedule::{default_calendar, read_calendar};
 use crate::gias::{import_gias_file, ImportOptions, LaSelector};
@@ -261,148 +261,18 @@ fn print_summary(plan: &Plan, problem: &TriadProblem, seconds: f64) {
 }
 
 pub fn write_plan_csvs(dir: &Path, plan: &Plan, schools: &[School]) -> Result<()> {
-    let by_urn: HashMap<Urn, &School> = schools.iter().map(|s| (s.urn, s)).collect();
-    let name = |u: &Urn| by_urn.get(u).map(|s| s.name.clone()).unwrap_or_default();
-    let f = |x: f64| format!("{x:.2}");
-    write_csv(
-        &dir.join("groups.csv"),
-        &[
-            "group",
-            "phase",
-            "schools",
-            "school names",
-            "adviser",
-            "score",
-            "travel km",
-            "max distance km",
-            "size gap %",
-            "FSM gap points",
-            "flags",
-        ],
-        plan.triads
-            .iter()
-            .map(|t| {
-                vec![
-                    t.id.clone(),
-                    t.phase.to_string(),
-                    t.schools
-                        .iter()
-                        .map(|u| u.to_string())
-                        .collect::<Vec<_>>()
-                        .join(";"),
-                    t.schools.iter().map(name).collect::<Vec<_>>().join("; "),
-                    t.adviser.clone().unwrap_or_default(),
-                    f(t.total_score()),
-                    f(t.metrics.travel_km),
-                    t.metrics
-                        .max_distance_km
-                        .map(f)
-                        .unwrap_or_else(|| "unknown".into()),
-                    f(t.metrics.size_gap_pct),
-                    f(t.metrics.fsm_gap_pts),
-                    t.flags.join("; "),
-                ]
-            })
-            .collect(),
-    )?;
-    write_csv(
-        &dir.join("reviews.csv"),
-        &[
-            "group",
-            "host",
-            "host name",
-            "lead",
-            "lead name",
-            "second reviewer",
-            "second reviewer name",
-            "adviser",
-            "days",
-        ],
-        plan.triads
-            .iter()
-            .flat_map(|t| {
-                t.reviews.iter().map(move |r| {
-                    let second = r.reviewers.get(1).copied();
-                    vec![
-                        t.id.clone(),
-                        r.host.to_string(),
-                        name(&r.host),
-                        r.lead.to_string(),
-                        name(&r.lead),
-                        second.map(|u| u.to_string()).unwrap_or_default(),
-                        second.map(|u| name(&u)).unwrap_or_default(),
-                        t.adviser.clone().unwrap_or_default(),
-                        r.days.to_string(),
-                    ]
-                })
-            })
-            .collect(),
-    )?;
-    write_csv(
-        &dir.join("unplaced.csv"),
-        &["urn", "name", "reason"],
-        plan.unplaced
-            .iter()
-            .map(|u| vec![u.urn.to_string(), name(&u.urn), u.reason.clone()])
-            .collect(),
-    )?;
-    write_csv(
-        &dir.join("ledger.csv"),
-        &[
-            "urn",
-            "name",
-            "reviewer days given",
-            "reviewer days received",
-            "leads",
-        ],
-        plan.ledger
-            .iter()
-            .map(|e| {
-                vec![
-                    e.urn.to_string(),
-                    name(&e.urn),
-                    e.days_given.to_string(),
-                    e.days_received.to_string(),
-                    e.leads.to_string(),
-                ]
-            })
-            .collect(),
-    )?;
-    let mut scores: BTreeMap<String, f64> = BTreeMap::new();
-    for t in &plan.triads {
-        for (k, v) in &t.score {
-            *scores.entry(k.clone()).or_default() += v;
-        }
+    // The same spreadsheets the service offers as downloads.
+    for name in [
+        "groups.csv",
+        "reviews.csv",
+        "unplaced.csv",
+        "ledger.csv",
+        "advisers.csv",
+        "score.csv",
+    ] {
+        let text = crate::export::plan_csv(name, plan, schools)?
+            .with_context(|| format!("no spreadsheet called {name}"))?;
+        write_atomic(&dir.join(name), text.as_bytes())?;
     }
-    write_csv(
-        &dir.join("advisers.csv"),
-        &[
-            "adviser",
-            "groups",
-            "days",
-            "capacity days",
-            "day rate",
-            "cost",
-        ],
-        plan.cost
-            .advisers
-            .iter()
-            .map(|a| {
-                vec![
-                    a.id.clone(),
-                    a.groups.join(";"),
-                    a.days.to_string(),
-                    a.capacity_days.to_string(),
-                    f(a.day_rate),
-                    f(a.cost),
-                ]
-            })
-            .collect(),
-    )?;
-    write_csv(
-        &dir.join("score.csv"),
-        &["term", "points"],
-        scores.into_iter().map(|(k, v)| vec![k, f(v)]).collect(),
-    )?;
     Ok(())
 }
