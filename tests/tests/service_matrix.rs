@@ -19,17 +19,14 @@
 //! in `Fixture::fill`; bodies are made from the route's request schema.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
 use chrono::{Days, NaiveDate, Utc};
 use e2e::app::{backends, Session, TestApp};
 use optimiser::schedule::Calendar;
-use optimiser::triads::{self, Plan, Scope, TriadProblem, TriadRules};
+use optimiser::triads::{self, Plan};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use service::db::{inputs, now, plans};
-use service::gias::{import_gias_file, ImportOptions};
-use service::inputs::{read_advisers, read_history};
 
 /// The callers of the matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -186,10 +183,6 @@ fn is_public(r: &Rule) -> bool {
 // ---------------------------------------------------------------------------
 // The world the routes are called in.
 
-fn sample_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/sample")
-}
-
 fn day(offset: i64) -> NaiveDate {
     let today = Utc::now().date_naive();
     if offset >= 0 {
@@ -210,20 +203,8 @@ struct Sample {
 }
 
 fn sample() -> Sample {
-    let dir = sample_dir();
-    let schools = import_gias_file(&dir.join("schools.csv"), &ImportOptions::default())
-        .unwrap()
-        .schools;
-    let advisers = read_advisers(&dir.join("advisers.csv")).unwrap();
-    let problem = TriadProblem {
-        year: 2026,
-        schools: schools.clone(),
-        history: read_history(&dir.join("history.csv")).unwrap(),
-        advisers: advisers.clone(),
-        scope: Scope::PerLa,
-        rules: TriadRules::default(),
-        ..TriadProblem::default()
-    };
+    let problem = e2e::sample::triad_problem();
+    let (schools, advisers) = (problem.schools.clone(), problem.advisers.clone());
     let mut plan = triads::plan(&problem, &|_, _| {}).unwrap();
     let ga = plan
         .triads

@@ -2,23 +2,15 @@
 //! sample authority's published plan: choices, groups, assignments, and the
 //! write-up of a review (drafts, versions, submission, who reads what).
 
-use std::path::PathBuf;
-
 use chrono::{Days, NaiveDate, Utc};
 use e2e::app::{backends, Session, TestApp};
 use optimiser::model::{Adviser, School};
 use optimiser::schedule::Calendar;
 use optimiser::triads::plan::Triad;
-use optimiser::triads::{self, Plan, Scope, TriadProblem, TriadRules};
+use optimiser::triads::{self, Plan};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use service::db::{inputs, plans, writeups};
-use service::gias::{import_gias_file, ImportOptions};
-use service::inputs::{read_advisers, read_history};
-
-fn sample_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/sample")
-}
 
 fn today() -> NaiveDate {
     Utc::now().date_naive()
@@ -43,20 +35,8 @@ struct Sample {
 }
 
 fn sample() -> Sample {
-    let dir = sample_dir();
-    let schools = import_gias_file(&dir.join("schools.csv"), &ImportOptions::default())
-        .unwrap()
-        .schools;
-    let advisers = read_advisers(&dir.join("advisers.csv")).unwrap();
-    let problem = TriadProblem {
-        year: 2026,
-        schools: schools.clone(),
-        history: read_history(&dir.join("history.csv")).unwrap(),
-        advisers: advisers.clone(),
-        scope: Scope::PerLa,
-        rules: TriadRules::default(),
-        ..TriadProblem::default()
-    };
+    let problem = e2e::sample::triad_problem();
+    let (schools, advisers) = (problem.schools.clone(), problem.advisers.clone());
     let mut plan = triads::plan(&problem, &|_, _| {}).unwrap();
     let gi = plan
         .triads
