@@ -13,11 +13,16 @@ pub struct Run {
     pub limited: bool,
 }
 
-pub fn solve_repeatably(
+/// The HiGHS model of a good_lp problem with every option this module
+/// stands for set, for a caller that must add something (a start) before
+/// solving. Every HiGHS run of the crate goes through here: HiGHS keeps one
+/// task scheduler per thread, and a run asking for another thread count on
+/// a thread whose scheduler exists already fails outright.
+pub fn prepare(
     model: HighsProblem,
     time_limit: f64,
     mip_rel_gap: f64,
-) -> Result<Run, String> {
+) -> Result<highs::Model, String> {
     let mut model = model.try_into_inner().map_err(|e| e.to_string())?;
     model.make_quiet();
     let options = [
@@ -29,6 +34,15 @@ pub fn solve_repeatably(
     for o in options {
         o.map_err(|e| format!("cannot set a HiGHS option: {e:?}"))?;
     }
+    Ok(model)
+}
+
+pub fn solve_repeatably(
+    model: HighsProblem,
+    time_limit: f64,
+    mip_rel_gap: f64,
+) -> Result<Run, String> {
+    let model = prepare(model, time_limit, mip_rel_gap)?;
     let solved = model.try_solve().map_err(|e| format!("{e:?}"))?;
     let status = solved.status();
     let optimal = status == HighsModelStatus::Optimal;

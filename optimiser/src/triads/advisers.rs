@@ -482,13 +482,13 @@ fn solve_mip(inst: &Instance, start: &[Option<usize>], time_limit: f64) -> Optio
     }
     // good_lp reports no MIP dual bound, so the model is run through the
     // highs crate directly, which can read it.
-    let mut model = problem.try_into_inner().ok()?;
-    model.make_quiet();
-    if time_limit.is_finite() && time_limit > 0.0 {
-        model.try_set_option("time_limit", time_limit).ok()?;
-    }
-    // Prove optimality rather than stop at HiGHS's default 0.01 % gap.
-    model.try_set_option("mip_rel_gap", 0.0).ok()?;
+    let limit = if time_limit.is_finite() && time_limit > 0.0 {
+        time_limit
+    } else {
+        f64::INFINITY
+    };
+    // Gap 0: prove optimality rather than stop at HiGHS's default 0.01 %.
+    let mut model = crate::highs_run::prepare(problem, limit, 0.0).ok()?;
     // A start HiGHS rejects only costs time, so its failure is ignored.
     let _ = model.try_set_solution(Some(&start_columns(inst, start)), None, None, None);
     let solved = model.try_solve().ok()?;
