@@ -20,7 +20,8 @@ use good_lp::{
 use highs::{Col, ColProblem, HighsModelStatus, Model, Row, Sense};
 use rayon::prelude::*;
 
-use super::component::{members_of, size_of, Component, Members, ScoreWeights, NONE};
+use super::component::{members_of, size_of, Component, Members, Prices, ScoreWeights, NONE};
+use super::improve::improve;
 
 /// What the caller may spend on one component.
 #[derive(Debug, Clone, Copy)]
@@ -41,6 +42,9 @@ pub struct Solved {
     pub columns: usize,
     /// Final duals: a school's marginal worth, used by the cross-component bound.
     pub duals: Vec<f64>,
+    /// The groups the relaxation was solved over, with their scores: a warm
+    /// start for a relaxation of a larger whole (see `regions`).
+    pub pool: Vec<(Members, f64)>,
 }
 
 const EPS: f64 = 1e-7;
@@ -118,7 +122,7 @@ fn price(
     deadline: Option<Instant>,
 ) -> Pricing {
     let n = comp.len();
-    let pi_max = pi.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let prices = Prices::new(comp, pi);
     let stopped = AtomicBool::new(false);
     let empty = || Pricing {
         best: vec![(0.0, [NONE; 4]); n],
@@ -137,7 +141,7 @@ fn price(
             // visits every group that prices out with them.
             // Fours earn the divisibility dual, so enumerate up to that much further.
             let wide = threshold + if fours { four_discount } else { 0.0 };
-            comp.enumerate_from(a, pi, pi_max, wide, fours, &mut |m, _score, rc| {
+            comp.enumerate_from(a, &prices, wide, fours, &mut |m, _score, rc| {
                 let discount = if size_of(&m) == 4 { four_discount } else { 0.0 };
                 let rc = rc - discount + cuts.price_of(&m);
                 if rc >= threshold {
@@ -202,60 +206,6 @@ pub fn bound_for_duals(comp: &Component, pi: &[f64], deadline: Instant) -> f64 {
     node_bound(pi, &node_min, comp.weights.unplaced) - EPS * comp.len() as f64
 }
 
-/// Raises the bound of `bound_for_duals` by subgradient ascent on the duals
-/// (each step prices every group exactly), within `deadline`. Every value it
-/// returns is a valid bound; it returns the best one seen.
-pub fn improve_bound(comp: &Component, pi: &mut [f64], upper: f64, deadline: Instant) -> f64 {
-    let n = comp.len();
-    let cuts = Cuts::new(n);
-    let m_pts = comp.weights.unplaced;
-    let mut best = f64::NEG_INFINITY;
-    let mut theta = 1.0;
-    let mut since_better = 0;
-    while Instant::now() < deadline {
-        let p = price(comp, pi, &cuts, 0.0, -EPS, true, Some(deadline));
-        if !p.complete {
-            break;
-        }
-        let value = node_bound(pi, &p.node_min, m_pts) - EPS * n as f64;
-        if value > best + 1e-9 {
-            best = value;
-            since_better = 0;
-        } else {
-            since_better += 1;
-            if since_better >= 6 {
-                theta /= 2.0;
-                since_better = 0;
-            }
-        }
-        // The bound is Σ_i min(M, π_i + rc(g_i)/k): its slope in π_j is 1
-        // for j's own share, less 1/k for each share whose group holds j.
-        let mut grad = vec![0.0; n];
-        for i in 0..n {
-            if pi[i] + p.node_min[i].min(0.0) >= m_pts {
-                continue;
-            }
-            grad[i] += 1.0;
-            let g = &p.argmin[i];
-            if p.node_min[i] < 0.0 && g[0] != NONE {
-                let k = size_of(g);
-                for &j in &g[..k] {
-                    grad[j as usize] -= 1.0 / k as f64;
-                }
-            }
-        }
-        let norm: f64 = grad.iter().map(|g| g * g).sum();
-        if norm < 1e-12 || theta < 1e-4 {
-            break;
-        }
-        let step = theta * (upper - value).max(0.0) / norm;
-        for (x, g) in pi.iter_mut().zip(&grad) {
-            *x += step * g;
-        }
-    }
-    best
-}
-
 /// For each school, a floor under `rc/4` of every four holding it, from
 /// threes alone: a four's reduced cost is at least its premium (less a
 /// no-Good-school point) plus a quarter of its threes' `score - 4/3·duals`;
@@ -265,21 +215,15 @@ fn four_share_floor(comp: &Component, pi: &[f64]) -> Vec<f64> {
     let n = comp.len();
     let mut per_node = vec![f64::INFINITY; n];
     let mut global = f64::INFINITY;
+    let prices = Prices::new(comp, pi);
     for a in 0..n as u32 {
-        comp.enumerate_from(
-            a,
-            pi,
-            f64::INFINITY,
-            f64::INFINITY,
-            false,
-            &mut |m, score, _| {
-                let v = score - 4.0 / 3.0 * m[..3].iter().map(|&x| pi[x as usize]).sum::<f64>();
-                global = global.min(v);
-                for &x in &m[..3] {
-                    per_node[x as usize] = per_node[x as usize].min(v);
-                }
-            },
-        );
+        comp.enumerate_from(a, &prices, f64::INFINITY, false, &mut |m, score, _| {
+            let v = score - 4.0 / 3.0 * m[..3].iter().map(|&x| pi[x as usize]).sum::<f64>();
+            global = global.min(v);
+            for &x in &m[..3] {
+                per_node[x as usize] = per_node[x as usize].min(v);
+            }
+        });
     }
     let premium = comp.weights.group_of_four - comp.weights.no_good_school;
     per_node
@@ -305,6 +249,18 @@ pub fn node_bound(pi: &[f64], node_min: &[f64], unplaced: f64) -> f64 {
         .sum()
 }
 
+/// The least number of fours plus left-out schools of any plan: with
+/// n = 3·threes + 4·fours + left out, that number is ≡ n (mod 3), and it is
+/// at least the `min_unplaced` schools some plan must leave out.
+fn divisibility_floor(n: usize, min_unplaced: f64) -> f64 {
+    let r = (n % 3) as f64;
+    if min_unplaced <= r {
+        r
+    } else {
+        r + 3.0 * ((min_unplaced - r) / 3.0).ceil()
+    }
+}
+
 struct Master {
     model: Option<Model>,
     rows: Vec<Row>,
@@ -328,13 +284,13 @@ impl Master {
     /// that many schools are left out (a valid cut from the packing bound).
     ///
     /// A second row counts divisibility: with n = 3·threes + 4·fours + left
-    /// out, fours + left out ≡ n (mod 3), so at least `n mod 3` of them. The
-    /// relaxation ignores this unless told, and it is most of its gap.
+    /// out, fours + left out ≡ n (mod 3), so at least `divisibility_floor` of
+    /// them. The relaxation ignores this unless told, and it is most of its gap.
     fn new(comp: &Component, min_unplaced: f64) -> Master {
         let mut pb = ColProblem::default();
         let rows: Vec<Row> = (0..comp.len()).map(|_| pb.add_row(1.0..=1.0)).collect();
         let cut = (min_unplaced > 0.0).then(|| pb.add_row(min_unplaced..));
-        let remainder = (comp.len() % 3) as f64;
+        let remainder = divisibility_floor(comp.len(), min_unplaced);
         let div = (remainder > 0.0).then(|| pb.add_row(remainder..));
         for r in &rows {
             let factors: Vec<(Row, f64)> = [Some(*r), cut, div]
@@ -586,7 +542,8 @@ pub fn greedy(comp: &Component) -> Vec<Members> {
     groups
 }
 
-fn objective_of(comp: &Component, groups: &[Members]) -> f64 {
+/// A plan's score: its groups' and the left-out points.
+pub fn objective_of(comp: &Component, groups: &[Members]) -> f64 {
     let placed: usize = groups.iter().map(size_of).sum();
     groups.iter().filter_map(|g| comp.score(g)).sum::<f64>()
         + (comp.len() - placed) as f64 * comp.weights.unplaced
@@ -644,7 +601,7 @@ fn integer_master(
         .filter(|(_, (m, _))| size_of(m) == 4)
         .map(|(j, _)| x[j])
         .sum();
-    let remainder = (comp.len() % 3) as f64;
+    let remainder = divisibility_floor(comp.len(), min_unplaced);
     let mut model = vars.minimise(objective).using(highs);
     if min_unplaced > 0.0 {
         model = model.with(constraint!(left_out.clone() >= min_unplaced));
@@ -722,6 +679,12 @@ fn column_generation(
         let mut added = add_best(master, comp, &threes);
         let mut full = !comp.weights.allow_four;
         let mut pricing = threes;
+        if comp.weights.allow_four && added == 0 {
+            // Cheap fours first: until the relaxation holds some, the
+            // divisibility dual is near the left-out points and every four
+            // of a dense graph prices out, too many to enumerate.
+            added = extend_support(comp, master, &pi);
+        }
         if comp.weights.allow_four && added == 0 {
             let deadline = started + std::time::Duration::from_secs_f64(budget.max(0.0));
             pricing = price(
@@ -916,6 +879,48 @@ fn reprice_threes(
     }
 }
 
+/// Adds, per school, the best four that extends a group of three the
+/// relaxation uses by one school meeting all three, where it prices out.
+fn extend_support(comp: &Component, master: &mut Master, pi: &[f64]) -> usize {
+    let mut best: Vec<(f64, Members)> = vec![(-EPS, [NONE; 4]); comp.len()];
+    let support: Vec<Members> = master
+        .values
+        .iter()
+        .zip(&master.columns)
+        .filter(|(v, (m, _))| **v > 1e-6 && size_of(m) == 3)
+        .map(|(_, (m, _))| *m)
+        .collect();
+    for t in support {
+        let [a, b, c, _] = t;
+        for e in &comp.adj[a as usize] {
+            let d = e.to;
+            if d == b || d == c || comp.edge(b, d).is_none() || comp.edge(c, d).is_none() {
+                continue;
+            }
+            let m = members_of(&[a, b, c, d]);
+            let Some(score) = comp.score(&m) else {
+                continue;
+            };
+            let rc = score - m.iter().map(|&x| pi[x as usize]).sum::<f64>() - master.four_discount
+                + master.cuts.price_of(&m);
+            for &x in &m {
+                if rc < best[x as usize].0 {
+                    best[x as usize] = (rc, m);
+                }
+            }
+        }
+    }
+    let mut added = 0;
+    for (_, m) in best {
+        if m[0] != NONE {
+            if let Some(s) = comp.score(&m) {
+                added += master.add(m, s) as usize;
+            }
+        }
+    }
+    added
+}
+
 fn add_best(master: &mut Master, comp: &Component, pricing: &Pricing) -> usize {
     let mut added = 0;
     for &(rc, m) in &pricing.best {
@@ -926,6 +931,41 @@ fn add_best(master: &mut Master, comp: &Component, pricing: &Pricing) -> usize {
         }
     }
     added
+}
+
+/// The relaxation of the whole component by column generation from the
+/// given groups, within `seconds`: its bound (valid even if it does not
+/// converge in time, from the last exact pricing) and its duals.
+pub fn relaxation(
+    comp: &Component,
+    plan: &[Members],
+    start: &[(Members, f64)],
+    seconds: f64,
+) -> Result<(f64, Vec<f64>), String> {
+    let started = Instant::now();
+    // Where the plan leaves out no more schools than divisibility already
+    // counts, proving that many left out would add little, and the
+    // packing relaxation of a whole national graph is slow.
+    let left_out = comp.len() - plan.iter().map(size_of).sum::<usize>();
+    let packing = if left_out <= comp.len() % 3 {
+        0.0
+    } else {
+        packing_bound(comp, plan, seconds * 0.3, started)?
+    };
+    let mut master = Master::new(comp, packing);
+    for (m, s) in start {
+        master.add(*m, *s);
+    }
+    let bonus: Vec<(Members, f64)> = comp
+        .bonus
+        .keys()
+        .filter_map(|m| Some((*m, comp.score(m)?)))
+        .collect();
+    for (m, s) in &bonus {
+        master.add(*m, *s);
+    }
+    let lp = column_generation(comp, &mut master, &bonus, packing, true, seconds, started)?;
+    Ok((lp.lower_bound, lp.pi))
 }
 
 /// Solves one component as well as the limits allow.
@@ -942,6 +982,7 @@ pub fn solve(comp: &Component, limits: Limits) -> Result<Solved, String> {
             proven: true,
             columns: 0,
             duals: vec![comp.weights.unplaced; n],
+            pool: Vec::new(),
         });
     }
     let mut incumbent = greedy(comp);
@@ -974,13 +1015,27 @@ pub fn solve(comp: &Component, limits: Limits) -> Result<Solved, String> {
     let root_columns = master.columns.clone();
     let root_cuts = master.cuts.clone();
     let root_discount = master.four_discount;
-    if let Some(dived) = dive(comp, &mut master, limits.seconds * 0.2, started)? {
+    let dive_until = elapsed() + limits.seconds * 0.2;
+    if let Some(dived) = dive(comp, &mut master, dive_until, started)? {
         if objective_of(comp, &dived) < objective_of(comp, &incumbent) {
             incumbent = dived;
         }
     }
-    // The integer master works on every group seen, without the dive's fixings.
+    if objective_of(comp, &incumbent) - lower_bound > 1e-6 * lower_bound.abs().max(1.0) {
+        incumbent = improve(
+            comp,
+            incumbent,
+            started + std::time::Duration::from_secs_f64(limits.seconds * 0.6),
+        );
+    }
+    // The integer master works on every group seen, without the dive's
+    // fixings, and starts from the incumbent.
     let mut master = rebuild(comp, packing, &root_columns, &master.columns);
+    for g in &incumbent {
+        if let Some(s) = comp.score(g) {
+            master.add(*g, s);
+        }
+    }
 
     let left = |e: f64| (limits.seconds - e).max(1.0);
     // Optimal over the generated groups only: that proves nothing globally.
@@ -1002,14 +1057,13 @@ pub fn solve(comp: &Component, limits: Limits) -> Result<Solved, String> {
     // master exact.
     let gap = objective - lower_bound;
     if converged && gap > 1e-6 && elapsed() < limits.seconds {
-        let pi_max = pi.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let prices = Prices::new(comp, &pi);
         let mut extra: Vec<(Members, f64)> = Vec::new();
         let mut too_many = false;
         for a in 0..n as u32 {
             comp.enumerate_from(
                 a,
-                &pi,
-                pi_max,
+                &prices,
                 gap + 1e-6 + root_discount,
                 true,
                 &mut |m, s, rc| {
@@ -1067,6 +1121,7 @@ pub fn solve(comp: &Component, limits: Limits) -> Result<Solved, String> {
         proven,
         columns: master.columns.len(),
         duals: pi,
+        pool: root_columns,
     })
 }
 
@@ -1175,6 +1230,27 @@ pub(crate) mod tests {
                 .collect();
             let p = price(&comp, &pi, &Cuts::new(9), 0.0, f64::INFINITY, true, None);
             assert!(node_bound(&pi, &p.node_min, comp.weights.unplaced) <= best + 1e-6);
+        }
+    }
+
+    #[test]
+    fn divisibility_counts_fours_and_left_out_schools_together() {
+        // n = 3·threes + 4·fours + left out, so fours + left out ≡ n (mod 3).
+        assert_eq!(divisibility_floor(9, 0.0), 0.0);
+        assert_eq!(divisibility_floor(10, 0.0), 1.0);
+        assert_eq!(divisibility_floor(9, 1.0), 3.0);
+        assert_eq!(divisibility_floor(11, 1.0), 2.0);
+        assert_eq!(divisibility_floor(11, 3.0), 5.0);
+    }
+
+    #[test]
+    fn the_relaxation_of_a_whole_never_exceeds_its_optimum() {
+        for seed in 0..8 {
+            let comp = random_component(seed, 11, 0.6);
+            let plan = greedy(&comp);
+            let (bound, _) = relaxation(&comp, &plan, &[], 5.0).unwrap();
+            assert!(bound <= brute(&comp) + 1e-6, "seed {seed}");
+            assert!(bound.is_finite());
         }
     }
 

@@ -147,32 +147,27 @@ impl Component {
         Some(base - self.bonus.get(m).copied().unwrap_or(0.0))
     }
 
-    /// Visits every feasible group whose reduced cost under duals `pi` is
-    /// below `threshold`, as (members, score, reduced cost). Groups of four are
-    /// pruned with a bound that never drops one below the threshold.
+    /// Visits every feasible group whose reduced cost under `prices` is
+    /// below `threshold`, as (members, score, reduced cost), each once from
+    /// its smallest member `a`. Pruning never drops a group under the threshold.
     /// Previous-plan bonuses are not applied here; callers handle those columns.
     /// With `fours` false only groups of three are visited.
-    #[allow(clippy::too_many_arguments)]
     pub fn enumerate_from(
         &self,
         a: u32,
-        pi: &[f64],
-        pi_max: f64,
+        prices: &Prices,
         threshold: f64,
         fours: bool,
         visit: &mut impl FnMut(Members, f64, f64),
     ) {
+        let pi = prices.pi;
         let ha = self.higher(a);
         let pa = pi[a as usize];
         let w = self.weights.travel_km;
         let four = fours && self.weights.allow_four;
-        // A four scores at least its premium plus a quarter of its four
-        // threes' scores (less a no-Good-school point it may not pay), and its
-        // duals are a third of its threes' duals summed. So a four under the
-        // threshold holds a three whose score less 4/3 of its duals is under
-        // `extend_below`.
-        let extend_below = threshold - self.weights.group_of_four + self.weights.no_good_school;
-        const INFLATE: f64 = 4.0 / 3.0;
+        // What the six pair terms of a four must stay under (see `Prices`).
+        let four_below = threshold - self.weights.group_of_four + 1e-9;
+        let mut common: Vec<(u32, f64)> = Vec::new();
         for (ib, eab) in ha.iter().enumerate() {
             let b = eab.to;
             let pab = pa + pi[b as usize];
@@ -185,12 +180,18 @@ impl Component {
                 0.0
             };
             let floor = 2.0 * w * (eab.km + detour) + eab.pts;
-            let no_three = floor - pab - pi_max >= threshold;
-            let no_four = !four || floor - INFLATE * (pab + pi_max) >= extend_below;
+            let no_three = floor - pab - prices.pi_max >= threshold;
+            let q_ab = prices.pair(a, eab);
+            let no_four = !four
+                || q_ab
+                    + 2.0 * (prices.q_min[a as usize] + prices.q_min[b as usize])
+                    + prices.q_floor
+                    >= four_below;
             if no_three && no_four {
                 continue;
             }
             let hb = self.higher(b);
+            common.clear();
             // Common higher neighbours of a and b, by merging two sorted lists.
             let (mut i, mut j) = (ib + 1, 0);
             while i < ha.len() && j < hb.len() {
@@ -204,73 +205,126 @@ impl Component {
                     continue;
                 }
                 let c = ea_c.to;
-                let score = self.triad_score([a, b, c], [eab, ea_c, eb_c]);
-                let rc = score - pab - pi[c as usize];
-                if rc < threshold {
-                    visit([a, b, c, NONE], score, rc);
+                if !no_three {
+                    let score = self.triad_score([a, b, c], [eab, ea_c, eb_c]);
+                    let rc = score - pab - pi[c as usize];
+                    if rc < threshold {
+                        visit([a, b, c, NONE], score, rc);
+                    }
                 }
-                if four && score - INFLATE * (pab + pi[c as usize]) < extend_below {
-                    self.extend_to_four([a, b, c], pi, extend_below, threshold, visit);
+                if !no_four {
+                    common.push((c, prices.pair(a, ea_c) + prices.pair(b, eb_c)));
                 }
                 i += 1;
                 j += 1;
             }
+            if !no_four {
+                self.fours_holding(a, b, q_ab, &mut common, prices, threshold, visit);
+            }
         }
     }
 
-    /// A three's score less 4/3 of its duals (see `enumerate_from`), or
-    /// `None` if its schools may not meet.
-    fn three_inflated_rc(&self, m: [u32; 3], pi: &[f64]) -> Option<f64> {
-        let e = [
-            self.edge(m[0], m[1])?,
-            self.edge(m[0], m[2])?,
-            self.edge(m[1], m[2])?,
-        ];
-        Some(self.triad_score(m, e) - 4.0 / 3.0 * m.iter().map(|&x| pi[x as usize]).sum::<f64>())
-    }
-
-    /// Every four made of the three `t` and one school meeting all three,
-    /// visited once: from the first of its threes (in member order) that is
-    /// under `extend_below`.
-    fn extend_to_four(
+    /// Every four {a, b, c, d} with c, d from `common` (higher common
+    /// neighbours of a and b, each with q_ac + q_bc) under the threshold.
+    #[allow(clippy::too_many_arguments)]
+    fn fours_holding(
         &self,
-        t: [u32; 3],
-        pi: &[f64],
-        extend_below: f64,
+        a: u32,
+        b: u32,
+        q_ab: f64,
+        common: &mut Vec<(u32, f64)>,
+        prices: &Prices,
         threshold: f64,
         visit: &mut impl FnMut(Members, f64, f64),
     ) {
-        let [a, b, c] = t;
-        for ead in &self.adj[a as usize] {
-            let d = ead.to;
-            if d == b || d == c || self.edge(b, d).is_none() || self.edge(c, d).is_none() {
-                continue;
-            }
-            let m = members_of(&[a, b, c, d]);
-            let subs = [
-                [m[0], m[1], m[2]],
-                [m[0], m[1], m[3]],
-                [m[0], m[2], m[3]],
-                [m[1], m[2], m[3]],
-            ];
-            let earlier = subs.iter().take_while(|s| **s != t).any(|s| {
-                self.three_inflated_rc(*s, pi)
-                    .is_some_and(|rc| rc < extend_below)
-            });
-            if earlier {
-                continue;
-            }
-            let Some(score) = self
-                .score(&m)
-                .map(|s| s + self.bonus.get(&m).copied().unwrap_or(0.0))
-            else {
-                continue;
-            };
-            let rc = score - m.iter().map(|&x| pi[x as usize]).sum::<f64>();
-            if rc < threshold {
-                visit(m, score, rc);
+        // The slack covers rounding between this sum and the exact score.
+        let below = threshold - self.weights.group_of_four - q_ab + 1e-9;
+        let (mut s1, mut s2) = (f64::INFINITY, f64::INFINITY);
+        for &(_, s) in common.iter() {
+            if s < s1 {
+                s2 = s1;
+                s1 = s;
+            } else if s < s2 {
+                s2 = s;
             }
         }
+        if s1 + s2 + prices.q_floor >= below {
+            return;
+        }
+        // c needs a partner d: at best the cheapest other, over its cheapest pair.
+        common.retain(|&(c, s)| {
+            let other = if s <= s1 { s2 } else { s1 };
+            s + other + prices.q_min[c as usize] < below
+        });
+        common.sort_unstable_by(|x, y| x.1.total_cmp(&y.1).then(x.0.cmp(&y.0)));
+        for (i, &(c, sc)) in common.iter().enumerate() {
+            if 2.0 * sc + prices.q_floor >= below {
+                break;
+            }
+            for &(d, sd) in &common[i + 1..] {
+                if sc + sd + prices.q_floor >= below {
+                    break;
+                }
+                let Some(ecd) = self.edge(c, d) else {
+                    continue;
+                };
+                if sc + sd + prices.pair(c, ecd) >= below {
+                    continue;
+                }
+                let m = members_of(&[a, b, c, d]);
+                let Some(score) = self
+                    .score(&m)
+                    .map(|s| s + self.bonus.get(&m).copied().unwrap_or(0.0))
+                else {
+                    continue;
+                };
+                let rc = score - m.iter().map(|&x| prices.pi[x as usize]).sum::<f64>();
+                if rc < threshold {
+                    visit(m, score, rc);
+                }
+            }
+        }
+    }
+}
+
+/// Duals prepared for pricing. A four's reduced cost is its six pairs'
+/// `q_ij = travel·km + pts − (π_i + π_j)/3` summed (each school's dual is
+/// shared by its three pairs), plus the premium, the doubled matching and
+/// any no-Good-school points, none negative. So the pairs alone bound it,
+/// which prunes fours far better than their threes do.
+pub struct Prices<'a> {
+    pub pi: &'a [f64],
+    pub pi_max: f64,
+    /// Least `q` over each school's pairs.
+    q_min: Vec<f64>,
+    /// Least `q` over all pairs.
+    q_floor: f64,
+    travel_km: f64,
+}
+
+impl<'a> Prices<'a> {
+    pub fn new(comp: &Component, pi: &'a [f64]) -> Prices<'a> {
+        let mut prices = Prices {
+            pi,
+            pi_max: pi.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+            q_min: vec![f64::INFINITY; comp.len()],
+            q_floor: f64::INFINITY,
+            travel_km: comp.weights.travel_km,
+        };
+        let w = comp.weights.travel_km;
+        for (a, list) in comp.adj.iter().enumerate() {
+            let q = list
+                .iter()
+                .map(|e| w * e.km + e.pts - (pi[a] + pi[e.to as usize]) / 3.0)
+                .fold(f64::INFINITY, f64::min);
+            prices.q_min[a] = q;
+            prices.q_floor = prices.q_floor.min(q);
+        }
+        prices
+    }
+
+    fn pair(&self, a: u32, e: &Edge) -> f64 {
+        self.travel_km * e.km + e.pts - (self.pi[a as usize] + self.pi[e.to as usize]) / 3.0
     }
 }
 
@@ -326,11 +380,17 @@ pub(crate) mod tests {
         let pi = vec![0.0; 6];
         let mut seen = HashMap::new();
         for a in 0..6 {
-            c.enumerate_from(a, &pi, 0.0, f64::INFINITY, true, &mut |m, s, rc| {
-                assert!((s - rc).abs() < 1e-9);
-                assert_eq!(c.score(&m), Some(s));
-                assert!(seen.insert(m, s).is_none(), "{m:?} twice");
-            });
+            c.enumerate_from(
+                a,
+                &Prices::new(&c, &pi),
+                f64::INFINITY,
+                true,
+                &mut |m, s, rc| {
+                    assert!((s - rc).abs() < 1e-9);
+                    assert_eq!(c.score(&m), Some(s));
+                    assert!(seen.insert(m, s).is_none(), "{m:?} twice");
+                },
+            );
         }
         // C(6,3) + C(6,4)
         assert_eq!(seen.len(), 20 + 15);
@@ -340,10 +400,10 @@ pub(crate) mod tests {
     fn pruning_never_drops_a_group_below_the_threshold() {
         let c = complete(7);
         let pi: Vec<f64> = (0..7).map(|i| 20.0 + 7.0 * i as f64).collect();
-        let pi_max = pi.iter().cloned().fold(0.0, f64::max);
+        let prices = Prices::new(&c, &pi);
         let mut found = 0;
         for a in 0..7 {
-            c.enumerate_from(a, &pi, pi_max, 0.0, true, &mut |_, _, rc| {
+            c.enumerate_from(a, &prices, 0.0, true, &mut |_, _, rc| {
                 assert!(rc < 0.0);
                 found += 1;
             });
@@ -369,6 +429,65 @@ pub(crate) mod tests {
             }
         }
         assert_eq!(found, expected);
+    }
+
+    proptest::proptest! {
+        /// Pruned enumeration visits exactly the groups a brute force finds
+        /// under the threshold, for any duals (the bound rests on it).
+        #[test]
+        fn pruning_matches_brute_force(
+            seed in 0u64..10_000,
+            density in 0.3f64..1.0,
+            duals in proptest::collection::vec(-20.0f64..160.0, 10),
+            quantile in 0.0f64..1.0,
+            good in 0u8..2,
+            travel in 0.0f64..1.5,
+        ) {
+            let n = 10;
+            let mut c = crate::triads::colgen::tests::random_component(seed, n, density);
+            c.weights.no_good_school = 10.0 * good as f64;
+            // Little travel makes the pairs' bound tight, where pruning errs first.
+            c.weights.travel_km = travel;
+            c.good = (0..n).map(|i| i % 3 == 0).collect();
+            let prices = Prices::new(&c, &duals);
+            let rc_of = |list: &[u32]| {
+                let m = members_of(list);
+                Some(c.score(&m)? - list.iter().map(|&x| duals[x as usize]).sum::<f64>())
+            };
+            // A threshold just above some group's reduced cost, so that the
+            // groups pruning could wrongly drop sit right at the edge.
+            let mut rcs: Vec<f64> = (0u32..1 << n)
+                .filter(|m| m.count_ones() == 4 || (m.count_ones() == 3 && good == 1))
+                .filter_map(|m| rc_of(&(0..n as u32).filter(|i| m >> i & 1 == 1).collect::<Vec<_>>()))
+                .collect();
+            rcs.sort_by(f64::total_cmp);
+            let threshold = rcs
+                .get((quantile * rcs.len() as f64) as usize)
+                .map_or(0.0, |r| r + 1e-7);
+            let mut found = HashMap::new();
+            for a in 0..n as u32 {
+                c.enumerate_from(a, &prices, threshold, true, &mut |m, s, rc| {
+                    assert!(found.insert(m, (s, rc)).is_none(), "{m:?} twice");
+                });
+            }
+            let mut expected = 0;
+            for mask in 0u32..1 << n {
+                let k = mask.count_ones();
+                if k != 3 && k != 4 {
+                    continue;
+                }
+                let list: Vec<u32> = (0..n as u32).filter(|i| mask >> i & 1 == 1).collect();
+                let m = members_of(&list);
+                let Some(score) = c.score(&m) else { continue };
+                let rc = score - list.iter().map(|&x| duals[x as usize]).sum::<f64>();
+                if rc < threshold {
+                    expected += 1;
+                    let (s, r) = found.get(&m).copied().unwrap_or((f64::NAN, f64::NAN));
+                    proptest::prop_assert!((s - score).abs() < 1e-9 && (r - rc).abs() < 1e-9, "{:?} missed", m);
+                }
+            }
+            proptest::prop_assert_eq!(found.len(), expected);
+        }
     }
 
     #[test]

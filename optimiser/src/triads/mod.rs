@@ -11,6 +11,7 @@ pub mod colgen;
 pub mod compat;
 pub mod component;
 pub mod explain;
+pub mod improve;
 pub mod output;
 pub mod plan;
 pub mod problem;

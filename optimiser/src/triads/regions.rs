@@ -1,9 +1,11 @@
 //! Components too large to solve whole (a national graph across authority
 //! boundaries) are cut into compact regions by recursive bisection of the
 //! map; each region is solved on its own, so their plans together are a plan.
-//! The bound is then taken over the whole component: every feasible group,
-//! across region borders too, is priced with the regions' duals, so it is
-//! valid for the problem as posed.
+//! Neighbourhoods of the whole are then solved again to mend the seams
+//! (schools by a border lost their partners across it). The bound comes from
+//! the relaxation of the whole component, started from the regions' groups
+//! and priced exactly over every feasible group, across borders too, so it
+//! is valid for the problem as posed.
 
 use std::collections::HashMap;
 
@@ -11,6 +13,7 @@ use rayon::prelude::*;
 
 use super::colgen::{self, Limits, Solved};
 use super::component::{members_of, size_of, Component, Edge, Members};
+use super::improve::improve;
 
 /// Splits the nodes into parts of at most `max` schools, cutting across the
 /// longer side of each part's extent at its median.
@@ -88,6 +91,14 @@ impl Component {
     }
 }
 
+/// The whole component's relaxation may take this many times a component's
+/// time limit.
+const WHOLE_RELAXATION: f64 = 8.0;
+
+/// Mending the seams between regions may take this many times a
+/// component's time limit.
+const SEAMS: f64 = 4.0;
+
 /// Solves a large component region by region; the bound covers every group.
 pub fn solve_large(comp: &Component, limits: Limits, region_size: usize) -> Result<Solved, String> {
     let parts = split(comp, region_size);
@@ -98,8 +109,6 @@ pub fn solve_large(comp: &Component, limits: Limits, region_size: usize) -> Resu
     let n = comp.len();
     let mut pi = vec![0.0; n];
     let mut groups: Vec<Members> = Vec::new();
-    let mut unplaced = Vec::new();
-    let mut objective = 0.0;
     let mut columns = 0;
     for (part, s) in &solved {
         for (l, &g) in part.iter().enumerate() {
@@ -109,18 +118,41 @@ pub fn solve_large(comp: &Component, limits: Limits, region_size: usize) -> Resu
             let list: Vec<u32> = m[..size_of(m)].iter().map(|&x| part[x as usize]).collect();
             members_of(&list)
         }));
-        unplaced.extend(s.unplaced.iter().map(|&x| part[x as usize]));
-        objective += s.objective;
         columns += s.columns;
     }
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs_f64(limits.seconds);
-    let first = colgen::bound_for_duals(comp, &pi, deadline);
-    // Region duals ignore partners across borders; a few subgradient steps
-    // over the whole component repair that.
-    let later =
-        std::time::Instant::now() + std::time::Duration::from_secs_f64(limits.seconds * 2.0);
-    let improved = colgen::improve_bound(comp, &mut pi, objective, later);
-    let lower_bound = first.max(improved).min(objective);
+    // Schools by a border lost their partners across it: re-solving
+    // neighbourhoods of the whole places them and mends the seams.
+    let seams =
+        std::time::Instant::now() + std::time::Duration::from_secs_f64(limits.seconds * SEAMS);
+    let groups = improve(comp, groups, seams);
+    let mut placed = vec![false; n];
+    for g in &groups {
+        for &x in &g[..size_of(g)] {
+            placed[x as usize] = true;
+        }
+    }
+    let unplaced: Vec<u32> = (0..n as u32).filter(|&x| !placed[x as usize]).collect();
+    let objective = colgen::objective_of(comp, &groups);
+    // The relaxation of the whole component, started from every group the
+    // regions' relaxations used: groups across borders are priced in.
+    let mut pool: Vec<(Members, f64)> = Vec::new();
+    for (part, s) in &solved {
+        pool.extend(s.pool.iter().map(|(m, score)| {
+            let list: Vec<u32> = m[..size_of(m)].iter().map(|&x| part[x as usize]).collect();
+            (members_of(&list), *score)
+        }));
+    }
+    let (whole, whole_pi) =
+        colgen::relaxation(comp, &groups, &pool, limits.seconds * WHOLE_RELAXATION)?;
+    let lower_bound = if whole.is_finite() {
+        pi = whole_pi;
+        whole
+    } else {
+        let deadline =
+            std::time::Instant::now() + std::time::Duration::from_secs_f64(limits.seconds);
+        colgen::bound_for_duals(comp, &pi, deadline)
+    }
+    .min(objective);
     Ok(Solved {
         groups,
         unplaced,
@@ -129,6 +161,7 @@ pub fn solve_large(comp: &Component, limits: Limits, region_size: usize) -> Resu
         proven: objective - lower_bound <= 1e-6 * objective.abs().max(1.0),
         columns,
         duals: pi,
+        pool: Vec::new(),
     })
 }
 

@@ -53,26 +53,54 @@ pub fn plan(problem: &TriadProblem, progress: Progress) -> Result<Plan, PlanErro
     let comps = prep.components(&previous);
     let limits = Limits {
         seconds: problem.rules.time_limit_seconds,
-        max_proof_columns: 400_000,
+        max_proof_columns: 60_000,
     };
     let done = AtomicUsize::new(0);
     let total = comps.len();
-    // Largest first, so the long ones start early.
+    // Largest first, so the long ones start early: each worker takes the
+    // next component off one queue (splitting the list between workers
+    // would leave one of them with the long tail).
     let mut order: Vec<usize> = (0..comps.len()).collect();
     order.sort_by_key(|&c| std::cmp::Reverse(comps[c].len()));
-    let mut solved: Vec<(usize, colgen::Solved)> = order
-        .par_iter()
-        .map(|&c| {
-            let r = if comps[c].len() > problem.rules.region_size {
-                regions::solve_large(&comps[c], limits, problem.rules.region_size)
-            } else {
-                colgen::solve(&comps[c], limits)
-            };
-            progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-            r.map(|s| (c, s))
+    let next = AtomicUsize::new(0);
+    let workers = rayon::current_num_threads().min(order.len()).max(1);
+    let mut solved: Vec<(usize, colgen::Solved)> = (0..workers)
+        .into_par_iter()
+        .map(|_| {
+            let mut mine = Vec::new();
+            loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&c) = order.get(k) else {
+                    return Ok(mine);
+                };
+                let r = if comps[c].len() > problem.rules.region_size {
+                    regions::solve_large(&comps[c], limits, problem.rules.region_size)
+                } else {
+                    colgen::solve(&comps[c], limits)
+                };
+                progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+                match r {
+                    // The pools are only for a larger whole; drop them now.
+                    Ok(s) => mine.push((
+                        c,
+                        colgen::Solved {
+                            pool: Vec::new(),
+                            ..s
+                        },
+                    )),
+                    Err(e) => {
+                        // The others stop after their current component.
+                        next.store(order.len(), Ordering::Relaxed);
+                        return Err(e);
+                    }
+                }
+            }
         })
-        .collect::<Result<_, String>>()
-        .map_err(PlanError::Solver)?;
+        .collect::<Result<Vec<_>, String>>()
+        .map_err(PlanError::Solver)?
+        .into_iter()
+        .flatten()
+        .collect();
     solved.sort_by_key(|(c, _)| *c);
 
     let mut groups: Vec<(Vec<&School>, f64)> = Vec::new();
