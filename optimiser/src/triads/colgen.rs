@@ -20,7 +20,9 @@ use good_lp::{
 use highs::{Col, ColProblem, HighsModelStatus, Model, Row, Sense};
 use rayon::prelude::*;
 
-use super::component::{members_of, size_of, Component, Members, Prices, ScoreWeights, NONE};
+use super::component::{
+    left_out, members_of, size_of, Component, Members, Prices, ScoreWeights, NONE,
+};
 use super::improve::improve;
 
 /// What the caller may spend on one component.
@@ -676,7 +678,7 @@ fn column_generation(
         // Fours are many and rarely needed: price them only once threes are
         // exhausted, when the duals are good enough to prune most of them.
         let threes = price(comp, &pi, &master.cuts, 0.0, -EPS, false, None);
-        let mut added = add_best(master, comp, &threes);
+        let mut added = add_best(master, comp, &threes.best);
         let mut full = !comp.weights.allow_four;
         let mut pricing = threes;
         if comp.weights.allow_four && added == 0 {
@@ -696,7 +698,7 @@ fn column_generation(
                 true,
                 Some(deadline),
             );
-            added += add_best(master, comp, &pricing);
+            added += add_best(master, comp, &pricing.best);
             full = pricing.complete;
         }
         if full {
@@ -873,7 +875,7 @@ fn reprice_threes(
         let (_, duals) = master.solve()?;
         master.read_cut_prices(&duals);
         let pricing = price(comp, &duals[..n], &master.cuts, 0.0, -EPS, false, None);
-        if add_best(master, comp, &pricing) == 0 || started.elapsed().as_secs_f64() > budget {
+        if add_best(master, comp, &pricing.best) == 0 || started.elapsed().as_secs_f64() > budget {
             return Ok(());
         }
     }
@@ -910,20 +912,12 @@ fn extend_support(comp: &Component, master: &mut Master, pi: &[f64]) -> usize {
             }
         }
     }
-    let mut added = 0;
-    for (_, m) in best {
-        if m[0] != NONE {
-            if let Some(s) = comp.score(&m) {
-                added += master.add(m, s) as usize;
-            }
-        }
-    }
-    added
+    add_best(master, comp, &best)
 }
 
-fn add_best(master: &mut Master, comp: &Component, pricing: &Pricing) -> usize {
+fn add_best(master: &mut Master, comp: &Component, best: &[(f64, Members)]) -> usize {
     let mut added = 0;
-    for &(rc, m) in &pricing.best {
+    for &(rc, m) in best {
         if rc < -EPS && m[0] != NONE {
             if let Some(s) = comp.score(&m) {
                 added += master.add(m, s) as usize;
@@ -1107,15 +1101,9 @@ pub fn solve(comp: &Component, limits: Limits) -> Result<Solved, String> {
         proven = true;
         lower_bound = objective;
     }
-    let mut placed = vec![false; n];
-    for g in &incumbent {
-        for &x in &g[..size_of(g)] {
-            placed[x as usize] = true;
-        }
-    }
     Ok(Solved {
+        unplaced: left_out(n, &incumbent),
         groups: incumbent,
-        unplaced: (0..n as u32).filter(|&i| !placed[i as usize]).collect(),
         objective,
         lower_bound: lower_bound.min(objective),
         proven,

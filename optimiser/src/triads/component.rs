@@ -43,6 +43,23 @@ pub fn size_of(m: &Members) -> usize {
     m.iter().take_while(|&&x| x != NONE).count()
 }
 
+/// A group of a part, in the indices of the whole: `nodes[l]` is local `l`.
+pub fn lift(m: &Members, nodes: &[u32]) -> Members {
+    let list: Vec<u32> = m[..size_of(m)].iter().map(|&l| nodes[l as usize]).collect();
+    members_of(&list)
+}
+
+/// The schools of `0..n` that no group holds.
+pub fn left_out(n: usize, groups: &[Members]) -> Vec<u32> {
+    let mut placed = vec![false; n];
+    for g in groups {
+        for &x in &g[..size_of(g)] {
+            placed[x as usize] = true;
+        }
+    }
+    (0..n as u32).filter(|&x| !placed[x as usize]).collect()
+}
+
 #[derive(Debug, Clone)]
 pub struct Component {
     /// Index of each local node in the caller's school list.

@@ -9,7 +9,7 @@ use std::collections::BinaryHeap;
 use std::time::Instant;
 
 use super::colgen::{self, Limits};
-use super::component::{members_of, size_of, Component, Members, NONE};
+use super::component::{lift, size_of, Component, Members, NONE};
 
 /// Schools per neighbourhood: small enough to be solved to proven optimum
 /// in a few milliseconds, large enough to move several groups at once.
@@ -23,13 +23,7 @@ pub fn improve(comp: &Component, mut groups: Vec<Members>, deadline: Instant) ->
         return groups;
     }
     let mut size = NEIGHBOURHOOD;
-    // Which group holds each school (NONE: left out).
-    let mut group_of = vec![NONE; n];
-    for (g, m) in groups.iter().enumerate() {
-        for &x in &m[..size_of(m)] {
-            group_of[x as usize] = g as u32;
-        }
-    }
+    let mut group_of = index(n, &groups);
     let mut settled = vec![false; n];
     loop {
         // Left-out schools first, then the groups that cost most per school.
@@ -87,18 +81,9 @@ pub fn improve(comp: &Component, mut groups: Vec<Members>, deadline: Instant) ->
                 for g in gone {
                     groups[g as usize] = [NONE; 4];
                 }
-                for m in &s.groups {
-                    let list: Vec<u32> =
-                        m[..size_of(m)].iter().map(|&l| nodes[l as usize]).collect();
-                    groups.push(members_of(&list));
-                }
+                groups.extend(s.groups.iter().map(|m| lift(m, &nodes)));
                 groups.retain(|m| m[0] != NONE);
-                group_of.fill(NONE);
-                for (g, m) in groups.iter().enumerate() {
-                    for &x in &m[..size_of(m)] {
-                        group_of[x as usize] = g as u32;
-                    }
-                }
+                group_of = index(n, &groups);
                 // The changed schools and those near them may gain again.
                 for &x in &nodes {
                     settled[x as usize] = false;
@@ -107,6 +92,17 @@ pub fn improve(comp: &Component, mut groups: Vec<Members>, deadline: Instant) ->
             }
         }
     }
+}
+
+/// Which group holds each school (NONE: left out).
+fn index(n: usize, groups: &[Members]) -> Vec<u32> {
+    let mut group_of = vec![NONE; n];
+    for (g, m) in groups.iter().enumerate() {
+        for &x in &m[..size_of(m)] {
+            group_of[x as usize] = g as u32;
+        }
+    }
+    group_of
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use super::colgen::{self, Limits, Solved};
-use super::component::{members_of, size_of, Component, Edge, Members};
+use super::component::{left_out, lift, members_of, size_of, Component, Edge, Members};
 use super::improve::improve;
 
 /// Splits the nodes into parts of at most `max` schools, cutting across the
@@ -114,10 +114,7 @@ pub fn solve_large(comp: &Component, limits: Limits, region_size: usize) -> Resu
         for (l, &g) in part.iter().enumerate() {
             pi[g as usize] = s.duals.get(l).copied().unwrap_or(0.0);
         }
-        groups.extend(s.groups.iter().map(|m| {
-            let list: Vec<u32> = m[..size_of(m)].iter().map(|&x| part[x as usize]).collect();
-            members_of(&list)
-        }));
+        groups.extend(s.groups.iter().map(|m| lift(m, part)));
         columns += s.columns;
     }
     // Schools by a border lost their partners across it: re-solving
@@ -125,22 +122,13 @@ pub fn solve_large(comp: &Component, limits: Limits, region_size: usize) -> Resu
     let seams =
         std::time::Instant::now() + std::time::Duration::from_secs_f64(limits.seconds * SEAMS);
     let groups = improve(comp, groups, seams);
-    let mut placed = vec![false; n];
-    for g in &groups {
-        for &x in &g[..size_of(g)] {
-            placed[x as usize] = true;
-        }
-    }
-    let unplaced: Vec<u32> = (0..n as u32).filter(|&x| !placed[x as usize]).collect();
+    let unplaced = left_out(n, &groups);
     let objective = colgen::objective_of(comp, &groups);
     // The relaxation of the whole component, started from every group the
     // regions' relaxations used: groups across borders are priced in.
     let mut pool: Vec<(Members, f64)> = Vec::new();
     for (part, s) in &solved {
-        pool.extend(s.pool.iter().map(|(m, score)| {
-            let list: Vec<u32> = m[..size_of(m)].iter().map(|&x| part[x as usize]).collect();
-            (members_of(&list), *score)
-        }));
+        pool.extend(s.pool.iter().map(|(m, score)| (lift(m, part), *score)));
     }
     let (whole, whole_pi) =
         colgen::relaxation(comp, &groups, &pool, limits.seconds * WHOLE_RELAXATION)?;
