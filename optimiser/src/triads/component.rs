@@ -197,7 +197,9 @@ impl Component {
                 0.0
             };
             let floor = 2.0 * w * (eab.km + detour) + eab.pts;
-            let no_three = floor - pab - prices.pi_max >= threshold;
+            let t_ab = prices.three_pair(a, eab);
+            let no_three = floor - pab - prices.pi_max >= threshold
+                || t_ab + prices.t_min[a as usize] + prices.t_min[b as usize] >= threshold + 1e-9;
             let q_ab = prices.pair(a, eab);
             let no_four = !four
                 || q_ab
@@ -304,7 +306,12 @@ impl Component {
     }
 }
 
-/// Duals prepared for pricing. A four's reduced cost is its six pairs'
+/// Duals prepared for pricing. A three's reduced cost is its three pairs'
+/// `t_ij = 2·travel·km + pts − (π_i + π_j)/2` summed, plus any
+/// no-Good-school points: a pair whose `t` with each end's least `t`
+/// reaches the threshold is in no three worth visiting. Local duals prune
+/// far more than the largest dual of the component, which on a national
+/// graph is worth nothing. A four's reduced cost is likewise its six pairs'
 /// `q_ij = travel·km + pts − (π_i + π_j)/3` summed (each school's dual is
 /// shared by its three pairs), plus the premium, the doubled matching and
 /// any no-Good-school points, none negative. So the pairs alone bound it,
@@ -316,6 +323,8 @@ pub struct Prices<'a> {
     q_min: Vec<f64>,
     /// Least `q` over all pairs.
     q_floor: f64,
+    /// Least `t` over each school's pairs.
+    t_min: Vec<f64>,
     travel_km: f64,
 }
 
@@ -326,6 +335,7 @@ impl<'a> Prices<'a> {
             pi_max: pi.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
             q_min: vec![f64::INFINITY; comp.len()],
             q_floor: f64::INFINITY,
+            t_min: vec![f64::INFINITY; comp.len()],
             travel_km: comp.weights.travel_km,
         };
         let w = comp.weights.travel_km;
@@ -336,8 +346,16 @@ impl<'a> Prices<'a> {
                 .fold(f64::INFINITY, f64::min);
             prices.q_min[a] = q;
             prices.q_floor = prices.q_floor.min(q);
+            prices.t_min[a] = list
+                .iter()
+                .map(|e| prices.three_pair(a as u32, e))
+                .fold(f64::INFINITY, f64::min);
         }
         prices
+    }
+
+    fn three_pair(&self, a: u32, e: &Edge) -> f64 {
+        2.0 * self.travel_km * e.km + e.pts - (self.pi[a as usize] + self.pi[e.to as usize]) / 2.0
     }
 
     fn pair(&self, a: u32, e: &Edge) -> f64 {
