@@ -51,6 +51,9 @@ pub struct Solved {
 
 const EPS: f64 = 1e-7;
 
+/// The share of a relaxation's time in which it may still add cuts.
+const CUTS_UNTIL: f64 = 0.6;
+
 /// Subset-row cuts on three schools: no two chosen groups may each hold two
 /// of them, so `Σ_g [|g ∩ S| ≥ 2] x_g ≤ 1`. Valid for every plan; they cut
 /// off the fractional "odd cycles" of groups that make the plain relaxation weak.
@@ -687,6 +690,18 @@ fn column_generation(
             // of a dense graph prices out, too many to enumerate.
             added = extend_support(comp, master, &pi);
         }
+        // Cuts before fours: pricing every four is slow on a dense graph,
+        // and each round of cuts would need it again to prove its bound.
+        // Cuts stop early enough to leave that pricing its time.
+        if added == 0 && separate && started.elapsed().as_secs_f64() < CUTS_UNTIL * budget {
+            let cuts = master.violated_cuts(comp, n / 3 + 1);
+            if !cuts.is_empty() {
+                for set in cuts {
+                    master.add_cut(set);
+                }
+                continue;
+            }
+        }
         if comp.weights.allow_four && added == 0 {
             let deadline = started + std::time::Duration::from_secs_f64(budget.max(0.0));
             pricing = price(
@@ -730,15 +745,6 @@ fn column_generation(
                 pi,
                 value: lp_value,
             });
-        }
-        if added == 0 && separate && started.elapsed().as_secs_f64() < budget {
-            let cuts = master.violated_cuts(comp, n / 3 + 1);
-            if !cuts.is_empty() {
-                for set in cuts {
-                    master.add_cut(set);
-                }
-                continue;
-            }
         }
         if added == 0 {
             return Ok(Relaxation {
