@@ -622,6 +622,8 @@ fn integer_master(
         .with_initial_solution(initial)
         .set_time_limit(seconds.max(0.5))
         .set_threads(1)
+        // Feasibility jump looks for a first plan; the start is one already.
+        .set_option("mip_heuristic_run_feasibility_jump", false)
         .set_mip_rel_gap(0.0)
         .map_err(|e| format!("{e:?}"))?;
     let solution = model
@@ -935,24 +937,16 @@ fn add_best(master: &mut Master, comp: &Component, best: &[(f64, Members)]) -> u
 
 /// The relaxation of the whole component by column generation from the
 /// given groups, within `seconds`: its bound (valid even if it does not
-/// converge in time, from the last exact pricing) and its duals.
+/// converge in time, from the last exact pricing) and its duals. It has no
+/// packing row: on national graphs that relaxation is slow, and the
+/// subset-row cuts separated here come to the same bound without it.
 pub fn relaxation(
     comp: &Component,
-    plan: &[Members],
     start: &[(Members, f64)],
     seconds: f64,
 ) -> Result<(f64, Vec<f64>), String> {
     let started = Instant::now();
-    // Where the plan leaves out no more schools than divisibility already
-    // counts, proving that many left out would add little, and the
-    // packing relaxation of a whole national graph is slow.
-    let left_out = comp.len() - plan.iter().map(size_of).sum::<usize>();
-    let packing = if left_out <= comp.len() % 3 {
-        0.0
-    } else {
-        packing_bound(comp, plan, seconds * 0.3, started)?
-    };
-    let mut master = Master::new(comp, packing);
+    let mut master = Master::new(comp, 0.0);
     for (m, s) in start {
         master.add(*m, *s);
     }
@@ -964,12 +958,20 @@ pub fn relaxation(
     for (m, s) in &bonus {
         master.add(*m, *s);
     }
-    let lp = column_generation(comp, &mut master, &bonus, packing, true, seconds, started)?;
+    let lp = column_generation(comp, &mut master, &bonus, 0.0, true, seconds, started)?;
     Ok((lp.lower_bound, lp.pi))
 }
 
 /// Solves one component as well as the limits allow.
 pub fn solve(comp: &Component, limits: Limits) -> Result<Solved, String> {
+    solve_from(comp, greedy(comp), limits)
+}
+
+/// Solves one component from a known plan (its groups must be feasible and
+/// disjoint), never returning a worse one. Where the relaxation's bound
+/// shows no plan is better, that is proven at once, before any search:
+/// most neighbourhoods of a good plan are settled that way.
+pub fn solve_from(comp: &Component, start: Vec<Members>, limits: Limits) -> Result<Solved, String> {
     let started = Instant::now();
     let n = comp.len();
     let elapsed = || started.elapsed().as_secs_f64();
@@ -985,7 +987,7 @@ pub fn solve(comp: &Component, limits: Limits) -> Result<Solved, String> {
             pool: Vec::new(),
         });
     }
-    let mut incumbent = greedy(comp);
+    let mut incumbent = start;
     let bonus: Vec<(Members, f64)> = comp
         .bonus
         .keys()
@@ -1012,6 +1014,19 @@ pub fn solve(comp: &Component, limits: Limits) -> Result<Solved, String> {
         started,
     )?;
     let (mut lower_bound, converged, pi) = (lp.lower_bound, lp.converged, lp.pi);
+    let start_value = objective_of(comp, &incumbent);
+    if start_value - lower_bound <= 1e-6 * start_value.abs().max(1.0) {
+        return Ok(Solved {
+            unplaced: left_out(n, &incumbent),
+            groups: incumbent,
+            objective: start_value,
+            lower_bound: start_value,
+            proven: true,
+            columns: master.columns.len(),
+            duals: pi,
+            pool: master.columns,
+        });
+    }
     let root_columns = master.columns.clone();
     let root_cuts = master.cuts.clone();
     let root_discount = master.four_discount;
@@ -1241,8 +1256,11 @@ pub(crate) mod tests {
     fn the_relaxation_of_a_whole_never_exceeds_its_optimum() {
         for seed in 0..8 {
             let comp = random_component(seed, 11, 0.6);
-            let plan = greedy(&comp);
-            let (bound, _) = relaxation(&comp, &plan, &[], 5.0).unwrap();
+            let plan: Vec<(Members, f64)> = greedy(&comp)
+                .into_iter()
+                .map(|m| (m, comp.score(&m).unwrap()))
+                .collect();
+            let (bound, _) = relaxation(&comp, &plan, 5.0).unwrap();
             assert!(bound <= brute(&comp) + 1e-6, "seed {seed}");
             assert!(bound.is_finite());
         }
