@@ -8,6 +8,7 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -26,6 +27,19 @@ const PER_THREAD: usize = 8;
 /// Re-solves neighbourhoods of `groups` until every one was tried without
 /// gain since it last changed, or until `deadline`.
 pub fn improve(comp: &Component, groups: Vec<Members>, deadline: Instant) -> Vec<Members> {
+    improve_guided(comp, groups, deadline, &OnceLock::new())
+}
+
+/// As `improve`; once `duals` are set (by a relaxation of the whole running
+/// beside it), seeds are chosen by reduced cost: a plan's value less the
+/// relaxation's is the sum of its groups' reduced costs and its left-out
+/// schools' `unplaced − π`, so that is where the gap is.
+pub fn improve_guided(
+    comp: &Component,
+    groups: Vec<Members>,
+    deadline: Instant,
+    duals: &OnceLock<Vec<f64>>,
+) -> Vec<Members> {
     let n = comp.len();
     if n <= 2 * NEIGHBOURHOOD {
         return groups;
@@ -37,6 +51,9 @@ pub fn improve(comp: &Component, groups: Vec<Members>, deadline: Instant) -> Vec
     loop {
         if Instant::now() > deadline {
             return plan.groups;
+        }
+        if plan.pi.is_none() {
+            plan.pi = duals.get().cloned();
         }
         let picked = pick(comp, &plan, &settled, size, batch);
         if picked.is_empty() {
@@ -88,6 +105,8 @@ struct Current {
     /// Which group holds each school (NONE: left out).
     group_of: Vec<u32>,
     unplaced: f64,
+    /// The whole relaxation's duals, once known.
+    pi: Option<Vec<f64>>,
 }
 
 impl Current {
@@ -101,6 +120,7 @@ impl Current {
             groups,
             scores,
             unplaced: comp.weights.unplaced,
+            pi: None,
         }
     }
 
@@ -111,11 +131,21 @@ impl Current {
         }
     }
 
-    /// What a school's unit costs per school: left out costs the most.
+    /// How much a school's unit may be worth re-forming: its reduced cost
+    /// where duals are known, else its cost per school (left out costs the
+    /// most).
     fn unit_cost(&self, x: u32) -> f64 {
-        match self.unit_of(x) {
-            Unit::Alone(_) => self.unplaced,
-            Unit::Group(g) => self.scores[g as usize] / size_of(&self.groups[g as usize]) as f64,
+        match (self.unit_of(x), &self.pi) {
+            (Unit::Alone(_), None) => self.unplaced,
+            (Unit::Alone(_), Some(pi)) => self.unplaced - pi[x as usize],
+            (Unit::Group(g), None) => {
+                self.scores[g as usize] / size_of(&self.groups[g as usize]) as f64
+            }
+            (Unit::Group(g), Some(pi)) => {
+                let m = &self.groups[g as usize];
+                self.scores[g as usize]
+                    - m[..size_of(m)].iter().map(|&y| pi[y as usize]).sum::<f64>()
+            }
         }
     }
 
@@ -353,6 +383,25 @@ mod tests {
                 objective_of(&comp, &from_nothing) < n as f64 * comp.weights.unplaced / 2.0,
                 "seed {seed}"
             );
+        }
+    }
+
+    #[test]
+    fn guided_by_the_relaxation_it_keeps_a_plan_and_never_makes_it_worse() {
+        for seed in 0..3 {
+            let n = 90;
+            let mut comp = random_component(seed, n, 0.15);
+            comp.pos = (0..n).map(|i| ((i % 10) as f64, (i / 10) as f64)).collect();
+            let start = colgen::greedy(&comp);
+            let scored: Vec<(Members, f64)> =
+                start.iter().map(|m| (*m, comp.score(m).unwrap())).collect();
+            let (_, pi) = colgen::relaxation(&comp, &scored, 10.0).unwrap();
+            let duals = OnceLock::new();
+            duals.set(pi).unwrap();
+            let far = Instant::now() + std::time::Duration::from_secs(60);
+            let better = improve_guided(&comp, start.clone(), far, &duals);
+            assert!(is_plan(&comp, &better), "seed {seed}");
+            assert!(objective_of(&comp, &better) <= objective_of(&comp, &start) + 1e-9);
         }
     }
 

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use super::colgen::{self, Limits, Solved};
 use super::component::{left_out, lift, members_of, size_of, Component, Edge, Members};
-use super::improve::improve;
+use super::improve::improve_guided;
 
 /// Splits the nodes into parts of at most `max` schools, cutting across the
 /// longer side of each part's extent at its median.
@@ -131,12 +131,22 @@ pub fn solve_large(comp: &Component, limits: Limits, region_size: usize) -> Resu
     // Schools by a border lost their partners across it: re-solving
     // neighbourhoods of the whole places them and mends the seams. The
     // relaxation needs none of that (HiGHS runs it on one thread), so the
-    // two run side by side.
-    let seams =
-        std::time::Instant::now() + std::time::Duration::from_secs_f64(limits.seconds * SEAMS);
-    let (groups, whole) = rayon::join(
-        || improve(comp, groups, seams),
-        || colgen::relaxation(comp, &pool, limits.seconds * WHOLE_RELAXATION),
+    // two run side by side where a thread is free; the mending chooses its
+    // neighbourhoods by the relaxation's duals once they are known.
+    let duals = std::sync::OnceLock::new();
+    let (whole, groups) = rayon::join(
+        || {
+            let whole = colgen::relaxation(comp, &pool, limits.seconds * WHOLE_RELAXATION);
+            if let Ok((_, pi)) = &whole {
+                let _ = duals.set(pi.clone());
+            }
+            whole
+        },
+        || {
+            let seams = std::time::Instant::now()
+                + std::time::Duration::from_secs_f64(limits.seconds * SEAMS);
+            improve_guided(comp, groups, seams, &duals)
+        },
     );
     let (whole, whole_pi) = whole?;
     let unplaced = left_out(n, &groups);
