@@ -10,6 +10,7 @@
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use good_lp::solvers::highs::highs;
@@ -23,7 +24,7 @@ use rayon::prelude::*;
 use super::component::{
     left_out, members_of, size_of, Component, Members, Prices, ScoreWeights, NONE,
 };
-use super::improve::improve;
+use super::improve::improve_guided;
 
 /// What the caller may spend on one component.
 #[derive(Debug, Clone, Copy)]
@@ -1037,10 +1038,12 @@ pub fn solve_from(comp: &Component, start: Vec<Members>, limits: Limits) -> Resu
         }
     }
     if objective_of(comp, &incumbent) - lower_bound > 1e-6 * lower_bound.abs().max(1.0) {
-        incumbent = improve(
+        // Guided by the root's duals: the gap is where reduced costs are.
+        incumbent = improve_guided(
             comp,
             incumbent,
             started + std::time::Duration::from_secs_f64(limits.seconds * 0.6),
+            &OnceLock::from(pi.clone()),
         );
     }
     // The integer master works on every group seen, without the dive's
