@@ -365,12 +365,19 @@ mod tests {
         })
     }
 
+    /// 90 random schools placed on a 10 × 9 grid.
+    fn on_a_grid(seed: u64) -> Component {
+        let mut comp = random_component(seed, 90, 0.15);
+        comp.pos = (0..90)
+            .map(|i| ((i % 10) as f64, (i / 10) as f64))
+            .collect();
+        comp
+    }
+
     #[test]
     fn improving_keeps_a_plan_and_never_makes_it_worse() {
         for seed in 0..4 {
-            let n = 90;
-            let mut comp = random_component(seed, n, 0.15);
-            comp.pos = (0..n).map(|i| ((i % 10) as f64, (i / 10) as f64)).collect();
+            let (n, comp) = (90, on_a_grid(seed));
             let start = colgen::greedy(&comp);
             let far = Instant::now() + std::time::Duration::from_secs(60);
             let better = improve(&comp, start.clone(), far);
@@ -389,9 +396,7 @@ mod tests {
     #[test]
     fn guided_by_the_relaxation_it_keeps_a_plan_and_never_makes_it_worse() {
         for seed in 0..3 {
-            let n = 90;
-            let mut comp = random_component(seed, n, 0.15);
-            comp.pos = (0..n).map(|i| ((i % 10) as f64, (i / 10) as f64)).collect();
+            let comp = on_a_grid(seed);
             let start = colgen::greedy(&comp);
             let scored: Vec<(Members, f64)> =
                 start.iter().map(|m| (*m, comp.score(m).unwrap())).collect();
