@@ -5,8 +5,9 @@
 //! (schools by a border lost their partners across it). The bound comes from
 //! the relaxation of the whole component, started from the regions' groups
 //! and priced exactly over every feasible group, across borders too, so it
-//! is valid for the problem as posed. Mending and relaxation do not depend
-//! on each other and run side by side.
+//! is valid for the problem as posed. Mending and relaxation run side by
+//! side; the mending takes the relaxation's duals, once they are known, to
+//! choose where to look.
 
 use std::collections::HashMap;
 
@@ -130,7 +131,7 @@ pub fn solve_large(comp: &Component, limits: Limits, region_size: usize) -> Resu
     }
     // Schools by a border lost their partners across it: re-solving
     // neighbourhoods of the whole places them and mends the seams. The
-    // relaxation needs none of that (HiGHS runs it on one thread), so the
+    // relaxation needs none of that (its LP runs on one thread), so the
     // two run side by side where a thread is free; the mending chooses its
     // neighbourhoods by the relaxation's duals once they are known.
     let duals = std::sync::OnceLock::new();
