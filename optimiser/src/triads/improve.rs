@@ -184,16 +184,18 @@ impl Current {
                 self.scores.push(score);
             }
         }
-        let keep: Vec<bool> = self.groups.iter().map(|m| m[0] != NONE).collect();
-        let mut k = keep.iter();
-        self.scores.retain(|_| *k.next().unwrap());
-        self.groups.retain(|m| m[0] != NONE);
+        (self.groups, self.scores) = self
+            .groups
+            .iter()
+            .zip(&self.scores)
+            .filter(|(m, _)| m[0] != NONE)
+            .unzip();
         self.group_of = index(self.group_of.len(), &self.groups);
     }
 }
 
 /// Up to `batch` seeds, each with its neighbourhood, no two sharing a
-/// school: left-out schools first, then the groups that cost most per school.
+/// school: the schools whose units cost most (see `Current::unit_cost`) first.
 fn pick(
     comp: &Component,
     plan: &Current,
