@@ -16,56 +16,19 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::error::{AppError, AppResult};
 use super::AppState;
+use crate::extract::Signed;
 use store::tokens;
 pub use store::tokens::{
     hash_token, issue_invitation, new_token, NewSession, Role, INVITATION_SECONDS, SESSION_SECONDS,
 };
 
+pub use app::Caller;
+
 pub const SESSION_COOKIE: &str = "pr_session";
-/// The signed-in user of a request.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Caller {
-    pub user_id: i64,
-    pub role: Role,
-    pub name: String,
-    /// The head's school.
-    pub urn: Option<String>,
-    /// The adviser's or consultant's id in the year's inputs.
-    pub ext_id: Option<String>,
-    #[serde(skip)]
-    pub session_id: i64,
-    /// To send back in `x-csrf-token` (or form field `csrf`) with every change.
-    pub csrf_token: String,
-}
-
-impl Caller {
-    pub fn require_sim(&self) -> AppResult<()> {
-        if self.role == Role::Sim {
-            Ok(())
-        } else {
-            Err(AppError::forbidden(
-                "only the School Improvement Manager may do this",
-            ))
-        }
-    }
-
-    /// The caller is the head of this school.
-    pub fn is_head_of(&self, urn: &str) -> bool {
-        self.role == Role::Head && self.urn.as_deref() == Some(urn)
-    }
-
-    pub fn require_head(&self) -> AppResult<&str> {
-        match (&self.role, &self.urn) {
-            (Role::Head, Some(urn)) => Ok(urn),
-            _ => Err(AppError::forbidden("only a school's head may do this")),
-        }
-    }
-}
-
 /// Uses up an invitation and opens a session. The same error for unknown,
 /// used and expired tokens, so that a link tells an attacker nothing.
 pub async fn redeem_invitation(state: &AppState, token: &str) -> AppResult<NewSession> {
@@ -209,18 +172,6 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Caller {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Caller>()
-            .cloned()
-            .ok_or_else(AppError::unauthorized)
-    }
-}
-
 /// The caller if signed in; pages use it to choose between content and the sign-in hint.
 pub struct MaybeCaller(pub Option<Caller>);
 
@@ -260,7 +211,7 @@ pub async fn open_session(
     responses((status = 204, description = "Signed out")))]
 pub async fn close_session(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     jar: CookieJar,
 ) -> AppResult<impl IntoResponse> {
     end_session(&state, &caller).await?;
@@ -280,7 +231,7 @@ pub async fn end_session(state: &AppState, caller: &Caller) -> AppResult<()> {
         (status = 200, body = Caller),
         (status = 401, body = super::error::ErrorBody),
     ))]
-pub async fn me(caller: Caller) -> Json<Caller> {
+pub async fn me(Signed(caller): Signed) -> Json<Caller> {
     Json(caller)
 }
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::{Caller, Role};
 use crate::error::{AppError, AppResult};
+use crate::extract::Signed;
 use crate::AppState;
 use store::availability::{self, DateLevel, Submission};
 use store::years::{self, Year};
@@ -52,7 +53,7 @@ pub async fn year_or_404(state: &AppState, year_id: i64) -> AppResult<Year> {
     ))]
 pub async fn get_own(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path(year_id): Path<i64>,
 ) -> AppResult<Json<Submission>> {
     may_give_availability(&caller)?;
@@ -78,7 +79,7 @@ pub async fn get_own(
     ))]
 pub async fn put_own(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path(year_id): Path<i64>,
     req: Result<Json<AvailabilityRequest>, JsonRejection>,
 ) -> AppResult<(StatusCode, Json<AvailabilitySaved>)> {

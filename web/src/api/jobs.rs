@@ -10,8 +10,9 @@ use optimiser::allocate::{Assignment, ConsultantLoad};
 use serde::{Deserialize, Serialize};
 
 use crate::api::availability::year_or_404;
-use crate::auth::{Caller, Role};
+use crate::auth::Role;
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::extract::Signed;
 use crate::AppState;
 use store::jobs::allocations::{self, AllocationVersion};
 use store::jobs::{self, Cancel, Enqueued, Job, JobKind};
@@ -85,7 +86,7 @@ async fn missing_inputs(db: &Db, year_id: i64, kind: JobKind) -> AppResult<Vec<&
     ))]
 pub async fn start_job(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path(year_id): Path<i64>,
     req: Result<Json<StartJob>, JsonRejection>,
 ) -> AppResult<(StatusCode, Json<Job>)> {
@@ -129,7 +130,7 @@ pub async fn start_job(
     ))]
 pub async fn list_jobs(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path(year_id): Path<i64>,
 ) -> AppResult<Json<Vec<Job>>> {
     caller.require_sim()?;
@@ -155,7 +156,7 @@ async fn job_or_404(state: &AppState, id: i64) -> AppResult<Job> {
     ))]
 pub async fn get_job(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Job>> {
     caller.require_sim()?;
@@ -177,7 +178,7 @@ pub async fn get_job(
     ))]
 pub async fn cancel_job(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Job>> {
     caller.require_sim()?;
@@ -204,7 +205,7 @@ pub async fn cancel_job(
     ))]
 pub async fn latest_allocation(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path(year_id): Path<i64>,
 ) -> AppResult<Json<AllocationVersion>> {
     caller.require_sim()?;
@@ -241,7 +242,7 @@ pub struct MyAllocation {
     ))]
 pub async fn my_allocation(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path(year_id): Path<i64>,
 ) -> AppResult<Json<MyAllocation>> {
     let id = match (caller.role, caller.ext_id.as_deref()) {

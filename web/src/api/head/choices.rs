@@ -9,8 +9,8 @@ use serde::Serialize;
 use super::body;
 use super::school::{own_school, year_schools};
 use crate::api::availability::year_or_404;
-use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
+use crate::extract::Signed;
 use crate::AppState;
 use store::choices::{self, Choices, Saved};
 use store::years;
@@ -31,7 +31,7 @@ pub struct ChoicesSaved {
     ))]
 pub async fn get_choices(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path(year_id): Path<i64>,
 ) -> AppResult<Json<Saved>> {
     let urn = caller.require_head()?;
@@ -61,7 +61,7 @@ pub async fn get_choices(
     ))]
 pub async fn put_choices(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path(year_id): Path<i64>,
     req: Result<Json<Choices>, JsonRejection>,
 ) -> AppResult<(StatusCode, Json<ChoicesSaved>)> {

@@ -9,8 +9,9 @@ use serde::Serialize;
 
 use super::{published_or_404, urn};
 use crate::api::availability::year_or_404;
-use crate::auth::{Caller, Role};
+use crate::auth::Role;
 use crate::error::{AppError, AppResult};
+use crate::extract::Signed;
 use crate::AppState;
 use store::writeups::{review_days, AdviserRef, Directory, SchoolRef};
 
@@ -131,7 +132,7 @@ fn roles_of(dir: &Directory, t: &Triad, me: optimiser::model::Urn) -> Vec<MyRole
     ))]
 pub async fn my_group(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path(year_id): Path<i64>,
 ) -> AppResult<Json<GroupView>> {
     let mine = caller.require_head()?;
@@ -175,7 +176,7 @@ pub struct MyAssignments {
     ))]
 pub async fn my_assignments(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path(year_id): Path<i64>,
 ) -> AppResult<Json<MyAssignments>> {
     let id = match (caller.role, caller.ext_id.as_deref()) {

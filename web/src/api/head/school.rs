@@ -8,8 +8,8 @@ use optimiser::model::School;
 use serde::Serialize;
 
 use crate::api::availability::year_or_404;
-use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
+use crate::extract::Signed;
 use crate::AppState;
 use store::{availability, choices, inputs, years};
 
@@ -105,7 +105,7 @@ pub fn own_school<'s>(schools: &'s [School], year_id: i64, urn: &str) -> AppResu
     ))]
 pub async fn my_school(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path(year_id): Path<i64>,
 ) -> AppResult<Json<MySchool>> {
     let urn = caller.require_head()?;

@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use super::body;
 use crate::api::availability::year_or_404;
-use crate::auth::Caller;
 use crate::error::AppResult;
+use crate::extract::Signed;
 use crate::AppState;
 use store::writeups::{self, Sharing};
 
@@ -38,7 +38,7 @@ pub struct SharingRequest {
     ))]
 pub async fn get_sharing(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path(year_id): Path<i64>,
 ) -> AppResult<Json<Sharing>> {
     let urn = caller.require_head()?;
@@ -61,7 +61,7 @@ pub async fn get_sharing(
     ))]
 pub async fn put_sharing(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path(year_id): Path<i64>,
     req: Result<Json<SharingRequest>, JsonRejection>,
 ) -> AppResult<(StatusCode, Json<Sharing>)> {

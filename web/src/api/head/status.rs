@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::published_or_404;
 use crate::api::availability::year_or_404;
-use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
+use crate::extract::Signed;
 use crate::AppState;
 use store::writeups::{self, review_days, Directory, SchoolRef, WriteupRules};
 use store::years;
@@ -98,7 +98,7 @@ fn statuses(
     ))]
 pub async fn writeup_status(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path(year_id): Path<i64>,
 ) -> AppResult<Json<WriteupStatusList>> {
     caller.require_sim()?;

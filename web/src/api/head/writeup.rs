@@ -20,6 +20,7 @@ use super::{body, published_or_404, urn};
 use crate::api::availability::year_or_404;
 use crate::auth::{Caller, Role};
 use crate::error::{AppError, AppResult};
+use crate::extract::Signed;
 use crate::AppState;
 use store::plans::PlanVersion;
 use store::writeups::{
@@ -141,7 +142,7 @@ async fn reader(state: &AppState, caller: &Caller, year_id: i64, at: &Located) -
     ))]
 pub async fn get_writeup(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path((year_id, host)): Path<(i64, String)>,
     Query(q): Query<VersionQuery>,
 ) -> AppResult<Json<WriteupView>> {
@@ -178,7 +179,7 @@ pub async fn get_writeup(
     ))]
 pub async fn list_versions(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path((year_id, host)): Path<(i64, String)>,
 ) -> AppResult<Json<VersionsView>> {
     let at = locate(&state, &caller, year_id, &host).await?;
@@ -281,7 +282,7 @@ async fn save(
     ))]
 pub async fn put_writeup(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path((year_id, host)): Path<(i64, String)>,
     req: Result<Json<WriteupInput>, JsonRejection>,
 ) -> AppResult<(StatusCode, Json<SavedVersion>)> {
@@ -310,7 +311,7 @@ pub async fn put_writeup(
     ))]
 pub async fn submit_writeup(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path((year_id, host)): Path<(i64, String)>,
     req: Result<Option<Json<WriteupInput>>, JsonRejection>,
 ) -> AppResult<(StatusCode, Json<SavedVersion>)> {

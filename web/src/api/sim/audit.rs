@@ -5,8 +5,8 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use crate::auth::Caller;
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::extract::Signed;
 use crate::AppState;
 use store::Db;
 
@@ -76,7 +76,7 @@ async fn entries(db: &Db, limit: i64, before: Option<i64>) -> anyhow::Result<Vec
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Query(q): Query<AuditQuery>,
 ) -> AppResult<Json<Vec<AuditEntry>>> {
     caller.require_sim()?;

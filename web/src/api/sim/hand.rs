@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::problems::{json_body, Problem, SimError, SimResult};
 use crate::api::availability::year_or_404;
-use crate::auth::Caller;
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::extract::Signed;
 use crate::AppState;
 use store::inputs::{self, Hand};
 use store::years::parse_rules;
@@ -41,7 +41,7 @@ pub struct StoredHand {
     ))]
 pub async fn put(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path(year_id): Path<i64>,
     body: Result<Json<Hand>, JsonRejection>,
 ) -> SimResult<(StatusCode, Json<StoredHand>)> {
@@ -118,7 +118,7 @@ pub async fn put(
     ))]
 pub async fn get(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path(year_id): Path<i64>,
 ) -> AppResult<Json<StoredHand>> {
     caller.require_sim()?;

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use super::problems::{json_body, Problem, SimError, SimResult};
 use crate::api::availability::year_or_404;
-use crate::auth::Caller;
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::extract::Signed;
 use crate::AppState;
 use store::availability::{self, Submission};
 use store::inputs::{self, Hand};
@@ -127,7 +127,7 @@ async fn needed<T: serde::de::DeserializeOwned>(
     ))]
 pub async fn invite(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path(year_id): Path<i64>,
     body: Result<Json<InvitationRequest>, JsonRejection>,
 ) -> SimResult<(StatusCode, Json<Vec<Invited>>)> {
@@ -212,7 +212,10 @@ pub async fn invite(
         (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
     ))]
-pub async fn list(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Vec<Person>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+) -> AppResult<Json<Vec<Person>>> {
     caller.require_sim()?;
     Ok(Json(people::list(&state.db).await?))
 }
@@ -270,7 +273,7 @@ pub struct AvailabilityStatus {
     ))]
 pub async fn status(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path(year_id): Path<i64>,
 ) -> AppResult<Json<AvailabilityStatus>> {
     caller.require_sim()?;
@@ -366,7 +369,7 @@ pub struct PersonAvailability {
     ))]
 pub async fn of_person(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path((year_id, user_id)): Path<(i64, i64)>,
 ) -> AppResult<Json<PersonAvailability>> {
     caller.require_sim()?;

@@ -16,6 +16,7 @@ use super::problems::{Problem, SimError, SimResult};
 use crate::api::availability::year_or_404;
 use crate::auth::{Caller, Role};
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::extract::Signed;
 use crate::AppState;
 use formats::export;
 use formats::ics::{calendars, IcsOptions};
@@ -39,7 +40,7 @@ async fn plan_or_404(state: &AppState, year_id: i64, version: i64) -> AppResult<
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path(year_id): Path<i64>,
 ) -> AppResult<Json<Vec<PlanListing>>> {
     caller.require_sim()?;
@@ -62,7 +63,7 @@ pub async fn list(
     ))]
 pub async fn get(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path((year_id, version)): Path<(i64, i64)>,
 ) -> AppResult<Json<PlanVersion>> {
     caller.require_sim()?;
@@ -98,7 +99,7 @@ pub struct Published {
     ))]
 pub async fn publish(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path((year_id, version)): Path<(i64, i64)>,
 ) -> SimResult<Json<Published>> {
     caller.require_sim()?;
@@ -175,7 +176,7 @@ fn download(content_type: &str, file: &str, body: String) -> Response {
     ))]
 pub async fn csv(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path((year_id, version, name)): Path<(i64, i64, String)>,
 ) -> AppResult<Response> {
     caller.require_sim()?;
@@ -271,7 +272,7 @@ fn uid_domain(base_url: &str) -> String {
     ))]
 pub async fn ics(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path((year_id, version, file)): Path<(i64, i64, String)>,
 ) -> AppResult<Response> {
     year_or_404(&state, year_id).await?;

@@ -205,3 +205,27 @@ pub fn from_import_error(e: &ImportError) -> Problem {
         message,
     }
 }
+
+impl From<app::AppError> for SimError {
+    fn from(e: app::AppError) -> Self {
+        if e.problems.is_empty() {
+            SimError::App(e.into())
+        } else {
+            SimError::Problems {
+                status: crate::error::status_of(e.kind),
+                code: e.code,
+                message: e.message,
+                errors: e
+                    .problems
+                    .into_iter()
+                    .map(|p| Problem {
+                        line: p.line,
+                        field: p.field,
+                        value: p.value,
+                        message: p.message,
+                    })
+                    .collect(),
+            }
+        }
+    }
+}

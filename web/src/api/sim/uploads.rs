@@ -12,8 +12,8 @@ use serde_json::Value;
 
 use super::problems::{from_import_error, from_input_error, Problem, SimError, SimResult};
 use crate::api::availability::year_or_404;
-use crate::auth::Caller;
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::extract::Signed;
 use crate::AppState;
 use formats::gias::{self, ImportOptions, LaSelector};
 use formats::inputs::{self as readers, InputError};
@@ -120,7 +120,7 @@ fn uploaded(kind: &str, version: i64, source_name: String, items: usize) -> Uplo
     ))]
 pub async fn upload_schools(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path(year_id): Path<i64>,
     RawQuery(raw): RawQuery,
     body: Bytes,
@@ -218,7 +218,7 @@ fn parse_csv(kind: &str, text: &str) -> Result<Option<Value>, InputError> {
     ))]
 pub async fn upload_input(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path((year_id, kind)): Path<(i64, String)>,
     RawQuery(raw): RawQuery,
     body: Bytes,
@@ -281,7 +281,7 @@ pub async fn upload_input(
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path(year_id): Path<i64>,
 ) -> AppResult<Json<Vec<InputSummary>>> {
     caller.require_sim()?;
@@ -316,7 +316,7 @@ pub struct StoredInput {
     ))]
 pub async fn get(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path((year_id, kind)): Path<(i64, String)>,
 ) -> AppResult<Json<StoredInput>> {
     caller.require_sim()?;

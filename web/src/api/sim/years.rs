@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::problems::json_body;
 use crate::api::availability::year_or_404;
-use crate::auth::Caller;
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::extract::Signed;
 use crate::AppState;
 use store::years::{self, NewYear, Year, YearSummary};
 
@@ -28,7 +28,7 @@ use store::years::{self, NewYear, Year, YearSummary};
     ))]
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     body: Result<Json<NewYear>, JsonRejection>,
 ) -> AppResult<(StatusCode, Json<Year>)> {
     caller.require_sim()?;
@@ -52,7 +52,7 @@ pub async fn create(
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    _caller: Caller,
+    _caller: Signed,
 ) -> AppResult<Json<Vec<YearSummary>>> {
     Ok(Json(years::list(&state.db).await?))
 }
@@ -68,7 +68,7 @@ pub async fn list(
     ))]
 pub async fn get(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path(year_id): Path<i64>,
 ) -> AppResult<Json<Year>> {
     caller.require_sim()?;
@@ -95,7 +95,7 @@ pub struct RulesSaved {
     ))]
 pub async fn put_rules(
     State(state): State<AppState>,
-    caller: Caller,
+    Signed(caller): Signed,
     Path(year_id): Path<i64>,
     body: Bytes,
 ) -> AppResult<Json<RulesSaved>> {
