@@ -4,6 +4,7 @@
 
 pub mod caller;
 pub mod error;
+pub mod text;
 
 pub use caller::{AnyYear, Caller, HeadYear, Role, SimYear};
 pub use error::{AppError, AppResult, Kind, Problem};
