@@ -37,15 +37,40 @@ pub fn plan_csv(name: &str, plan: &Plan, schools: &[School]) -> Result<Option<St
     Ok(Some(text))
 }
 
-/// Rows as CSV text, header first.
+/// Rows as CSV text, header first, every cell through `cell`. Every CSV the
+/// product writes goes through here.
 pub fn csv_text(header: &[&str], rows: Vec<Vec<String>>) -> Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(header)?;
+    w.write_record(header.iter().map(|h| cell(h).into_owned()))?;
     for r in rows {
-        w.write_record(&r)?;
+        w.write_record(r.iter().map(|c| cell(c).into_owned()))?;
     }
     let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(String::from_utf8(bytes)?)
+}
+
+/// A cell a spreadsheet will show as text, never run as a formula (OWASP's
+/// CSV injection advice): a cell that starts with `=`, `+`, `-`, `@`, a tab or
+/// a carriage return gets a leading `'`. A school named `=HYPERLINK(...)`
+/// comes from an import anyone could have edited, and councils open these
+/// files in Excel. Numbers are left alone (`-3.50` is a number, not a
+/// formula, and a quote would turn the column into text).
+pub fn cell(s: &str) -> std::borrow::Cow<'_, str> {
+    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && !is_number(s) {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
+}
+
+/// A plain decimal number as this module writes them (`-3`, `-0.25`).
+fn is_number(s: &str) -> bool {
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && digits.chars().filter(|&c| c == '.').count() <= 1
+        && digits.chars().any(|c| c.is_ascii_digit())
 }
 
 struct Names<'a>(HashMap<Urn, &'a str>);
@@ -300,5 +325,67 @@ mod tests {
             text,
             "urn,name,reason\n900001,,\"no partner, within 20 km\"\n"
         );
+    }
+
+    #[test]
+    fn cells_that_a_spreadsheet_would_run_are_written_as_text() {
+        let names = [
+            "=HYPERLINK(\"http://evil.example\",\"Open\")",
+            "+1+cmd|' /C calc'!A0",
+            "-2+3",
+            "@SUM(A1:A9)",
+            "\t=1",
+            "\r=1",
+            "Oak Primary",
+            "-3.50",
+            "12",
+        ];
+        let text = csv_text(
+            &["name"],
+            names.iter().map(|n| vec![n.to_string()]).collect(),
+        )
+        .unwrap();
+        let mut r = csv::Reader::from_reader(text.as_bytes());
+        let read: Vec<String> = r.records().map(|x| x.unwrap()[0].to_string()).collect();
+        assert_eq!(
+            read,
+            [
+                "'=HYPERLINK(\"http://evil.example\",\"Open\")",
+                "'+1+cmd|' /C calc'!A0",
+                "'-2+3",
+                "'@SUM(A1:A9)",
+                "'\t=1",
+                "'\r=1",
+                "Oak Primary",
+                "-3.50",
+                "12",
+            ]
+        );
+    }
+
+    #[test]
+    fn school_names_in_every_plan_file_are_neutralised() {
+        let mut plan = empty_plan();
+        plan.ledger = vec![optimiser::triads::plan::LedgerEntry {
+            urn: Urn(900001),
+            days_given: 2,
+            days_received: 2,
+            leads: 1,
+        }];
+        let school: School = serde_json::from_value(serde_json::json!({
+            "urn": "900001", "name": "=cmd|'/C calc'!A0", "la_code": 940, "la_name": "X",
+            "phase": "Primary", "establishment_type": "Academy converter",
+            "trust": null, "location": null, "postcode": null, "pupils": null,
+            "fsm_percent": null, "ofsted": null, "last_inspection": null,
+            "religious_character": null
+        }))
+        .unwrap();
+        for name in ["unplaced.csv", "ledger.csv"] {
+            let text = plan_csv(name, &plan, std::slice::from_ref(&school))
+                .unwrap()
+                .unwrap();
+            assert!(text.contains("'=cmd"), "{name}: {text}");
+            assert!(!text.contains(",=cmd"), "{name}: {text}");
+        }
     }
 }

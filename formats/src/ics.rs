@@ -89,7 +89,7 @@ pub fn calendars(plan: &Plan, previous: Option<&Plan>, opts: &IcsOptions) -> Vec
         .into_iter()
         .map(|(file, (title, events))| {
             let mut cal = Calendar::new();
-            cal.name(&title);
+            cal.name(&text(&title));
             for e in events {
                 cal.push(e);
             }
@@ -147,24 +147,27 @@ fn event(t: &Triad, r: &Review, opts: &IcsOptions) -> Event {
         reviewers.join(", ")
     );
     all_day(r, opts)
-        .uid(&review_uid(&t.id, r.host, &opts.domain))
+        .uid(&text(&review_uid(&t.id, r.host, &opts.domain)))
         .sequence(r.sequence)
-        .summary(&format!("Peer review at {}", name(opts, r.host)))
-        .description(&description)
+        .summary(&text(&format!("Peer review at {}", name(opts, r.host))))
+        .description(&text(&description))
         .done()
 }
 
 /// The published entry of `r` withdrawn: same UID and dates, a higher SEQUENCE.
 fn cancellation(t: &Triad, r: &Review, sequence: u32, opts: &IcsOptions) -> Event {
     all_day(r, opts)
-        .uid(&review_uid(&t.id, r.host, &opts.domain))
+        .uid(&text(&review_uid(&t.id, r.host, &opts.domain)))
         .sequence(sequence)
         .status(EventStatus::Cancelled)
-        .summary(&format!("Cancelled: peer review at {}", name(opts, r.host)))
-        .description(&format!(
+        .summary(&text(&format!(
+            "Cancelled: peer review at {}",
+            name(opts, r.host)
+        )))
+        .description(&text(&format!(
             "This review (group {}) is no longer in your plan.",
             t.id
-        ))
+        )))
         .done()
 }
 
@@ -186,6 +189,27 @@ fn name(opts: &IcsOptions, u: Urn) -> String {
         Some(n) => format!("{n} ({u})"),
         None => format!("school {u}"),
     }
+}
+
+/// The value of a text property. RFC 5545 escapes line breaks inside TEXT as
+/// `\n`, but a bare CR (or any other control character) in a school's name
+/// would end the content line in some readers and start a property of the
+/// name's choosing (ATTENDEE:, X-...). Names never need them: each becomes
+/// a space, and runs of spaces one.
+pub fn text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let c = if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+            ' '
+        } else {
+            c
+        };
+        if c == ' ' && out.ends_with(' ') {
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A file-name-safe form of an id.
@@ -339,5 +363,58 @@ mod tests {
         }
         let kept = review_uid("G0001", Urn(1), "test.example");
         assert_eq!(files["head-2.ics"][&kept], (2, String::new()));
+    }
+
+    #[test]
+    fn control_characters_in_names_cannot_add_properties() {
+        let p = plan("A1\rATTENDEE:mailto:x@evil.example");
+        let mut o = opts();
+        o.names.insert(
+            Urn(1),
+            "Oak\rATTENDEE:mailto:spy@evil.example\nX-INJECTED:1\r\n\tDTSTART:19990101\u{7}\u{85}"
+                .into(),
+        );
+        for (file, body) in calendars(&p, Some(&plan("A2")), &o) {
+            // Every content line ends CRLF and holds no other control character.
+            for line in body.split("\r\n") {
+                assert!(
+                    !line.chars().any(|c| c.is_control() && c != '\t'),
+                    "{file}: {line:?}"
+                );
+            }
+            for cal in ical::IcalParser::new(BufReader::new(body.as_bytes())) {
+                let cal = cal.expect("a valid calendar");
+                for e in cal.events {
+                    let names: Vec<&str> = e.properties.iter().map(|p| p.name.as_str()).collect();
+                    assert!(
+                        !names
+                            .iter()
+                            .any(|n| *n == "ATTENDEE" || n.starts_with("X-")),
+                        "{file}: {names:?}"
+                    );
+                    let dtstarts = names.iter().filter(|n| **n == "DTSTART").count();
+                    assert_eq!(dtstarts, 1, "{file}: {names:?}");
+                }
+                assert!(
+                    !cal.properties.iter().any(|p| p.name == "ATTENDEE"),
+                    "{file}"
+                );
+            }
+            if file == "school-1.ics" {
+                let unfolded = body.replace("\r\n ", "");
+                assert!(
+                    unfolded.contains(
+                        "Oak ATTENDEE:mailto:spy@evil.example X-INJECTED:1 DTSTART:19990101"
+                    ),
+                    "{unfolded}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn text_keeps_ordinary_names_and_drops_control_characters() {
+        assert_eq!(text("St Mary's C of E, Grays"), "St Mary's C of E, Grays");
+        assert_eq!(text("A\r\nB\u{0}C\u{1b}[0m"), "A B C [0m");
     }
 }

@@ -27,12 +27,22 @@ pub fn read_hand(path: &Path) -> Result<Hand> {
     Ok(read_toml(path)?)
 }
 
-/// Reads the `[triads]` table of a rules file; other tables belong to other steps.
+/// Reads and checks the `[triads]` table of a rules file; other tables
+/// belong to other steps. Every value out of range is named.
 pub fn read_triad_rules(path: &Path) -> Result<TriadRules> {
-    Ok(read_toml_table(path, "triads")?)
+    let rules: TriadRules = read_toml_table(path, "triads")?;
+    rules
+        .check()
+        .map_err(|e| anyhow::anyhow!("{}:\n{e}", path.display()))?;
+    Ok(rules)
 }
 
-/// Reads the `[schedule]` table of a rules file; other tables belong to other steps.
+/// Reads and checks the `[schedule]` table of a rules file; other tables
+/// belong to other steps. Every value out of range is named.
 pub fn read_schedule_rules(path: &Path) -> Result<ScheduleRules> {
-    Ok(read_toml_table(path, "schedule")?)
+    let rules: ScheduleRules = read_toml_table(path, "schedule")?;
+    rules
+        .check()
+        .map_err(|e| anyhow::anyhow!("{}:\n{e}", path.display()))?;
+    Ok(rules)
 }

@@ -22,13 +22,41 @@ impl fmt::Display for Urn {
     }
 }
 
+/// The largest URN: GIAS numbers schools with six digits.
+pub const URN_MAX: u32 = 999_999;
+
+impl Urn {
+    /// A URN from its number, where it is one.
+    pub fn new(n: u32) -> Option<Urn> {
+        (1..=URN_MAX).contains(&n).then_some(Urn(n))
+    }
+}
+
+/// The one reading of a URN, for files, forms, JSON and paths alike, so that
+/// one school has one text everywhere it is stored or compared. Spaces
+/// around it are dropped (spreadsheets pad cells); anything else that is not
+/// the canonical digits is refused rather than read: `0900035` and
+/// `+900035` would otherwise be a second name for 900035, under which a
+/// write-up could be filed that the SIM and the host never see.
 impl FromStr for Urn {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let t = s.trim();
-        match t.parse::<u32>() {
-            Ok(n) if n > 0 => Ok(Urn(n)),
-            _ => Err(format!("not a URN (a positive whole number): {s:?}")),
+        let t = s.trim_matches(|c: char| c == ' ' || c == '\t');
+        let canonical = !t.is_empty()
+            && t.len() <= 6
+            && t.bytes().all(|b| b.is_ascii_digit())
+            && !t.starts_with('0');
+        match t
+            .parse::<u32>()
+            .ok()
+            .filter(|_| canonical)
+            .and_then(Urn::new)
+        {
+            Some(u) => Ok(u),
+            None => Err(format!(
+                "{s:?} is not a URN: write the school's unique reference number as GIAS does, \
+                 up to six digits with no sign or leading zero (such as 137104)"
+            )),
         }
     }
 }
@@ -49,7 +77,9 @@ impl<'de> Deserialize<'de> for Urn {
         }
         match Raw::deserialize(d)? {
             Raw::S(s) => s.parse().map_err(serde::de::Error::custom),
-            Raw::N(n) => Ok(Urn(n)),
+            Raw::N(n) => Urn::new(n).ok_or_else(|| {
+                serde::de::Error::custom(format!("{n} is not a URN: up to six digits, from 1"))
+            }),
         }
     }
 }
@@ -550,6 +580,29 @@ mod tests {
         assert_eq!(serde_json::from_str::<Urn>("138").unwrap(), Urn(138));
         assert!("12a".parse::<Urn>().is_err());
         assert!("0".parse::<Urn>().is_err());
+    }
+
+    #[test]
+    fn a_urn_has_one_text() {
+        assert_eq!(" 900035 ".parse::<Urn>().unwrap().to_string(), "900035");
+        for alias in [
+            "0900035",
+            "+900035",
+            "-900035",
+            "900035\0",
+            "9000350",
+            "900 035",
+            "",
+            "\u{663}00035",
+            "900035\n",
+            "0x1f",
+            "1e5",
+        ] {
+            let e = alias.parse::<Urn>().unwrap_err();
+            assert!(e.contains("is not a URN"), "{alias:?}: {e}");
+        }
+        assert!(serde_json::from_str::<Urn>("4294967295").is_err());
+        assert!(serde_json::from_str::<Urn>("\"+900035\"").is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::AllocateError;
+use crate::rules_check::{describe, Faults, RuleFault, MOST, MOST_KM, MOST_SECONDS};
 
 /// Everything the SIM can tune. Units are given on each field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -208,48 +209,109 @@ impl Weights {
 }
 
 impl AllocationRules {
-    /// Rejects values that would make the posed problem meaningless, naming
-    /// the offending item as it appears in the rules file.
+    /// Rejects values that would make the posed problem meaningless, each
+    /// fault of `faults` on its own line.
     pub fn check(&self) -> Result<(), AllocateError> {
-        let bad =
-            |item: &str, why: &str| Err(AllocateError::Rules(format!("allocation.{item}: {why}")));
+        let faults = self.faults();
+        if faults.is_empty() {
+            Ok(())
+        } else {
+            Err(AllocateError::Rules(describe(&faults)))
+        }
+    }
+
+    /// Every value of the `[allocation]` table that cannot be used, each
+    /// with its item as the rules file spells it and what to write instead.
+    pub fn faults(&self) -> Vec<RuleFault> {
+        let mut f = Faults::new("allocation");
         if !(1..=4).contains(&self.ungraded_tier) {
-            return bad("ungraded_tier", "must be 1, 2, 3 or 4");
-        }
-        if !(self.max_travel_km.is_finite() && self.max_travel_km >= 0.0) {
-            return bad("max_travel_km", "must be a number of km, 0 or more");
-        }
-        if !(self.unknown_distance_km.is_finite() && self.unknown_distance_km >= 0.0) {
-            return bad("unknown_distance_km", "must be a number of km, 0 or more");
-        }
-        if self.max_candidates_per_need == Some(0) {
-            return bad(
-                "max_candidates_per_need",
-                "must be at least 1 (omit it for no limit)",
+            f.add(
+                "ungraded_tier",
+                format!("{} is not a tier; write 1, 2, 3 or 4", self.ungraded_tier),
             );
         }
-        if self.min_days_per_deployment == 0 {
-            return bad("min_days_per_deployment", "must be at least 1");
+        f.number(
+            "max_travel_km",
+            self.max_travel_km,
+            "km",
+            0.0,
+            false,
+            MOST_KM,
+        );
+        f.number(
+            "unknown_distance_km",
+            self.unknown_distance_km,
+            "km",
+            0.0,
+            false,
+            MOST_KM,
+        );
+        if let Some(n) = self.max_candidates_per_need {
+            let range = "write a whole number of consultants from 1 up to 100000, or leave the item out for no limit";
+            if n == 0 || n > 100_000 {
+                f.add(
+                    "max_candidates_per_need",
+                    format!("{n} is out of range; {range}"),
+                );
+            }
         }
+        f.whole(
+            "min_days_per_deployment",
+            self.min_days_per_deployment.into(),
+            "days",
+            1,
+            366,
+        );
+        f.whole(
+            "preferred_max_consultants",
+            self.preferred_max_consultants.into(),
+            "consultants",
+            0,
+            1000,
+        );
         if let Some(b) = self.budget {
-            if !(b.is_finite() && b >= 0.0) {
-                return bad("budget", "must be a sum in pounds, 0 or more");
-            }
+            f.number("budget", b, "pounds", 0.0, false, MOST);
         }
-        if !(self.time_limit_seconds.is_finite() && self.time_limit_seconds > 0.0) {
-            return bad("time_limit_seconds", "must be more than 0");
-        }
+        f.number(
+            "time_limit_seconds",
+            self.time_limit_seconds,
+            "seconds",
+            0.0,
+            true,
+            MOST_SECONDS,
+        );
         if !(self.mip_rel_gap.is_finite() && (0.0..1.0).contains(&self.mip_rel_gap)) {
-            return bad("mip_rel_gap", "must be between 0 and 1");
+            f.add(
+                "mip_rel_gap",
+                format!(
+                    "{} is not a fraction the solver can use; write a number from 0 up to (not including) 1, such as 0.0001",
+                    self.mip_rel_gap
+                ),
+            );
         }
-        for (name, w) in self.weights.named() {
-            if !(w.is_finite() && w >= 0.0) {
-                return Err(AllocateError::Rules(format!(
-                    "allocation.weights.{name}: must be a number, 0 or more"
-                )));
-            }
+        f.whole(
+            "direct_mip_max_arcs",
+            self.direct_mip_max_arcs as u64,
+            "arcs",
+            0,
+            100_000_000,
+        );
+        let mut list = f.list;
+        let mut f = Faults::new("allocation.tier_days");
+        let t = &self.tier_days;
+        for (name, v) in [
+            ("tier1", t.tier1),
+            ("tier2", t.tier2),
+            ("tier3", t.tier3),
+            ("tier4", t.tier4),
+        ] {
+            f.whole(name, v.into(), "days", 0, 366);
         }
-        Ok(())
+        list.extend(f.list);
+        let mut f = Faults::new("allocation.weights");
+        f.weights(self.weights.named());
+        list.extend(f.list);
+        list
     }
 }
 
@@ -269,11 +331,11 @@ mod tests {
             ..Default::default()
         };
         let e = r.check().unwrap_err().to_string();
-        assert!(e.contains("allocation.max_travel_km"), "{e}");
+        assert!(e.contains("[allocation] max_travel_km"), "{e}");
         let mut r = AllocationRules::default();
         r.weights.travel_per_km = f64::NAN;
         let e = r.check().unwrap_err().to_string();
-        assert!(e.contains("weights.travel_per_km"), "{e}");
+        assert!(e.contains("[allocation.weights] travel_per_km"), "{e}");
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::rules_check::{describe, Faults, RuleFault, MOST_SECONDS};
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ScheduleWeights {
@@ -63,34 +65,61 @@ impl Default for ScheduleRules {
 }
 
 impl ScheduleRules {
+    /// Checks values a file could get wrong before any work starts, each
+    /// fault of `faults` on its own line.
     pub fn check(&self) -> Result<(), String> {
-        if self.max_days_per_half_term == 0 {
-            return Err("schedule.max_days_per_half_term must be at least 1".into());
+        let faults = self.faults();
+        if faults.is_empty() {
+            Ok(())
+        } else {
+            Err(describe(&faults))
         }
+    }
+
+    /// Every value of the `[schedule]` table that cannot be used, each with
+    /// its item and what to write instead.
+    pub fn faults(&self) -> Vec<RuleFault> {
+        let mut f = Faults::new("schedule");
+        f.whole(
+            "max_days_per_half_term",
+            self.max_days_per_half_term.into(),
+            "days",
+            1,
+            40,
+        );
+        f.whole(
+            "min_days_between_group_reviews",
+            self.min_days_between_group_reviews.into(),
+            "days",
+            0,
+            366,
+        );
+        f.number(
+            "time_limit_seconds",
+            self.time_limit_seconds,
+            "seconds",
+            0.0,
+            true,
+            MOST_SECONDS,
+        );
+        if !(self.mip_rel_gap.is_finite() && (0.0..1.0).contains(&self.mip_rel_gap)) {
+            f.add(
+                "mip_rel_gap",
+                format!(
+                    "{} is not a fraction the solver can use; write a number from 0 up to (not including) 1, such as 0.0001",
+                    self.mip_rel_gap
+                ),
+            );
+        }
+        let mut list = f.list;
         let w = &self.weights;
-        for (name, v) in [
+        let mut f = Faults::new("schedule.weights");
+        f.weights([
             ("unscheduled", w.unscheduled),
             ("possible_day", w.possible_day),
             ("moved", w.moved),
-        ] {
-            if !(v >= 0.0 && v.is_finite()) {
-                return Err(format!(
-                    "schedule.weights.{name} = {v} must be a number 0 or above"
-                ));
-            }
-        }
-        if self.time_limit_seconds.is_nan() || self.time_limit_seconds <= 0.0 {
-            return Err(format!(
-                "schedule.time_limit_seconds = {} must be above 0",
-                self.time_limit_seconds
-            ));
-        }
-        if !(0.0..1.0).contains(&self.mip_rel_gap) {
-            return Err(format!(
-                "schedule.mip_rel_gap = {} must be at least 0 and below 1",
-                self.mip_rel_gap
-            ));
-        }
-        Ok(())
+        ]);
+        list.extend(f.list);
+        list
     }
 }

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::AdviserKind;
+use crate::rules_check::{describe, Faults, RuleFault, MOST, MOST_KM, MOST_SECONDS};
 
 /// What to do with two schools of the same trust.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,37 +142,82 @@ impl Default for TriadRules {
 }
 
 impl TriadRules {
-    /// Checks values a file could get wrong before any work starts.
+    /// Checks values a file could get wrong before any work starts: the
+    /// first line of `faults`, each naming its item.
     pub fn check(&self) -> Result<(), String> {
+        let faults = self.faults();
+        if faults.is_empty() {
+            Ok(())
+        } else {
+            Err(describe(&faults))
+        }
+    }
+
+    /// Every value of the `[triads]` table that cannot be used, each with
+    /// its item and what to write instead.
+    pub fn faults(&self) -> Vec<RuleFault> {
+        let mut f = Faults::new("triads");
         if self.group_size != 3 {
-            return Err(format!(
-                "triads.group_size = {}: only groups of 3 (with 4 where needed) are supported",
-                self.group_size
-            ));
+            f.add(
+                "group_size",
+                format!(
+                    "{} is not supported; write 3 (groups of 4 are formed where needed)",
+                    self.group_size
+                ),
+            );
         }
-        if self.max_distance_km.is_nan() || self.max_distance_km <= 0.0 {
-            return Err(format!(
-                "triads.max_distance_km = {} must be above 0",
-                self.max_distance_km
-            ));
-        }
-        if self.adviser_budget < 0.0 {
-            return Err(format!(
-                "triads.adviser_budget = {} must not be negative",
-                self.adviser_budget
-            ));
-        }
-        if self.region_size < 3 {
-            return Err(format!(
-                "triads.region_size = {} must be at least 3",
-                self.region_size
-            ));
-        }
-        if self.review_days == 0 {
-            return Err("triads.review_days must be at least 1".into());
-        }
+        f.number(
+            "max_distance_km",
+            self.max_distance_km,
+            "km",
+            0.0,
+            true,
+            MOST_KM,
+        );
+        f.number(
+            "unknown_distance_km",
+            self.unknown_distance_km,
+            "km",
+            0.0,
+            false,
+            MOST_KM,
+        );
+        f.whole("history_years", self.history_years.into(), "years", 0, 50);
+        f.whole("review_days", self.review_days.into(), "days", 1, 10);
+        f.whole(
+            "common_dates_wanted",
+            self.common_dates_wanted.into(),
+            "days",
+            0,
+            366,
+        );
+        f.number(
+            "adviser_budget",
+            self.adviser_budget,
+            "pounds",
+            0.0,
+            false,
+            MOST,
+        );
+        f.number(
+            "time_limit_seconds",
+            self.time_limit_seconds,
+            "seconds",
+            0.0,
+            true,
+            MOST_SECONDS,
+        );
+        f.whole(
+            "region_size",
+            self.region_size as u64,
+            "schools",
+            3,
+            1_000_000,
+        );
+        let mut list = f.list;
         let w = &self.weights;
-        for (name, v) in [
+        let mut f = Faults::new("triads.weights");
+        f.weights([
             ("travel_km", w.travel_km),
             ("size_gap_pct", w.size_gap_pct),
             ("fsm_gap_pts", w.fsm_gap_pts),
@@ -185,14 +231,9 @@ impl TriadRules {
             ("adviser_continuity", w.adviser_continuity),
             ("adviser_cost_per_pound", w.adviser_cost_per_pound),
             ("few_common_dates", w.few_common_dates),
-        ] {
-            if !(v >= 0.0 && v.is_finite()) {
-                return Err(format!(
-                    "triads.weights.{name} = {v} must be a number 0 or above"
-                ));
-            }
-        }
-        Ok(())
+        ]);
+        list.extend(f.list);
+        list
     }
 }
 
@@ -216,6 +257,34 @@ mod tests {
             max_distance_km: -1.0,
             ..TriadRules::default()
         };
-        assert!(r.check().unwrap_err().contains("max_distance_km = -1"));
+        assert!(r
+            .check()
+            .unwrap_err()
+            .contains("[triads] max_distance_km: -1 is too small"));
+    }
+
+    #[test]
+    fn every_fault_is_reported_not_only_the_first() {
+        let mut r = TriadRules {
+            adviser_budget: f64::NAN,
+            time_limit_seconds: 1e300,
+            max_distance_km: f64::INFINITY,
+            ..TriadRules::default()
+        };
+        r.weights.unplaced = f64::NEG_INFINITY;
+        let items: Vec<String> = r
+            .faults()
+            .iter()
+            .map(|f| format!("{}.{}", f.table, f.item))
+            .collect();
+        assert_eq!(
+            items,
+            [
+                "triads.max_distance_km",
+                "triads.adviser_budget",
+                "triads.time_limit_seconds",
+                "triads.weights.unplaced"
+            ]
+        );
     }
 }

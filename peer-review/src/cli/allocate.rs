@@ -372,6 +372,6 @@ mod tests {
             "{:#}",
             parse_rules("[allocation]\nmax_travel_km = -3.0\n").unwrap_err()
         );
-        assert!(e.contains("allocation.max_travel_km"), "{e}");
+        assert!(e.contains("[allocation] max_travel_km"), "{e}");
     }
 }

@@ -35,11 +35,7 @@ pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
 
 /// Writes rows as CSV (header first) atomically.
 pub fn write_csv(path: &Path, header: &[&str], rows: Vec<Vec<String>>) -> Result<()> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(header)?;
-    for r in rows {
-        w.write_record(&r)?;
-    }
-    let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
-    write_atomic(path, &bytes)
+    // The one writer, so every file's cells are neutralised the same way.
+    let text = formats::export::csv_text(header, rows)?;
+    write_atomic(path, text.as_bytes())
 }
