@@ -5,6 +5,7 @@
 pub mod caller;
 pub mod error;
 pub mod text;
+pub mod years;
 
 pub use caller::{AnyYear, Caller, HeadYear, Role, SimYear};
 pub use error::{AppError, AppResult, Kind, Problem};

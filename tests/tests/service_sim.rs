@@ -171,6 +171,25 @@ async fn a_year_its_rules_and_its_uploads() {
         .await;
         assert_eq!(again.status(), StatusCode::CONFLICT);
 
+        // A window longer than 18 months is refused, naming the field.
+        let mut long = calendar_json();
+        long["last"] = json!("2028-09-01");
+        let e = json_of(
+            post_json(
+                &app,
+                "/api/years",
+                &sim,
+                json!({"name": "2026-28", "calendar": long, "deadline": "2027-06-30"}),
+            )
+            .await,
+            StatusCode::BAD_REQUEST,
+            "a window of two years",
+        )
+        .await;
+        let message = e["message"].as_str().unwrap();
+        assert!(message.starts_with("calendar.last:"), "{e}");
+        assert!(message.contains("18 months"), "{e}");
+
         // Anyone signed in lists the years.
         let head = app
             .signed_in("head", "Hana Head", Some("900001"))
