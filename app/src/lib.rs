@@ -4,6 +4,7 @@
 
 pub mod caller;
 pub mod error;
+pub mod hand;
 pub mod text;
 pub mod years;
 

@@ -423,6 +423,31 @@ async fn a_year_its_rules_and_its_uploads() {
         ] {
             assert!(fields.contains(&f), "{f} in {fields:?}");
         }
+        // An array is not a hand (serde would read `[]` as an empty one and
+        // clear the SIM's hand), and a reason may not carry control
+        // characters (it is shown on pages and in the audit log).
+        let e = json_of(
+            put_hand(json!([])).await.unwrap(),
+            StatusCode::BAD_REQUEST,
+            "an array for a hand",
+        )
+        .await;
+        assert!(
+            e["message"].as_str().unwrap().contains("JSON object"),
+            "{e}"
+        );
+        let e = json_of(
+            put_hand(json!({
+                "exclude": [{"a": "900002", "b": "900009", "reason": "talks\r\nATTENDEE:x"}],
+            }))
+            .await
+            .unwrap(),
+            StatusCode::BAD_REQUEST,
+            "a reason with a line break",
+        )
+        .await;
+        assert_eq!(e["errors"][0]["field"], "exclude[1].reason", "{e}");
+        assert!(e["message"].as_str().unwrap().contains("U+000D"), "{e}");
         let saved = json_of(
             put_hand(hand.clone()).await.unwrap(),
             StatusCode::CREATED,

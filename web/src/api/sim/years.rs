@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::Json;
 
 use crate::error::{AppResult, ErrorBody};
-use crate::extract::{Body, Signed, SimYear};
+use crate::extract::{Body, Signed, Sim, SimYear};
 use crate::AppState;
 use app::years::RulesSaved;
 use store::years::{NewYear, Year, YearSummary};
@@ -25,7 +25,7 @@ use store::years::{NewYear, Year, YearSummary};
     ))]
 pub async fn create(
     State(state): State<AppState>,
-    Signed(caller): Signed,
+    Sim(caller): Sim,
     Body(new): Body<NewYear>,
 ) -> AppResult<(StatusCode, Json<Year>)> {
     let year = app::years::create(&state.db, &caller, &new).await?;
