@@ -5,6 +5,7 @@
 pub mod caller;
 pub mod error;
 pub mod hand;
+pub mod plans;
 pub mod text;
 pub mod years;
 

@@ -8,7 +8,6 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::Method;
 use axum::response::Response;
 use axum::Form;
 use optimiser::model::{School, Urn};
@@ -17,7 +16,7 @@ use optimiser::triads::{Exclusion, Pin};
 use serde::Deserialize;
 
 use super::views::dates_text;
-use super::{inproc, render, see_other, Layout, PageResult, Viewer};
+use super::{render, see_other, Layout, PageResult, Viewer};
 use crate::error::AppError;
 use crate::AppState;
 use formats::export::PLAN_CSVS;
@@ -386,22 +385,15 @@ pub async fn change_hand(
     }))
 }
 
-/// `POST /years/{year}/plans/{version}/publish`: through the API, which
-/// checks the plan once more against every rule.
+/// `POST /years/{year}/plans/{version}/publish`: the plan is checked once
+/// more against every rule.
 pub async fn publish(
     State(state): State<AppState>,
     Viewer(caller): Viewer,
     Path((year_id, version)): Path<(i64, i64)>,
 ) -> PageResult<Response> {
-    caller.require_sim()?;
-    inproc::call::<serde_json::Value>(
-        &state,
-        &caller,
-        Method::POST,
-        &format!("/years/{year_id}/plans/{version}/publish"),
-        None,
-    )
-    .await?;
+    let sim_year = app::SimYear::check(&state.db, caller, year_id).await?;
+    app::plans::publish(&state.db, &sim_year, version).await?;
     Ok(see_other(&format!(
         "/years/{year_id}/plans/{version}?published=1#top"
     )))
