@@ -4,7 +4,10 @@
 
 pub mod caller;
 pub mod error;
+pub mod hand;
+pub mod plans;
 pub mod text;
+pub mod years;
 
 pub use caller::{AnyYear, Caller, HeadYear, Role, SimYear};
 pub use error::{AppError, AppResult, Kind, Problem};

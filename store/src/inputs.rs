@@ -18,11 +18,11 @@
 //! | `hand` | [`Hand`] |
 //! | `rules` | the rules file's text (a JSON string); `years.rules` holds the latest |
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 
-use optimiser::model::{Adviser, School, Urn};
+use optimiser::model::{School, Urn};
 use optimiser::schedule::{Availability, Person};
-use optimiser::triads::{Exclusion, KnownDates, Pin, Scope, TriadProblem, TriadRules};
+use optimiser::triads::{Exclusion, KnownDates, Pin, Scope, TriadProblem};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
@@ -202,132 +202,6 @@ pub struct Hand {
     #[serde(default)]
     #[schema(value_type = Vec<Object>)]
     pub exclude: Vec<Exclusion>,
-}
-
-/// One thing wrong with a hand: where (`pin[2].schools[1]`, 1-based), the
-/// value and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HandProblem {
-    pub field: String,
-    pub value: String,
-    pub message: String,
-}
-
-impl Hand {
-    /// Every problem found against the year's schools and advisers (None:
-    /// no advisers uploaded). Pins may break distance, trust or history
-    /// rules on purpose (the plan then warns), but not the things no group
-    /// can be: unknown schools, mixed phases, a school in two places.
-    pub fn check(
-        &self,
-        schools: &[School],
-        advisers: Option<&[Adviser]>,
-        rules: &TriadRules,
-    ) -> Vec<HandProblem> {
-        let by_urn: HashMap<Urn, &School> = schools.iter().map(|s| (s.urn, s)).collect();
-        let mut out = Vec::new();
-        let mut fail = |field: String, value: String, message: &str| {
-            out.push(HandProblem {
-                field,
-                value,
-                message: message.to_string(),
-            })
-        };
-        let mut opted: HashSet<Urn> = HashSet::new();
-        for (i, u) in self.opt_out.iter().enumerate() {
-            let field = format!("opt_out[{}]", i + 1);
-            if !by_urn.contains_key(u) {
-                fail(
-                    field,
-                    u.to_string(),
-                    "is not a school of the year's schools input",
-                );
-            } else if !opted.insert(*u) {
-                fail(field, u.to_string(), "is listed twice");
-            }
-        }
-        let max = if rules.allow_groups_of_four { 4 } else { 3 };
-        let mut pinned: HashMap<Urn, usize> = HashMap::new();
-        for (i, pin) in self.pin.iter().enumerate() {
-            let at = format!("pin[{}]", i + 1);
-            if pin.schools.len() < 3 || pin.schools.len() > max {
-                fail(
-                    format!("{at}.schools"),
-                    pin.schools.len().to_string(),
-                    &format!("schools: a group has 3 to {max} schools"),
-                );
-            }
-            let mut phases = BTreeMap::new();
-            for (j, u) in pin.schools.iter().enumerate() {
-                let field = format!("{at}.schools[{}]", j + 1);
-                let Some(school) = by_urn.get(u) else {
-                    fail(
-                        field,
-                        u.to_string(),
-                        "is not a school of the year's schools input",
-                    );
-                    continue;
-                };
-                phases.insert(school.phase_group(), u);
-                if opted.contains(u) {
-                    fail(field, u.to_string(), "opted out, so it cannot be pinned");
-                } else if let Some(k) = pinned.insert(*u, i) {
-                    let msg = if k == i {
-                        "is listed twice in this pin".to_string()
-                    } else {
-                        format!("is already in pin[{}]", k + 1)
-                    };
-                    fail(field, u.to_string(), &msg);
-                }
-            }
-            if phases.len() > 1 {
-                let list: Vec<String> = phases.iter().map(|(p, u)| format!("{u} is {p}")).collect();
-                fail(
-                    format!("{at}.schools"),
-                    list.join(", "),
-                    "mixes phases: a group is of one phase",
-                );
-            }
-            if let Some(id) = &pin.adviser {
-                match advisers {
-                    None => fail(
-                        format!("{at}.adviser"),
-                        id.clone(),
-                        "names an adviser, but no advisers are uploaded",
-                    ),
-                    Some(list) if !list.iter().any(|a| &a.id == id) => fail(
-                        format!("{at}.adviser"),
-                        id.clone(),
-                        "is not an adviser of the year's advisers input",
-                    ),
-                    Some(_) => {}
-                }
-            }
-        }
-        for (i, e) in self.exclude.iter().enumerate() {
-            let at = format!("exclude[{}]", i + 1);
-            for (name, u) in [("a", e.a), ("b", e.b)] {
-                if !by_urn.contains_key(&u) {
-                    fail(
-                        format!("{at}.{name}"),
-                        u.to_string(),
-                        "is not a school of the year's schools input",
-                    );
-                }
-            }
-            if e.a == e.b {
-                fail(
-                    format!("{at}.b"),
-                    e.b.to_string(),
-                    "is the same school as a",
-                );
-            }
-            if e.reason.trim().is_empty() {
-                fail(format!("{at}.reason"), String::new(), "is empty: say why");
-            }
-        }
-        out
-    }
 }
 
 /// Everyone's latest availability for a year, as the optimiser reads it:

@@ -68,7 +68,7 @@ async fn load_sample_year(app: &TestApp) -> Result<Loaded> {
         deadline,
         rules: String::new(),
     };
-    year.check().map_err(anyhow::Error::msg)?;
+    app::years::check_new_year(&year).map_err(|e| anyhow::Error::msg(e.message))?;
     let year_id = years::create(db, &year, sim_id).await?;
     let mut tx = db.write.begin().await?;
     let by = Some(sim_id);

@@ -171,6 +171,25 @@ async fn a_year_its_rules_and_its_uploads() {
         .await;
         assert_eq!(again.status(), StatusCode::CONFLICT);
 
+        // A window longer than 18 months is refused, naming the field.
+        let mut long = calendar_json();
+        long["last"] = json!("2028-09-01");
+        let e = json_of(
+            post_json(
+                &app,
+                "/api/years",
+                &sim,
+                json!({"name": "2026-28", "calendar": long, "deadline": "2027-06-30"}),
+            )
+            .await,
+            StatusCode::BAD_REQUEST,
+            "a window of two years",
+        )
+        .await;
+        let message = e["message"].as_str().unwrap();
+        assert!(message.starts_with("calendar.last:"), "{e}");
+        assert!(message.contains("18 months"), "{e}");
+
         // Anyone signed in lists the years.
         let head = app
             .signed_in("head", "Hana Head", Some("900001"))
@@ -404,6 +423,31 @@ async fn a_year_its_rules_and_its_uploads() {
         ] {
             assert!(fields.contains(&f), "{f} in {fields:?}");
         }
+        // An array is not a hand (serde would read `[]` as an empty one and
+        // clear the SIM's hand), and a reason may not carry control
+        // characters (it is shown on pages and in the audit log).
+        let e = json_of(
+            put_hand(json!([])).await.unwrap(),
+            StatusCode::BAD_REQUEST,
+            "an array for a hand",
+        )
+        .await;
+        assert!(
+            e["message"].as_str().unwrap().contains("JSON object"),
+            "{e}"
+        );
+        let e = json_of(
+            put_hand(json!({
+                "exclude": [{"a": "900002", "b": "900009", "reason": "talks\r\nATTENDEE:x"}],
+            }))
+            .await
+            .unwrap(),
+            StatusCode::BAD_REQUEST,
+            "a reason with a line break",
+        )
+        .await;
+        assert_eq!(e["errors"][0]["field"], "exclude[1].reason", "{e}");
+        assert!(e["message"].as_str().unwrap().contains("U+000D"), "{e}");
         let saved = json_of(
             put_hand(hand.clone()).await.unwrap(),
             StatusCode::CREATED,

@@ -27,6 +27,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Signed {
     }
 }
 
+/// The signed-in SIM, on routes without a year (403 for anyone else),
+/// refused before a body is read.
+pub struct Sim(pub Caller);
+
+impl<S: Send + Sync> FromRequestParts<S> for Sim {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Signed(caller) = Signed::from_request_parts(parts, state).await?;
+        caller.require_sim()?;
+        Ok(Sim(caller))
+    }
+}
+
 /// The `{year}` segment of the route as a year id; a segment that is not a
 /// number names no year, so it is a 404 like an unknown one.
 pub(crate) async fn year_id(parts: &mut Parts) -> Result<i64, AppError> {

@@ -385,8 +385,8 @@ async fn create_year(db: &Db, calendar: &Calendar, sim_id: i64) -> Result<i64> {
         deadline,
         rules: String::new(),
     };
-    year.check()
-        .map_err(|e| anyhow::anyhow!("the sample's calendar: {e}"))?;
+    app::years::check_new_year(&year)
+        .map_err(|e| anyhow::anyhow!("the sample's calendar: {}", e.message))?;
     years::create(db, &year, sim_id).await
 }
 

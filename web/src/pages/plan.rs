@@ -8,7 +8,6 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::Method;
 use axum::response::Response;
 use axum::Form;
 use optimiser::model::{School, Urn};
@@ -16,9 +15,8 @@ use optimiser::triads::plan::Triad;
 use optimiser::triads::{Exclusion, Pin};
 use serde::Deserialize;
 
-use super::views::{dates_text, StoredHand};
-use super::{inproc, render, see_other, Layout, PageResult, Viewer};
-use crate::api::availability::year_or_404;
+use super::views::dates_text;
+use super::{render, see_other, Layout, PageResult, Viewer};
 use crate::error::AppError;
 use crate::AppState;
 use formats::export::PLAN_CSVS;
@@ -125,8 +123,7 @@ pub async fn show(
     Path((year_id, version)): Path<(i64, i64)>,
     Query(q): Query<PlanQuery>,
 ) -> PageResult<Response> {
-    caller.require_sim()?;
-    year_or_404(&state, year_id).await?;
+    let sim_year = app::SimYear::check(&state.db, caller.clone(), year_id).await?;
     let pv = plans::get(&state.db, year_id, version)
         .await?
         .ok_or_else(|| AppError::not_found(format!("no plan version {version} in this year")))?;
@@ -219,14 +216,7 @@ pub async fn show(
                 .collect(),
         })
         .collect();
-    let stored: StoredHand = inproc::call(
-        &state,
-        &caller,
-        Method::GET,
-        &format!("/years/{year_id}/hand"),
-        None,
-    )
-    .await?;
+    let stored = app::hand::get(&state.db, &sim_year).await?;
     let hand = &stored.hand;
     let mut options: Vec<(String, String)> = schools
         .iter()
@@ -381,18 +371,10 @@ pub async fn change_hand(
     Path(year_id): Path<i64>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult<Response> {
-    caller.require_sim()?;
-    let path = format!("/years/{year_id}/hand");
-    let current: StoredHand = inproc::call(&state, &caller, Method::GET, &path, None).await?;
+    let sim_year = app::SimYear::check(&state.db, caller, year_id).await?;
+    let current = app::hand::get(&state.db, &sim_year).await?;
     let hand = changed_hand(current.hand, &fields).map_err(AppError::bad_request)?;
-    let stored: StoredHand = inproc::call(
-        &state,
-        &caller,
-        Method::PUT,
-        &path,
-        Some(serde_json::to_value(&hand)?),
-    )
-    .await?;
+    let stored = app::hand::put(&state.db, &sim_year, hand).await?;
     let back: Option<i64> = fields
         .iter()
         .find(|(k, _)| k == "plan")
@@ -403,22 +385,15 @@ pub async fn change_hand(
     }))
 }
 
-/// `POST /years/{year}/plans/{version}/publish`: through the API, which
-/// checks the plan once more against every rule.
+/// `POST /years/{year}/plans/{version}/publish`: the plan is checked once
+/// more against every rule.
 pub async fn publish(
     State(state): State<AppState>,
     Viewer(caller): Viewer,
     Path((year_id, version)): Path<(i64, i64)>,
 ) -> PageResult<Response> {
-    caller.require_sim()?;
-    inproc::call::<serde_json::Value>(
-        &state,
-        &caller,
-        Method::POST,
-        &format!("/years/{year_id}/plans/{version}/publish"),
-        None,
-    )
-    .await?;
+    let sim_year = app::SimYear::check(&state.db, caller, year_id).await?;
+    app::plans::publish(&state.db, &sim_year, version).await?;
     Ok(see_other(&format!(
         "/years/{year_id}/plans/{version}?published=1#top"
     )))

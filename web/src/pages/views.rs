@@ -70,13 +70,6 @@ pub struct MissingAdviser {
     pub invited: bool,
 }
 
-/// `GET /api/years/{year}/hand`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct StoredHand {
-    pub version: i64,
-    pub hand: store::inputs::Hand,
-}
-
 /// `GET /api/years/{year}/writeups/status`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct WriteupStatusList {

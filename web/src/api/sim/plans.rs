@@ -5,28 +5,26 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{TimeZone, Utc};
 use optimiser::model::School;
-use serde::Serialize;
 
-use super::problems::{Problem, SimError, SimResult};
+use super::problems::SimResult;
 use crate::api::availability::year_or_404;
 use crate::auth::{Caller, Role};
 use crate::error::{AppError, AppResult, ErrorBody};
-use crate::extract::Signed;
+use crate::extract::{Signed, SimYear};
 use crate::AppState;
+use app::plans::Published;
 use formats::export;
 use formats::ics::{calendars, IcsOptions};
 use store::inputs;
 use store::plans::{self, PlanListing, PlanVersion};
 
 async fn plan_or_404(state: &AppState, year_id: i64, version: i64) -> AppResult<PlanVersion> {
-    plans::get(&state.db, year_id, version)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("no plan version {version} in year {year_id}")))
+    Ok(app::plans::plan_or_404(&state.db, year_id, version).await?)
 }
 
 /// Every plan version of the year, newest first, with its figures.
@@ -40,12 +38,9 @@ async fn plan_or_404(state: &AppState, year_id: i64, version: i64) -> AppResult<
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    Signed(caller): Signed,
-    Path(year_id): Path<i64>,
+    year: SimYear,
 ) -> AppResult<Json<Vec<PlanListing>>> {
-    caller.require_sim()?;
-    year_or_404(&state, year_id).await?;
-    Ok(Json(plans::list_versions(&state.db, year_id).await?))
+    Ok(Json(app::plans::list(&state.db, &year).await?))
 }
 
 /// One plan version in full: groups, reviews, advisers, every school left
@@ -63,21 +58,10 @@ pub async fn list(
     ))]
 pub async fn get(
     State(state): State<AppState>,
-    Signed(caller): Signed,
-    Path((year_id, version)): Path<(i64, i64)>,
+    year: SimYear,
+    Path((_, version)): Path<(i64, i64)>,
 ) -> AppResult<Json<PlanVersion>> {
-    caller.require_sim()?;
-    year_or_404(&state, year_id).await?;
-    Ok(Json(plan_or_404(&state, year_id, version).await?))
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Published {
-    pub version: i64,
-    pub status: String,
-    /// Whether the plan was checked against the year's inputs (false only
-    /// where no schools are uploaded to check it with).
-    pub checked: bool,
+    Ok(Json(app::plans::get(&state.db, &year, version).await?))
 }
 
 /// Publish a draft; the plan published before is withdrawn. The plan is
@@ -99,42 +83,10 @@ pub struct Published {
     ))]
 pub async fn publish(
     State(state): State<AppState>,
-    Signed(caller): Signed,
-    Path((year_id, version)): Path<(i64, i64)>,
+    year: SimYear,
+    Path((_, version)): Path<(i64, i64)>,
 ) -> SimResult<Json<Published>> {
-    caller.require_sim()?;
-    let year = year_or_404(&state, year_id).await?;
-    let plan = plan_or_404(&state, year_id, version).await?;
-    let not_draft = || {
-        AppError::conflict(format!(
-            "plan version {version} is {}, not a draft",
-            plan.status
-        ))
-    };
-    if plan.status != "draft" {
-        return Err(not_draft().into());
-    }
-    let violations = plans::violations(&state.db, &year, &plan.plan).await?;
-    if let Some(v) = violations.as_ref().filter(|v| !v.is_empty()) {
-        return Err(SimError::Problems {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "invalid_plan",
-            message: format!(
-                "plan version {version} breaks {} rule(s) with the year's current inputs; it was not published",
-                v.len()
-            ),
-            errors: v.iter().map(Problem::message).collect(),
-        });
-    }
-    // The draft may have been published meanwhile; the update is conditional.
-    if !plans::publish(&state.db, year_id, version, caller.user_id).await? {
-        return Err(not_draft().into());
-    }
-    Ok(Json(Published {
-        version,
-        status: "published".into(),
-        checked: violations.is_some(),
-    }))
+    Ok(Json(app::plans::publish(&state.db, &year, version).await?))
 }
 
 /// The year's schools (names for spreadsheets and calendars), or none.

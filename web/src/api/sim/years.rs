@@ -1,19 +1,16 @@
 //! Programme years: the SIM creates them and changes their rules; anyone
-//! signed in lists them.
+//! signed in lists them. The rules are in `app::years`.
 
 use axum::body::Bytes;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Serialize;
 
-use super::problems::json_body;
-use crate::api::availability::year_or_404;
-use crate::error::{AppError, AppResult, ErrorBody};
-use crate::extract::Signed;
+use crate::error::{AppResult, ErrorBody};
+use crate::extract::{Body, Signed, Sim, SimYear};
 use crate::AppState;
-use store::years::{self, NewYear, Year, YearSummary};
+use app::years::RulesSaved;
+use store::years::{NewYear, Year, YearSummary};
 
 /// Create a programme year: its calendar (checked), availability deadline
 /// (not after the window) and rules (every table checked).
@@ -28,20 +25,11 @@ use store::years::{self, NewYear, Year, YearSummary};
     ))]
 pub async fn create(
     State(state): State<AppState>,
-    Signed(caller): Signed,
-    body: Result<Json<NewYear>, JsonRejection>,
+    Sim(caller): Sim,
+    Body(new): Body<NewYear>,
 ) -> AppResult<(StatusCode, Json<Year>)> {
-    caller.require_sim()?;
-    let new = json_body(body)?;
-    new.check().map_err(AppError::bad_request)?;
-    if years::name_taken(&state.db, &new.name).await? {
-        return Err(AppError::conflict(format!(
-            "a year named {:?} exists already",
-            new.name.trim()
-        )));
-    }
-    let id = years::create(&state.db, &new, caller.user_id).await?;
-    Ok((StatusCode::CREATED, Json(year_or_404(&state, id).await?)))
+    let year = app::years::create(&state.db, &caller, &new).await?;
+    Ok((StatusCode::CREATED, Json(year)))
 }
 
 /// Every programme year, the latest first (anyone signed in).
@@ -52,9 +40,9 @@ pub async fn create(
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    _caller: Signed,
+    Signed(caller): Signed,
 ) -> AppResult<Json<Vec<YearSummary>>> {
-    Ok(Json(years::list(&state.db).await?))
+    Ok(Json(app::years::list(&state.db, &caller).await?))
 }
 
 /// One year with its calendar and current rules.
@@ -66,19 +54,8 @@ pub async fn list(
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
     ))]
-pub async fn get(
-    State(state): State<AppState>,
-    Signed(caller): Signed,
-    Path(year_id): Path<i64>,
-) -> AppResult<Json<Year>> {
-    caller.require_sim()?;
-    Ok(Json(year_or_404(&state, year_id).await?))
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct RulesSaved {
-    /// The rules' version; every earlier one is kept as input kind `rules`.
-    pub version: i64,
+pub async fn get(year: SimYear) -> Json<Year> {
+    Json(app::years::get(&year))
 }
 
 /// Replace the year's rules (the body is the TOML text). The earlier text
@@ -95,15 +72,8 @@ pub struct RulesSaved {
     ))]
 pub async fn put_rules(
     State(state): State<AppState>,
-    Signed(caller): Signed,
-    Path(year_id): Path<i64>,
+    year: SimYear,
     body: Bytes,
 ) -> AppResult<Json<RulesSaved>> {
-    caller.require_sim()?;
-    year_or_404(&state, year_id).await?;
-    let text = String::from_utf8(body.to_vec())
-        .map_err(|_| AppError::bad_request("rules: the text is not UTF-8"))?;
-    years::parse_rules(&text).map_err(|e| AppError::bad_request(format!("rules: {e}")))?;
-    let version = years::set_rules(&state.db, year_id, &text, caller.user_id).await?;
-    Ok(Json(RulesSaved { version }))
+    Ok(Json(app::years::put_rules(&state.db, &year, &body).await?))
 }
