@@ -2,8 +2,10 @@
 //! the caller and returning typed errors. Every rule of the service lives
 //! here once; the JSON API and the pages are adapters over it.
 
+pub mod availability;
 pub mod caller;
 pub mod error;
+pub mod head;
 pub mod text;
 
 pub use caller::{AnyYear, Caller, HeadYear, Role, SimYear};

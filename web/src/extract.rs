@@ -125,3 +125,41 @@ fn json_rejection(e: axum::extract::rejection::JsonRejection) -> AppError {
         other => AppError::bad_request(other.body_text()),
     }
 }
+
+/// An optional JSON body: none where the request has no `Content-Type`
+/// (an empty POST), otherwise read and refused exactly as `Body`.
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::OptionalFromRequest<S> for Body<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Option<Self>, Self::Rejection> {
+        if !req.headers().contains_key(axum::http::header::CONTENT_TYPE) {
+            return Ok(None);
+        }
+        <Body<T> as FromRequest<S>>::from_request(req, state)
+            .await
+            .map(Some)
+    }
+}
+
+/// The `{host_urn}` segment of the route as a school's URN, through the one
+/// parse of URNs in addresses: a segment that is not a URN is a 404 in the
+/// service's error shape.
+pub struct HostUrn(pub optimiser::model::Urn);
+
+impl<S: Send + Sync> FromRequestParts<S> for HostUrn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let params = RawPathParams::from_request_parts(parts, &())
+            .await
+            .map_err(|_| AppError::not_found("no such school"))?;
+        let raw = params
+            .iter()
+            .find(|(k, _)| *k == "host_urn")
+            .map(|(_, v)| v.to_string())
+            .ok_or_else(|| {
+                AppError::internal("route", "a URN extractor on a route without {host_urn}")
+            })?;
+        Ok(HostUrn(app::head::parse_urn(&raw)?))
+    }
+}
