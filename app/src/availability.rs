@@ -43,14 +43,16 @@ pub async fn get_own(db: &Db, caller: &Caller, year_id: i64) -> AppResult<Submis
 
 /// Replace my availability for the year: a new version, the earlier ones
 /// kept. Refused after the deadline, and for a head whose school is not
-/// among the year's schools (their dates would count for nobody).
+/// among the year's schools (their dates would count for nobody). `req` is
+/// looked at only once the caller is known to give availability.
 pub async fn submit(
     db: &Db,
     caller: &Caller,
     year_id: i64,
-    req: &AvailabilityRequest,
+    req: AppResult<AvailabilityRequest>,
 ) -> AppResult<AvailabilitySaved> {
     may_give_availability(caller)?;
+    let req = req?;
     let year = year_or_404(db, year_id).await?;
     if !year.open_for_availability(years::today()) {
         return Err(AppError::too_late(format!(

@@ -173,12 +173,13 @@ fn check_text(input: &WriteupInput) -> AppResult<()> {
 
 /// Stores one version written by the lead: the lead's text (or, without
 /// one, the latest saved text) with the focus areas, team and dates filled
-/// in now. `submit` submits it.
+/// in now. `submit` submits it. `input` (a body not yet looked at) is read
+/// only once the caller is known to be the lead.
 pub async fn save(
     db: &Db,
     ay: &AnyYear,
     host: Urn,
-    input: Option<WriteupInput>,
+    input: AppResult<Option<WriteupInput>>,
     submit: bool,
 ) -> AppResult<SavedVersion> {
     let caller: &Caller = &ay.caller;
@@ -198,7 +199,7 @@ pub async fn save(
     }
     // The text is looked at only once the caller may write: a stranger
     // learns nothing from a validation message.
-    let input = match input {
+    let input = match input? {
         Some(i) => {
             check_text(&i)?;
             i

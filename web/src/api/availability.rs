@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 
 use crate::error::AppResult;
-use crate::extract::{Body, Signed};
+use crate::extract::{Signed, Unchecked};
 use crate::AppState;
 use app::availability::{self, AvailabilityRequest, AvailabilitySaved};
 use store::availability::Submission;
@@ -49,9 +49,9 @@ pub async fn put_own(
     State(state): State<AppState>,
     Signed(caller): Signed,
     Path(year_id): Path<i64>,
-    Body(req): Body<AvailabilityRequest>,
+    Unchecked(req): Unchecked<AvailabilityRequest>,
 ) -> AppResult<(StatusCode, Json<AvailabilitySaved>)> {
-    let saved = availability::submit(&state.db, &caller, year_id, &req).await?;
+    let saved = availability::submit(&state.db, &caller, year_id, req).await?;
     Ok((StatusCode::CREATED, Json(saved)))
 }
 

@@ -327,7 +327,6 @@ struct ReadPage {
 struct SummaryShown {
     dates: String,
     focus: String,
-    estimates: Vec<(&'static str, String)>,
     excellence_theme: String,
     support: String,
     follow_up: String,
@@ -390,7 +389,7 @@ async fn store_version(
 ) -> app::AppResult<SavedVersion> {
     let host = app::head::parse_urn(host)?;
     let ay = app::AnyYear::check(&state.db, caller.clone(), year_id).await?;
-    app::head::writeup::save(&state.db, &ay, host, Some(input), submit).await
+    app::head::writeup::save(&state.db, &ay, host, Ok(Some(input)), submit).await
 }
 
 fn form_page(
@@ -493,7 +492,6 @@ pub async fn show(
             Some(SummaryShown {
                 dates: dates_text(&s.review_dates),
                 focus: areas_text(&s.focus_areas),
-                estimates: estimates_rows(&s.estimates),
                 excellence_theme: s
                     .excellence_theme
                     .map(words::area)
@@ -532,7 +530,7 @@ fn audience(ctx: &Context, share_group: bool, sim_full: bool) -> Vec<String> {
     out.push(if sim_full {
         "The School Improvement Manager reads the whole write-up: the host consented.".into()
     } else {
-        "The School Improvement Manager reads only an anonymised summary: the focus areas, the estimates, the support needed, the theme of the area of excellence and the dates; no school, person or written text.".into()
+        "The School Improvement Manager reads only an anonymised summary: the focus areas, the support needed, the theme of the area of excellence and the dates; no estimates, school, person or written text.".into()
     });
     out.push("Nobody else reads it. The host head may change this choice at any time.".into());
     out

@@ -14,7 +14,7 @@ use axum::Json;
 use serde::Deserialize;
 
 use crate::error::AppResult;
-use crate::extract::{AnyYear, Body, HostUrn};
+use crate::extract::{AnyYear, HostUrn, Unchecked};
 use crate::AppState;
 use app::head::writeup::{self, VersionsView, WriteupView};
 use store::writeups::{SavedVersion, WriteupInput};
@@ -100,9 +100,9 @@ pub async fn put_writeup(
     State(state): State<AppState>,
     ay: AnyYear,
     HostUrn(host): HostUrn,
-    Body(req): Body<WriteupInput>,
+    Unchecked(req): Unchecked<WriteupInput>,
 ) -> AppResult<(StatusCode, Json<SavedVersion>)> {
-    let saved = writeup::save(&state.db, &ay, host, Some(req), false).await?;
+    let saved = writeup::save(&state.db, &ay, host, req.map(Some), false).await?;
     Ok((StatusCode::CREATED, Json(saved)))
 }
 
@@ -130,8 +130,8 @@ pub async fn submit_writeup(
     State(state): State<AppState>,
     ay: AnyYear,
     HostUrn(host): HostUrn,
-    req: Option<Body<WriteupInput>>,
+    Unchecked(req): Unchecked<Option<WriteupInput>>,
 ) -> AppResult<(StatusCode, Json<SavedVersion>)> {
-    let saved = writeup::save(&state.db, &ay, host, req.map(|Body(i)| i), true).await?;
+    let saved = writeup::save(&state.db, &ay, host, req, true).await?;
     Ok((StatusCode::CREATED, Json(saved)))
 }
