@@ -2,9 +2,11 @@
 //! the caller and returning typed errors. Every rule of the service lives
 //! here once; the JSON API and the pages are adapters over it.
 
+pub mod availability;
 pub mod caller;
 pub mod error;
 pub mod hand;
+pub mod head;
 pub mod plans;
 pub mod text;
 pub mod years;

@@ -351,9 +351,11 @@ pub struct VersionInfo {
 }
 
 /// What a reader without the host's consent to the full write-up gets: no
-/// school, URN or person, and no free text. It keeps the measures (focus
-/// areas, estimates, support needed), the theme of the area of excellence,
-/// the review and follow-up dates and the status.
+/// school, URN or person, no free text and no estimates (a grade attached
+/// to a school is exactly what the host did not consent to share). It keeps
+/// what the programme needs by school: the focus areas, the support needed
+/// (the allocation of consultants reads it), the theme of the area of
+/// excellence, the review and follow-up dates and the status.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Summary {
     pub version: i64,
@@ -363,7 +365,6 @@ pub struct Summary {
     pub review_dates: Vec<NaiveDate>,
     #[schema(value_type = Vec<String>)]
     pub focus_areas: Vec<NeedArea>,
-    pub estimates: Estimates,
     #[schema(value_type = Option<String>)]
     pub excellence_theme: Option<NeedArea>,
     #[schema(value_type = Vec<String>)]
@@ -383,7 +384,6 @@ impl Summary {
             saved_at: s.saved_at,
             review_dates: b.dates.clone(),
             focus_areas: b.focus_areas.clone(),
-            estimates: b.estimates.clone(),
             excellence_theme: b.area_of_excellence.as_ref().map(|e| e.theme),
             support_needed: b.support_needed.clone(),
             follow_up: b.follow_up,
@@ -391,6 +391,7 @@ impl Summary {
                 "team",
                 "strengths",
                 "areas_to_develop",
+                "estimates",
                 "area_of_excellence.description",
                 "next_steps",
                 "author",
@@ -855,7 +856,9 @@ mod tests {
         ] {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
-        assert!(text.contains("english_phonics") && text.contains("\"leadership\":2"));
+        assert!(text.contains("english_phonics") && text.contains("maths"));
+        // No estimate, which would grade the school the host did not share.
+        assert!(!text.contains("leadership"), "{text}");
     }
 
     #[test]

@@ -647,7 +647,9 @@ async fn write_ups_are_written_by_the_lead_and_read_as_the_host_chose() {
         assert_eq!(summary["view"], "summary");
         assert_eq!(summary["support_needed"], json!(["maths"]));
         assert_eq!(summary["excellence_theme"], "english_phonics");
-        assert_eq!(summary["estimates"]["disadvantaged_and_send"], 3);
+        // The estimates are withheld without consent (they were in the
+        // summary before; a grade by school is what the host did not share).
+        assert!(summary.get("estimates").is_none(), "{be}: {summary}");
         let text = summary.to_string();
         let mut secrets: Vec<String> = urns.clone();
         secrets.extend(urns.iter().map(|u| name_of(&s, u)));
@@ -851,6 +853,137 @@ async fn write_ups_are_written_by_the_lead_and_read_as_the_host_chose() {
                 .unwrap();
         assert_eq!(other_plans, 0);
         app.stop().await.unwrap();
+    }
+}
+
+/// Hardening of the head side: availability only for a year the head's
+/// school is in, URN segments that are not URNs answered as a 404 in the
+/// service's shape, control characters refused in write-ups and reasons,
+/// and the SIM never given a non-consenting school's estimates.
+#[tokio::test]
+async fn the_head_side_refuses_what_it_should() {
+    let s = sample();
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await.unwrap();
+        let be = backend.name();
+        let sim_id = app.user("sim", "Sam Manager", None, None).await.unwrap();
+        let sim = app.sign_in(sim_id).await.unwrap();
+        let y = year(&app, &s, 30).await;
+        publish(&app, y, &s.plan, sim_id).await;
+        let urns: Vec<String> = s.group.schools.iter().map(|u| u.to_string()).collect();
+        let lead = app
+            .signed_in("head", "Ben Lead", Some(&urns[1]))
+            .await
+            .unwrap();
+
+        // A head whose school is not among the year's schools gives no
+        // availability for it; a head whose school is, does.
+        let stranger = app
+            .signed_in("head", "Sue Elsewhere", Some("999998"))
+            .await
+            .unwrap();
+        let path = format!("/api/years/{y}/availability");
+        let (st, err) = call(
+            &app,
+            Method::PUT,
+            &path,
+            Some(&stranger),
+            Some(json!({"dates": []})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{be}: {err}");
+        assert!(
+            err["message"].as_str().unwrap().contains("999998"),
+            "{be}: {err}"
+        );
+        let (st, _) = call(&app, Method::GET, &path, Some(&stranger), None).await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{be}: nothing was stored");
+        let (st, ok) = call(
+            &app,
+            Method::PUT,
+            &path,
+            Some(&lead),
+            Some(json!({"dates": []})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED, "{be}: {ok}");
+
+        // A URN segment that is not a URN: a 404 in the service's shape.
+        for bad in ["abc", "0", "-1", "99999999999", "1e3"] {
+            for (m, suffix) in [
+                (Method::GET, "writeup"),
+                (Method::GET, "writeup/versions"),
+                (Method::PUT, "writeup"),
+            ] {
+                let (st, err) = call(
+                    &app,
+                    m.clone(),
+                    &format!("/api/years/{y}/reviews/{bad}/{suffix}"),
+                    Some(&lead),
+                    (m == Method::PUT).then(|| json!({})),
+                )
+                .await;
+                assert_eq!(st, StatusCode::NOT_FOUND, "{be}: {bad} {suffix}: {err}");
+                assert_eq!(err["code"], "not_found", "{be}: {bad} {suffix}");
+            }
+        }
+
+        // Control characters in a write-up's text, named by the form's label.
+        let w = format!("/api/years/{y}/reviews/{}/writeup", urns[0]);
+        let (st, err) = call(
+            &app,
+            Method::PUT,
+            &w,
+            Some(&lead),
+            Some(json!({"strengths": "fine\u{1b}[2J"})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{be}: {err}");
+        assert!(
+            err["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("What went well"),
+            "{be}: {err}"
+        );
+        // ... and in the reason for avoiding a school.
+        let (st, err) = call(
+            &app,
+            Method::PUT,
+            &format!("/api/years/{y}/my/choices"),
+            Some(&lead),
+            Some(json!({"avoid": [{"urn": urns[2], "reason": "a\rATTENDEE:x"}]})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{be}: {err}");
+        assert!(
+            err["message"].as_str().unwrap().starts_with("Reason"),
+            "{be}: {err}"
+        );
+
+        // Without the host's consent the SIM reads no estimates of the school.
+        let (st, v) = call(
+            &app,
+            Method::PUT,
+            &w,
+            Some(&lead),
+            Some(json!({
+                "strengths": "Reading",
+                "estimates": {"leadership": 2},
+                "support_needed": ["maths"]
+            })),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED, "{be}: {v}");
+        let (st, summary) = call(&app, Method::GET, &w, Some(&sim), None).await;
+        assert_eq!(st, StatusCode::OK, "{be}: {summary}");
+        assert_eq!(summary["view"], "summary");
+        assert_eq!(summary["support_needed"], json!(["maths"]), "{be}");
+        assert!(summary.get("estimates").is_none(), "{be}: {summary}");
+        assert!(
+            !summary.to_string().contains("leadership"),
+            "{be}: {summary}"
+        );
     }
 }
 

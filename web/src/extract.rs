@@ -139,3 +139,57 @@ fn json_rejection(e: axum::extract::rejection::JsonRejection) -> AppError {
         other => AppError::bad_request(other.body_text()),
     }
 }
+
+/// The `{host_urn}` segment of the route as a school's URN, through the one
+/// parse of URNs in addresses: a segment that is not a URN is a 404 in the
+/// service's error shape.
+pub struct HostUrn(pub optimiser::model::Urn);
+
+impl<S: Send + Sync> FromRequestParts<S> for HostUrn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let params = RawPathParams::from_request_parts(parts, &())
+            .await
+            .map_err(|_| AppError::not_found("no such school"))?;
+        let raw = params
+            .iter()
+            .find(|(k, _)| *k == "host_urn")
+            .map(|(_, v)| v.to_string())
+            .ok_or_else(|| {
+                AppError::internal("route", "a URN extractor on a route without {host_urn}")
+            })?;
+        Ok(HostUrn(app::head::parse_urn(&raw)?))
+    }
+}
+
+/// A JSON body read exactly as `Body` reads it, whose refusal is handed to
+/// the use case instead of answered at once: where who may do something
+/// depends on more than the route (a write-up's lead), the use case checks
+/// the caller first, so that a stranger learns nothing from a message about
+/// the body. `Unchecked<Option<T>>` is `None` for a request without a body.
+pub struct Unchecked<T>(pub app::AppResult<T>);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Unchecked<T> {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !req.headers().contains_key(axum::http::header::CONTENT_TYPE) {
+            // Without a body only an optional one (`Option<T>`) reads as none.
+            if let Ok(none) = serde_json::from_value::<T>(serde_json::Value::Null) {
+                return Ok(Unchecked(Ok(none)));
+            }
+        }
+        Ok(Unchecked(
+            <Body<T> as FromRequest<S>>::from_request(req, state)
+                .await
+                .map(|Body(t)| t)
+                .map_err(|e| match e.status {
+                    axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                        app::AppError::too_large(e.message)
+                    }
+                    _ => app::AppError::bad_request(e.message),
+                }),
+        ))
+    }
+}

@@ -1,46 +1,17 @@
 //! A person's own availability for a year: read it, replace it.
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde::{Deserialize, Serialize};
 
-use crate::auth::{Caller, Role};
-use crate::error::{AppError, AppResult};
-use crate::extract::Signed;
+use crate::error::AppResult;
+use crate::extract::{Signed, Unchecked};
 use crate::AppState;
-use store::availability::{self, DateLevel, Submission};
-use store::years::{self, Year};
+use app::availability::{self, AvailabilityRequest, AvailabilitySaved};
+use store::availability::Submission;
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AvailabilityRequest {
-    /// Every date the person can take part; dates not listed are unavailable.
-    pub dates: Vec<DateLevel>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct AvailabilitySaved {
-    pub version: i64,
-    pub dates: usize,
-}
-
-/// Heads and advisers take part in reviews; only they give availability.
-fn may_give_availability(caller: &Caller) -> AppResult<()> {
-    match caller.role {
-        Role::Head | Role::Adviser => Ok(()),
-        _ => Err(AppError::forbidden(
-            "only heads and advisers give availability",
-        )),
-    }
-}
-
-pub async fn year_or_404(state: &AppState, year_id: i64) -> AppResult<Year> {
-    years::load(&state.db, year_id)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("no programme year {year_id}")))
-}
+// The role is checked before the year (see `app::availability`), so these
+// take the caller and the year's id rather than a checked year.
 
 /// My latest availability for the year (404 before the first submission).
 #[utoipa::path(get, path = "/api/years/{year}/availability", tag = "availability",
@@ -56,12 +27,9 @@ pub async fn get_own(
     Signed(caller): Signed,
     Path(year_id): Path<i64>,
 ) -> AppResult<Json<Submission>> {
-    may_give_availability(&caller)?;
-    year_or_404(&state, year_id).await?;
-    availability::current(&state.db, year_id, caller.user_id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| AppError::not_found("no availability submitted yet"))
+    Ok(Json(
+        availability::get_own(&state.db, &caller, year_id).await?,
+    ))
 }
 
 /// Replace my availability for the year: stored as a new version, the
@@ -81,26 +49,14 @@ pub async fn put_own(
     State(state): State<AppState>,
     Signed(caller): Signed,
     Path(year_id): Path<i64>,
-    req: Result<Json<AvailabilityRequest>, JsonRejection>,
+    Unchecked(req): Unchecked<AvailabilityRequest>,
 ) -> AppResult<(StatusCode, Json<AvailabilitySaved>)> {
-    may_give_availability(&caller)?;
-    // Read only once the role is known to give availability.
-    let Json(req) = req.map_err(|e| AppError::bad_request(e.body_text()))?;
-    let year = year_or_404(&state, year_id).await?;
-    if !year.open_for_availability(years::today()) {
-        return Err(AppError::new(
-            StatusCode::CONFLICT,
-            "too_late",
-            format!("availability closed on {}", year.deadline),
-        ));
-    }
-    availability::check(&year, caller.urn.as_deref(), &req.dates).map_err(AppError::bad_request)?;
-    let version = availability::submit(&state.db, year_id, caller.user_id, &req.dates).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(AvailabilitySaved {
-            version,
-            dates: req.dates.len(),
-        }),
-    ))
+    let saved = availability::submit(&state.db, &caller, year_id, req).await?;
+    Ok((StatusCode::CREATED, Json(saved)))
+}
+
+/// A year, or the 404 that names it (for the handlers and pages that do not
+/// take a checked year yet).
+pub async fn year_or_404(state: &AppState, year_id: i64) -> AppResult<store::years::Year> {
+    Ok(app::caller::year_or_404(&state.db, year_id).await?)
 }

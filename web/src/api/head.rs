@@ -3,11 +3,9 @@
 //! of their write-up; the lead's write-up of the review they lead; an
 //! adviser's groups; and the SIM's view of where the write-ups stand.
 //!
-//! Every handler first checks who asks and for what: a head only ever reads
-//! or changes their own school's things, and a write-up is read only as its
-//! host chose (see `writeup`).
+//! Each handler is an adapter: its extractors check who asks (and the year),
+//! one call of `app::head` holds the rules, and the answer goes back as JSON.
 
-mod access;
 mod choices;
 mod group;
 mod school;
@@ -15,14 +13,10 @@ mod sharing;
 mod status;
 mod writeup;
 
-use axum::extract::rejection::JsonRejection;
 use axum::routing::{get, post};
-use axum::{Json, Router};
-use optimiser::model::Urn;
+use axum::Router;
 
-use crate::error::{AppError, AppResult};
 use crate::AppState;
-use store::plans::{self, PlanVersion};
 
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
@@ -67,27 +61,4 @@ pub fn router() -> Router<AppState> {
             get(writeup::list_versions),
         )
         .route("/years/{year}/writeups/status", get(status::writeup_status))
-}
-
-/// A JSON body, or a 400 in the API's error shape naming what was wrong
-/// (axum's own rejection is plain text).
-fn body<T>(b: Result<Json<T>, JsonRejection>) -> AppResult<T> {
-    b.map(|Json(t)| t)
-        .map_err(|e| AppError::bad_request(e.body_text()))
-}
-
-/// The year's published plan, or 404 saying there is none yet.
-async fn published_or_404(state: &AppState, year_id: i64) -> AppResult<PlanVersion> {
-    plans::latest(&state.db, year_id, "published")
-        .await?
-        .ok_or_else(|| {
-            AppError::not_found(format!(
-                "the groups of year {year_id} are not published yet"
-            ))
-        })
-}
-
-/// A URN from a path or an account; None where it is not one.
-fn urn(s: &str) -> Option<Urn> {
-    s.parse().ok()
 }

@@ -3,11 +3,10 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{Method, StatusCode};
 use axum::response::Response;
 
 use super::availability::when;
-use super::views::{dates_text, school_name, school_text, AllocationVersion, WriteupStatusList};
+use super::views::{dates_text, school_name, school_text, AllocationVersion};
 use super::{inproc, render, Layout, PageResult, Viewer};
 use crate::api::availability::year_or_404;
 use crate::AppState;
@@ -40,16 +39,9 @@ pub async fn writeups(
     Viewer(caller): Viewer,
     Path(year_id): Path<i64>,
 ) -> PageResult<Response> {
-    caller.require_sim()?;
-    let year = year_or_404(&state, year_id).await?;
-    let list = inproc::call::<WriteupStatusList>(
-        &state,
-        &caller,
-        Method::GET,
-        &format!("/years/{year_id}/writeups/status"),
-        None,
-    )
-    .await;
+    let sy = app::SimYear::check(&state.db, caller.clone(), year_id).await?;
+    let year = &sy.year;
+    let list = app::head::status::writeup_status(&state.db, &sy).await;
     let (summary, rows, note) = match list {
         Ok(l) => (
             Some(format!(
@@ -83,7 +75,7 @@ pub async fn writeups(
                 .collect(),
             None,
         ),
-        Err(e) if e.status == StatusCode::NOT_FOUND => (None, vec![], Some(super::views::sentence(&e.message))),
+        Err(e) if e.kind == app::Kind::NotFound => (None, vec![], Some(super::views::sentence(&e.message))),
         Err(e) => return Err(e.into()),
     };
     render(&WriteupsPage {

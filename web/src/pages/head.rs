@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
 use optimiser::model::{NeedArea, School, Urn};
@@ -13,11 +13,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::availability::{long_date, when};
-use super::views::{adviser_text, dates_text, school_name, school_text, sentence, GroupView};
-use super::{inproc, render, render_with, see_other, Layout, PageResult};
+use super::views::{adviser_text, dates_text, school_name, school_text, sentence};
+use super::{render, render_with, see_other, Layout, PageResult};
 use crate::api::availability::year_or_404;
 use crate::auth::Caller;
 use crate::AppState;
+use app::head::group::GroupView;
 use report::words;
 use store::writeups::{self, Directory};
 use store::{availability, choices, inputs, years};
@@ -126,8 +127,9 @@ pub async fn year_page(
     year_id: i64,
     q: YearQuery,
 ) -> PageResult<Response> {
-    let urn = my_urn(caller)?;
-    let year = year_or_404(state, year_id).await?;
+    let hy = app::HeadYear::check(&state.db, caller.clone(), year_id).await?;
+    let urn = hy.urn.clone();
+    let year = &hy.year;
     let dir = Directory::load(&state.db, year_id).await?;
     let school = urn
         .parse::<Urn>()
@@ -164,17 +166,9 @@ pub async fn year_page(
         ),
         None => (vec![], vec![]),
     };
-    let (group, group_note) = match inproc::call::<GroupView>(
-        state,
-        caller,
-        Method::GET,
-        &format!("/years/{year_id}/my/group"),
-        None,
-    )
-    .await
-    {
+    let (group, group_note) = match app::head::group::my_group(&state.db, &hy).await {
         Ok(g) => (Some(g), None),
-        Err(e) if e.status == StatusCode::NOT_FOUND => (None, Some(sentence(&e.message))),
+        Err(e) if e.kind == app::Kind::NotFound => (None, Some(sentence(&e.message))),
         Err(e) => return Err(e.into()),
     };
     let leading = group
@@ -410,37 +404,55 @@ fn parse_choices(fields: &[(String, String)]) -> (Vec<String>, Vec<AvoidRow>) {
     (focus, rows)
 }
 
-/// `POST /years/{year}/choices`: saved through the API's own checks.
+/// The posted focus areas and avoid rows as the choices the use case takes;
+/// a focus area that is not one of the list is refused by name.
+fn choices_of(focus: &[String], rows: &[AvoidRow]) -> app::AppResult<store::choices::Choices> {
+    let focus = focus
+        .iter()
+        .map(|f| {
+            serde_json::from_value(json!(f)).map_err(|_| {
+                app::AppError::bad_request(format!(
+                    "Focus areas: {f:?} is not one of the areas listed"
+                ))
+            })
+        })
+        .collect::<Result<Vec<NeedArea>, _>>()?;
+    Ok(store::choices::Choices {
+        focus,
+        avoid: rows
+            .iter()
+            .map(|r| store::choices::Avoid {
+                urn: r.urn.clone(),
+                reason: r.reason.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// `POST /years/{year}/choices`: saved through the same use case as the API.
 pub async fn save_choices(
     State(state): State<AppState>,
     super::Viewer(caller): super::Viewer,
     Path(year_id): Path<i64>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult<Response> {
-    my_urn(&caller)?;
+    let hy = app::HeadYear::check(&state.db, caller.clone(), year_id).await?;
     let (focus, rows) = parse_choices(&fields);
-    let body = json!({
-        "focus": focus,
-        "avoid": rows.iter().map(|r| json!({"urn": r.urn, "reason": r.reason})).collect::<Vec<_>>(),
-    });
-    #[derive(Deserialize)]
-    struct Saved {
-        version: i64,
-    }
-    let saved = inproc::call::<Saved>(
-        &state,
-        &caller,
-        Method::PUT,
-        &format!("/years/{year_id}/my/choices"),
-        Some(body),
-    )
-    .await;
+    let saved = match choices_of(&focus, &rows) {
+        Ok(c) => app::head::choices::save(&state.db, &hy, &c).await,
+        Err(e) => Err(e),
+    };
     match saved {
         Ok(s) => Ok(see_other(&format!(
             "/years/{year_id}/choices?saved={}#saved",
             s.version
         ))),
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+        Err(e)
+            if matches!(
+                e.kind,
+                app::Kind::BadRequest | app::Kind::NotFound | app::Kind::Conflict
+            ) =>
+        {
             let mut page = choices_page(&state, &caller, year_id, &focus, rows).await?;
             page.error = Some(e.message);
             render_with(StatusCode::BAD_REQUEST, &page)

@@ -7,40 +7,6 @@ use serde::Deserialize;
 use report::words;
 use store::writeups::{AdviserRef, SchoolRef};
 
-/// `GET /api/years/{year}/my/group` and each group of `my/assignments`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct GroupView {
-    pub plan_version: i64,
-    pub group_id: String,
-    pub schools: Vec<SchoolRef>,
-    pub adviser: Option<AdviserRef>,
-    pub adviser_reason: Option<String>,
-    pub reviews: Vec<ReviewView>,
-    #[serde(default)]
-    pub my_roles: Vec<MyRole>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct ReviewView {
-    pub host: SchoolRef,
-    pub lead: SchoolRef,
-    pub reviewers: Vec<SchoolRef>,
-    pub dates: Vec<NaiveDate>,
-    pub unscheduled_reason: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct MyRole {
-    pub dates: Vec<NaiveDate>,
-    pub description: String,
-}
-
-/// `GET /api/years/{year}/my/assignments`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Assignments {
-    pub groups: Vec<GroupView>,
-}
-
 /// `GET /api/years/{year}/availability/status`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct AvailabilityStatus {
@@ -68,30 +34,6 @@ pub struct MissingAdviser {
     pub id: String,
     pub name: String,
     pub invited: bool,
-}
-
-/// `GET /api/years/{year}/writeups/status`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct WriteupStatusList {
-    pub plan_version: i64,
-    pub due_days: u32,
-    pub reviews: Vec<ReviewStatus>,
-    pub submitted: usize,
-    pub overdue: usize,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct ReviewStatus {
-    pub group_id: String,
-    pub host: SchoolRef,
-    pub lead: SchoolRef,
-    pub dates: Vec<NaiveDate>,
-    /// `none`, `draft` or `submitted`.
-    pub status: String,
-    pub latest_version: Option<i64>,
-    pub last_saved_at: Option<i64>,
-    pub due: Option<NaiveDate>,
-    pub overdue: bool,
 }
 
 /// `GET /api/years/{year}/allocations/latest`.

@@ -3,66 +3,31 @@
 //! write-up as each reader may see it (in full, or the SIM's anonymised
 //! summary), refused to anyone else.
 //!
-//! Reading and writing go through the API in process (`inproc`): the API
-//! decides who may read which view, fills in the team and dates, and checks
-//! every field, so the pages cannot drift from it.
+//! Reading and writing are the same use cases the API calls
+//! (`app::head::writeup`): they decide who may read which view, fill in the
+//! team and dates, and check every field, so the pages cannot drift from
+//! the API.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
-use chrono::NaiveDate;
 use optimiser::model::{NeedArea, Urn};
 use serde::Deserialize;
 
 use super::availability::when;
 use super::views::{adviser_text, dates_text, school_name, school_text};
-use super::{inproc, render, render_with, see_other, Layout, PageResult, Viewer};
+use super::{render, render_with, see_other, Layout, PageResult, Viewer};
 use crate::auth::{Caller, Role};
 use crate::error::AppError;
 use crate::AppState;
+use app::head::writeup::WriteupView;
 use report::words;
 use store::plans;
-use store::writeups::{self, Directory, Estimates, Excellence, Writeup, WriteupInput};
-
-/// A write-up as the API shows it to the caller.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "view", rename_all = "snake_case")]
-enum WriteupView {
-    /// Boxed: a whole write-up is much larger than the summary.
-    Full(Box<StoredView>),
-    Summary(SummaryView),
-}
-
-#[derive(Debug, Deserialize)]
-struct StoredView {
-    version: i64,
-    status: String,
-    saved_at: i64,
-    author: String,
-    body: Writeup,
-}
-
-#[derive(Debug, Deserialize)]
-struct SummaryView {
-    version: i64,
-    status: String,
-    saved_at: i64,
-    review_dates: Vec<NaiveDate>,
-    focus_areas: Vec<NeedArea>,
-    estimates: Estimates,
-    excellence_theme: Option<NeedArea>,
-    support_needed: Vec<NeedArea>,
-    follow_up: Option<NaiveDate>,
-    withheld: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct SavedVersion {
-    version: i64,
-    status: String,
-}
+use store::writeups::{
+    self, Directory, Estimates, Excellence, SavedVersion, Stored, Writeup, WriteupInput,
+};
 
 /// The 4-point scale of the estimates, in the words heads know.
 const SCALE: [(u8, &str); 4] = [
@@ -362,7 +327,6 @@ struct ReadPage {
 struct SummaryShown {
     dates: String,
     focus: String,
-    estimates: Vec<(&'static str, String)>,
     excellence_theme: String,
     support: String,
     follow_up: String,
@@ -394,10 +358,6 @@ pub struct WriteupQuery {
     submitted: Option<i64>,
 }
 
-fn api_path(year_id: i64, host: &str) -> String {
-    format!("/years/{year_id}/reviews/{host}/writeup")
-}
-
 async fn latest(
     state: &AppState,
     caller: &Caller,
@@ -405,19 +365,31 @@ async fn latest(
     host: &str,
     version: Option<i64>,
 ) -> PageResult<Option<WriteupView>> {
-    let path = match version {
-        Some(v) => format!("{}?version={v}", api_path(year_id, host)),
-        None => api_path(year_id, host),
-    };
-    match inproc::call::<WriteupView>(state, caller, Method::GET, &path, None).await {
+    let host = app::head::parse_urn(host)?;
+    let ay = app::AnyYear::check(&state.db, caller.clone(), year_id).await?;
+    match app::head::writeup::read(&state.db, &ay, host, version).await {
         Ok(v) => Ok(Some(v)),
-        // Nothing written yet (the API has already refused a caller who may
-        // not read it with a 403).
-        Err(e) if e.status == StatusCode::NOT_FOUND && e.message.contains("nothing is written") => {
+        // Nothing written yet (a caller who may not read it has already
+        // been refused with a 403).
+        Err(e) if e.kind == app::Kind::NotFound && e.message.contains("nothing is written") => {
             Ok(None)
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Saves (or, with `submit`, submits) the lead's text through the use case.
+async fn store_version(
+    state: &AppState,
+    caller: &Caller,
+    year_id: i64,
+    host: &str,
+    input: WriteupInput,
+    submit: bool,
+) -> app::AppResult<SavedVersion> {
+    let host = app::head::parse_urn(host)?;
+    let ay = app::AnyYear::check(&state.db, caller.clone(), year_id).await?;
+    app::head::writeup::save(&state.db, &ay, host, Ok(Some(input)), submit).await
 }
 
 fn form_page(
@@ -426,7 +398,7 @@ fn form_page(
     host: &str,
     ctx: &Context,
     form: FormValues,
-    current: Option<&StoredView>,
+    current: Option<&Stored>,
 ) -> FormPage {
     FormPage {
         layout: Layout::new(format!("Write-up: {}", ctx.host_name), Some(caller)),
@@ -520,7 +492,6 @@ pub async fn show(
             Some(SummaryShown {
                 dates: dates_text(&s.review_dates),
                 focus: areas_text(&s.focus_areas),
-                estimates: estimates_rows(&s.estimates),
                 excellence_theme: s
                     .excellence_theme
                     .map(words::area)
@@ -559,7 +530,7 @@ fn audience(ctx: &Context, share_group: bool, sim_full: bool) -> Vec<String> {
     out.push(if sim_full {
         "The School Improvement Manager reads the whole write-up: the host consented.".into()
     } else {
-        "The School Improvement Manager reads only an anonymised summary: the focus areas, the estimates, the support needed, the theme of the area of excellence and the dates; no school, person or written text.".into()
+        "The School Improvement Manager reads only an anonymised summary: the focus areas, the support needed, the theme of the area of excellence and the dates; no estimates, school, person or written text.".into()
     });
     out.push("Nobody else reads it. The host head may change this choice at any time.".into());
     out
@@ -586,7 +557,6 @@ pub async fn save(
         .find(|(k, _)| k == "action")
         .map(|(_, v)| v.as_str())
         .unwrap_or("save");
-    let path = api_path(year_id, &host);
     if action == "submit" {
         let version: i64 = fields
             .iter()
@@ -598,13 +568,13 @@ pub async fn save(
         else {
             return Err(AppError::not_found(format!("no version {version} to submit")).into());
         };
-        let body = serde_json::to_value(shown_version.body.input())?;
-        let saved: SavedVersion = inproc::call(
+        let saved = store_version(
             &state,
             &caller,
-            Method::POST,
-            &format!("{path}/submit"),
-            Some(body),
+            year_id,
+            &host,
+            shown_version.body.input(),
+            true,
         )
         .await?;
         return Ok(see_other(&format!(
@@ -622,17 +592,9 @@ pub async fn save(
         Ok(i) => i,
         Err(e) => return refuse(e),
     };
-    let saved = match inproc::call::<SavedVersion>(
-        &state,
-        &caller,
-        Method::PUT,
-        &path,
-        Some(serde_json::to_value(&input)?),
-    )
-    .await
-    {
+    let saved = match store_version(&state, &caller, year_id, &host, input, false).await {
         Ok(s) => s,
-        Err(e) if e.status == StatusCode::BAD_REQUEST => return refuse(e.message),
+        Err(e) if e.kind == app::Kind::BadRequest => return refuse(e.message),
         Err(e) => return Err(e.into()),
     };
     if action != "review" || saved.status == "submitted" {

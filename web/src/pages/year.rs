@@ -4,13 +4,12 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use optimiser::allocate::Assignment;
 use serde::Deserialize;
 
 use super::head::{self, ReviewRow, YearQuery};
-use super::views::{dates_text, school_name, Assignments};
+use super::views::{dates_text, school_name};
 use super::{inproc, render, sim, Layout, PageResult, Viewer};
 use crate::api::availability::year_or_404;
 use crate::auth::{Caller, Role};
@@ -48,15 +47,7 @@ async fn adviser_page(state: &AppState, caller: &Caller, year_id: i64) -> PageRe
     let availability = availability::current(&state.db, year_id, caller.user_id)
         .await?
         .map(|s| super::calendar::summary(&s.dates));
-    let (groups, note) = match inproc::call::<Assignments>(
-        state,
-        caller,
-        Method::GET,
-        &format!("/years/{year_id}/my/assignments"),
-        None,
-    )
-    .await
-    {
+    let (groups, note) = match app::head::group::my_assignments(&state.db, caller, year_id).await {
         Ok(a) => (
             a.groups
                 .iter()
@@ -90,7 +81,7 @@ async fn adviser_page(state: &AppState, caller: &Caller, year_id: i64) -> PageRe
                 .collect(),
             None,
         ),
-        Err(e) if e.status == StatusCode::NOT_FOUND => {
+        Err(e) if e.kind == app::Kind::NotFound => {
             (vec![], Some(super::views::sentence(&e.message)))
         }
         Err(e) => return Err(e.into()),

@@ -1,24 +1,14 @@
 //! A head's choices for their school: focus areas and schools to avoid.
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Serialize;
 
-use super::body;
-use super::school::{own_school, year_schools};
-use crate::api::availability::year_or_404;
-use crate::error::{AppError, AppResult};
-use crate::extract::Signed;
+use crate::error::AppResult;
+use crate::extract::{Body, HeadYear};
 use crate::AppState;
-use store::choices::{self, Choices, Saved};
-use store::years;
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ChoicesSaved {
-    pub version: i64,
-}
+use app::head::choices::{self, ChoicesSaved};
+use store::choices::{Choices, Saved};
 
 /// My school's latest choices (404 before the first save).
 #[utoipa::path(get, path = "/api/years/{year}/my/choices", tag = "head",
@@ -29,17 +19,8 @@ pub struct ChoicesSaved {
         (status = 403, description = "Not a head", body = crate::error::ErrorBody),
         (status = 404, description = "No such year, or no choices saved yet", body = crate::error::ErrorBody),
     ))]
-pub async fn get_choices(
-    State(state): State<AppState>,
-    Signed(caller): Signed,
-    Path(year_id): Path<i64>,
-) -> AppResult<Json<Saved>> {
-    let urn = caller.require_head()?;
-    year_or_404(&state, year_id).await?;
-    choices::current(&state.db, year_id, urn)
-        .await?
-        .map(Json)
-        .ok_or_else(|| AppError::not_found("no choices saved yet"))
+pub async fn get_choices(State(state): State<AppState>, hy: HeadYear) -> AppResult<Json<Saved>> {
+    Ok(Json(choices::get(&state.db, &hy).await?))
 }
 
 /// Replace my school's focus areas and requests not to be grouped with named
@@ -61,23 +42,11 @@ pub async fn get_choices(
     ))]
 pub async fn put_choices(
     State(state): State<AppState>,
-    Signed(caller): Signed,
-    Path(year_id): Path<i64>,
-    req: Result<Json<Choices>, JsonRejection>,
+    hy: HeadYear,
+    Body(req): Body<Choices>,
 ) -> AppResult<(StatusCode, Json<ChoicesSaved>)> {
-    let urn = caller.require_head()?;
-    let year = year_or_404(&state, year_id).await?;
-    let req = body(req)?;
-    if !year.open_for_availability(years::today()) {
-        return Err(AppError::new(
-            StatusCode::CONFLICT,
-            "too_late",
-            format!("choices closed on {}", year.deadline),
-        ));
-    }
-    let schools = year_schools(&state, year_id).await?;
-    own_school(&schools, year_id, urn)?;
-    choices::check(&req, urn, &schools).map_err(AppError::bad_request)?;
-    let version = choices::save(&state.db, year_id, urn, caller.user_id, &req).await?;
-    Ok((StatusCode::CREATED, Json(ChoicesSaved { version })))
+    Ok((
+        StatusCode::CREATED,
+        Json(choices::save(&state.db, &hy, &req).await?),
+    ))
 }

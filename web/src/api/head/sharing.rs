@@ -1,28 +1,16 @@
 //! Who may read my school's write-up: the other heads of the group, and the
-//! SIM in full (otherwise the SIM gets the anonymised summary).
+//! SIM in full (otherwise the SIM gets only what the programme needs by
+//! school).
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
 
-use super::body;
-use crate::api::availability::year_or_404;
 use crate::error::AppResult;
-use crate::extract::Signed;
+use crate::extract::{Body, HeadYear};
 use crate::AppState;
-use store::writeups::{self, Sharing};
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SharingRequest {
-    /// The other heads of the group may read the write-up in full.
-    pub share_group: bool,
-    /// The SIM may read it in full; otherwise the SIM reads only the
-    /// anonymised summary (measures, support areas, dates, status).
-    pub sim_full: bool,
-}
+use app::head::sharing::{self, SharingRequest};
+use store::writeups::Sharing;
 
 /// Who may read my school's write-up.
 ///
@@ -36,14 +24,8 @@ pub struct SharingRequest {
         (status = 403, description = "Not a head", body = crate::error::ErrorBody),
         (status = 404, description = "No such year", body = crate::error::ErrorBody),
     ))]
-pub async fn get_sharing(
-    State(state): State<AppState>,
-    Signed(caller): Signed,
-    Path(year_id): Path<i64>,
-) -> AppResult<Json<Sharing>> {
-    let urn = caller.require_head()?;
-    year_or_404(&state, year_id).await?;
-    Ok(Json(writeups::sharing(&state.db, year_id, urn).await?))
+pub async fn get_sharing(State(state): State<AppState>, hy: HeadYear) -> AppResult<Json<Sharing>> {
+    Ok(Json(sharing::get(&state.db, &hy).await?))
 }
 
 /// Choose who may read my school's write-up.
@@ -61,24 +43,11 @@ pub async fn get_sharing(
     ))]
 pub async fn put_sharing(
     State(state): State<AppState>,
-    Signed(caller): Signed,
-    Path(year_id): Path<i64>,
-    req: Result<Json<SharingRequest>, JsonRejection>,
+    hy: HeadYear,
+    Body(req): Body<SharingRequest>,
 ) -> AppResult<(StatusCode, Json<Sharing>)> {
-    let urn = caller.require_head()?;
-    year_or_404(&state, year_id).await?;
-    let req = body(req)?;
-    writeups::set_sharing(
-        &state.db,
-        year_id,
-        urn,
-        caller.user_id,
-        req.share_group,
-        req.sim_full,
-    )
-    .await?;
     Ok((
         StatusCode::CREATED,
-        Json(writeups::sharing(&state.db, year_id, urn).await?),
+        Json(sharing::set(&state.db, &hy, &req).await?),
     ))
 }

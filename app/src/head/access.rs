@@ -13,7 +13,7 @@
 
 use optimiser::triads::plan::{Review, Triad};
 
-use crate::auth::{Caller, Role};
+use crate::caller::{Caller, Role};
 use store::writeups::Sharing;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

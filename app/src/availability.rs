@@ -1,0 +1,73 @@
+//! A person's own availability for a year: read it, replace it.
+
+use serde::{Deserialize, Serialize};
+use store::availability::{self, DateLevel, Submission};
+use store::{years, Db};
+
+use crate::caller::{year_or_404, Caller, Role};
+use crate::error::{AppError, AppResult};
+use crate::head::school::{own_school, year_schools};
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AvailabilityRequest {
+    /// Every date the person can take part; dates not listed are unavailable.
+    pub dates: Vec<DateLevel>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AvailabilitySaved {
+    pub version: i64,
+    pub dates: usize,
+}
+
+/// Heads and advisers take part in reviews; only they give availability.
+/// Checked before the year, so that nobody else learns which years exist.
+fn may_give_availability(caller: &Caller) -> AppResult<()> {
+    match caller.role {
+        Role::Head | Role::Adviser => Ok(()),
+        _ => Err(AppError::forbidden(
+            "only heads and advisers give availability",
+        )),
+    }
+}
+
+/// My latest availability for the year (404 before the first submission).
+pub async fn get_own(db: &Db, caller: &Caller, year_id: i64) -> AppResult<Submission> {
+    may_give_availability(caller)?;
+    year_or_404(db, year_id).await?;
+    availability::current(db, year_id, caller.user_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("no availability submitted yet"))
+}
+
+/// Replace my availability for the year: a new version, the earlier ones
+/// kept. Refused after the deadline, and for a head whose school is not
+/// among the year's schools (their dates would count for nobody). `req` is
+/// looked at only once the caller is known to give availability.
+pub async fn submit(
+    db: &Db,
+    caller: &Caller,
+    year_id: i64,
+    req: AppResult<AvailabilityRequest>,
+) -> AppResult<AvailabilitySaved> {
+    may_give_availability(caller)?;
+    let req = req?;
+    let year = year_or_404(db, year_id).await?;
+    if !year.open_for_availability(years::today()) {
+        return Err(AppError::too_late(format!(
+            "availability closed on {}",
+            year.deadline
+        )));
+    }
+    if caller.role == Role::Head {
+        let urn = caller.require_head()?;
+        own_school(&year_schools(db, year_id).await?, year_id, urn)?;
+    }
+    availability::check(&year, caller.urn.as_deref(), &req.dates).map_err(AppError::bad_request)?;
+    let version = availability::submit(db, year_id, caller.user_id, &req.dates).await?;
+    Ok(AvailabilitySaved {
+        version,
+        dates: req.dates.len(),
+    })
+}
