@@ -19,7 +19,9 @@ pub struct RuleFault {
 
 impl fmt::Display for RuleFault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "[{}] {}: {}", self.table, self.item, self.message)
+        // Every message starts with the value as written, so this reads
+        // `[triads] max_distance_km = -3 is too small; write ...`.
+        write!(f, "[{}] {} = {}", self.table, self.item, self.message)
     }
 }
 

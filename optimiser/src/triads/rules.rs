@@ -260,7 +260,7 @@ mod tests {
         assert!(r
             .check()
             .unwrap_err()
-            .contains("[triads] max_distance_km: -1 is too small"));
+            .contains("[triads] max_distance_km = -1 is too small"));
     }
 
     #[test]
