@@ -152,10 +152,10 @@ mod tests {
         assert_eq!(
             text,
             [
-                "[triads] adviser_budget: nan is not a number of pounds; write a number of pounds from 0 up to 1000000000",
-                "[triads] max_distance_km: 0 is too small; write a number of km above 0, up to 1000",
-                "[triads] time_limit_seconds: 1e300 is too large; write a number of seconds above 0, up to 86400",
-                "[triads] review_days: 0 is too small; write a whole number of days from 1 up to 10",
+                "[triads] adviser_budget = nan is not a number of pounds; write a number of pounds from 0 up to 1000000000",
+                "[triads] max_distance_km = 0 is too small; write a number of km above 0, up to 1000",
+                "[triads] time_limit_seconds = 1e300 is too large; write a number of seconds above 0, up to 86400",
+                "[triads] review_days = 0 is too small; write a whole number of days from 1 up to 10",
             ]
         );
     }
