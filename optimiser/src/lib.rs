@@ -1,4 +1,5 @@
 pub mod allocate;
+pub mod calendar;
 pub mod highs_run;
 pub mod model;
 pub mod schedule;

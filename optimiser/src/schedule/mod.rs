@@ -17,8 +17,6 @@
 //! every adviser rule of the grouping step), and gives one to a group left
 //! without where one's dates fit; the plan's adviser terms and ledger follow.
 
-pub mod availability;
-pub mod calendar;
 mod instance;
 mod mip;
 mod reasons;
@@ -38,8 +36,12 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Adviser, School, Urn};
 use crate::triads::{Plan, TriadRules};
 
-pub use availability::{Availability, Level, Person};
-pub use calendar::{Blackout, Calendar, HalfTerm, SchoolBlackout};
+// The calendar and availability types live in `crate::calendar`, shared
+// with grouping; these paths are kept for callers.
+pub use crate::calendar::{availability, days as calendar};
+pub use crate::calendar::{
+    Availability, Blackout, Calendar, HalfTerm, Level, Person, SchoolBlackout,
+};
 pub use rules::{ScheduleRules, ScheduleWeights};
 pub use solve::schedule;
 pub use validate::validate;

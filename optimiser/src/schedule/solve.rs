@@ -7,12 +7,12 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use super::availability::Person;
-use super::calendar::Days;
 use super::instance::{previous_dates, Instance};
 use super::validate::validate;
 use super::{mip, reasons, reassign};
 use super::{ScheduleError, ScheduleProblem, ScheduleStats, ScheduledPlan};
+use crate::calendar::Days;
+use crate::calendar::Person;
 use crate::model::Urn;
 
 /// Dates every review it can, optimally under the weights (or the best found

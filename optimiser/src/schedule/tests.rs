@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use proptest::prelude::*;
 
-use super::calendar::Days;
 use super::*;
+use crate::calendar::Days;
 use crate::model::{AdviserKind, Location, Phase, PhaseGroup};
 use crate::triads::advisers::{adviser_score, group_days, no_adviser_score, GroupNeed};
 use crate::triads::plan::{AdviserLoad, CostLedger, LedgerEntry, Review, Stats, Triad};

@@ -3,13 +3,12 @@
 //! Every hard pair rule lives here, so that the graph the solver searches and
 //! the `validate` check can never disagree.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::problem::{KnownDates, Scope, TriadProblem};
 use super::rules::TrustRule;
+use crate::calendar::{Days, Person};
 use crate::model::{School, Urn};
-use crate::schedule::calendar::Days;
-use crate::schedule::Person;
 
 /// Why two schools may not share a group.
 #[derive(Debug, Clone, PartialEq)]
@@ -271,14 +270,6 @@ impl<'a> PairRules<'a> {
             common_dates,
             dates_short,
         }
-    }
-
-    pub fn history_pairs(&self) -> &HashMap<(Urn, Urn), i32> {
-        &self.history
-    }
-
-    pub fn excluded_pairs(&self) -> HashSet<(Urn, Urn)> {
-        self.excluded.keys().copied().collect()
     }
 }
 

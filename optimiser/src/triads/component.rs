@@ -83,10 +83,6 @@ impl Component {
         self.nodes.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
-    }
-
     pub fn edge(&self, a: u32, b: u32) -> Option<&Edge> {
         let list = &self.adj[a as usize];
         list.binary_search_by_key(&b, |e| e.to)

@@ -10,10 +10,10 @@ use proptest::prelude::*;
 use super::problem::{Exclusion, KnownDates, Pin, TriadProblem};
 use super::rules::{TriadRules, TrustRule};
 use super::{plan, validate};
+use crate::calendar::{Availability, Calendar, Level, Person};
 use crate::model::{
     Adviser, AdviserKind, Location, OfstedGrade, PastTriad, Phase, PhaseGroup, School, Urn,
 };
-use crate::schedule::{Availability, Calendar, Level, Person};
 
 fn school(
     i: u32,
