@@ -5,10 +5,10 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::Value;
-use service::db::{now, Db};
-use service::web::{self, auth, AppState, Config};
+use store::{now, Db};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+use web::{self, auth, AppState, Config};
 
 /// Where a test's database lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,10 +153,10 @@ impl TestApp {
     /// Starts this instance's job worker with a lease of `lease_seconds`
     /// (the service runs one per process; tests start it when they want
     /// jobs to run). Shut it down before the test ends.
-    pub fn start_worker(&self, lease_seconds: u64) -> service::jobs::Worker {
-        let mut cfg = service::jobs::WorkerConfig::new(self.state.config.instance_id.clone());
+    pub fn start_worker(&self, lease_seconds: u64) -> web::jobs::Worker {
+        let mut cfg = web::jobs::WorkerConfig::new(self.state.config.instance_id.clone());
         cfg.lease = std::time::Duration::from_secs(lease_seconds);
-        service::jobs::Worker::start(self.state.db.clone(), cfg)
+        web::jobs::Worker::start(self.state.db.clone(), cfg)
     }
 
     /// Adds a user straight into the database.

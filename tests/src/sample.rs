@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
+use formats::gias::{import_gias_file, ImportOptions};
+use formats::inputs::{read_advisers, read_history};
 use optimiser::triads::{Scope, TriadProblem, TriadRules};
-use service::gias::{import_gias_file, ImportOptions};
-use service::inputs::{read_advisers, read_history};
 
 /// The folder of the sample authority's files.
 pub fn dir() -> PathBuf {

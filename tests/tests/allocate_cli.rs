@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use optimiser::allocate::{validate, Allocation, ShortfallReason};
-use service::cli::allocate::{load_problem, run, AllocateArgs};
+use peer_review::cli::allocate::{load_problem, run, AllocateArgs};
 
 fn sample_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/sample")

@@ -23,14 +23,14 @@ use anyhow::{bail, ensure, Context, Result};
 use e2e::app::{backends, TestApp};
 use e2e::browser::Browser;
 use fantoccini::{Client, Locator};
+use formats::gias::{import_gias_file, ImportOptions};
 use optimiser::model::Urn;
 use optimiser::schedule::Person;
+use peer_review::cli::demo::find_sample;
 use reqwest::StatusCode;
-use service::cli::demo::find_sample;
-use service::db::availability::{self, DateLevel};
-use service::db::years::{self, NewYear};
-use service::db::{inputs, plans, Db};
-use service::gias::{import_gias_file, ImportOptions};
+use store::availability::{self, DateLevel};
+use store::years::{self, NewYear};
+use store::{inputs, plans, Db};
 
 /// The year as loaded: its id and who is who.
 struct Loaded {
@@ -52,11 +52,11 @@ async fn load_sample_year(app: &TestApp) -> Result<Loaded> {
     let dir = find_sample(None)?;
     let db = &app.state.db;
     let schools = import_gias_file(&dir.join("schools.csv"), &ImportOptions::default())?.schools;
-    let heads = service::inputs::read_heads(&dir.join("heads.csv"))?;
-    let advisers = service::inputs::read_advisers(&dir.join("advisers.csv"))?;
-    let history = service::inputs::read_history(&dir.join("history.csv"))?;
-    let calendar = service::cli::schedule::read_calendar(&dir.join("calendar.toml"))?;
-    let dates = service::inputs::read_availability(&dir.join("availability.csv"))?;
+    let heads = formats::inputs::read_heads(&dir.join("heads.csv"))?;
+    let advisers = formats::inputs::read_advisers(&dir.join("advisers.csv"))?;
+    let history = formats::inputs::read_history(&dir.join("history.csv"))?;
+    let calendar = formats::calendar::read_calendar(&dir.join("calendar.toml"))?;
+    let dates = formats::inputs::read_availability(&dir.join("availability.csv"))?;
 
     let sim_id = app.user("sim", "Sam Manager", None, None).await?;
     let deadline = (years::today() + chrono::Days::new(14))
@@ -493,7 +493,7 @@ impl InvitationMaker {
 
     async fn for_user(&self, user: i64) -> Result<String> {
         let mut tx = self.db.write.begin().await?;
-        let token = service::web::auth::issue_invitation(&mut tx, user, None).await?;
+        let token = web::auth::issue_invitation(&mut tx, user, None).await?;
         tx.commit().await?;
         Ok(token)
     }
@@ -690,7 +690,7 @@ async fn pages_work_without_javascript() {
             .await
             .unwrap()
             .contains("Your sharing choice is saved"));
-        let sharing = service::db::writeups::sharing(&app.state.db, year, CALENDAR_HEAD)
+        let sharing = store::writeups::sharing(&app.state.db, year, CALENDAR_HEAD)
             .await
             .unwrap();
         assert_eq!((sharing.share_group, sharing.sim_full), (true, false));

@@ -10,20 +10,20 @@ use std::sync::Arc;
 
 use optimiser::model::Urn;
 use optimiser::schedule::{self, ScheduleProblem};
-use service::cli::demo::{find_sample, run_year, DemoOptions, DATABASE_FILE, REPORT_FILE};
-use service::db::jobs::allocations;
-use service::db::years::{self, parse_rules};
-use service::db::{availability, inputs, plans};
-use service::jobs::problem;
-use service::web::auth::{redeem_invitation, Role};
-use service::web::{AppState, Config};
+use peer_review::cli::demo::{find_sample, run_year, DemoOptions, DATABASE_FILE, REPORT_FILE};
 use sqlx::Row;
+use store::jobs::allocations;
+use store::years::{self, parse_rules};
+use store::{availability, inputs, plans};
+use web::auth::{redeem_invitation, Role};
+use web::jobs::problem;
+use web::{AppState, Config};
 
 fn scratch_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "peer-review-demo-test-{}-{}",
         std::process::id(),
-        service::web::auth::new_token()[..8].to_lowercase()
+        web::auth::new_token()[..8].to_lowercase()
     ));
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -122,7 +122,7 @@ async fn the_demo_runs_the_year_and_writes_the_report() {
         );
     }
     for u in &plan.unplaced {
-        assert!(html.contains(&service::report::escape(&u.reason)));
+        assert!(html.contains(&report::escape(&u.reason)));
     }
     assert!(!html.contains("<script"));
     assert!(html.contains("id=\"consultants\""));

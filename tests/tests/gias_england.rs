@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
+use formats::gias::{import_gias_file, ImportOptions, LaSelector, WarningKind};
 use optimiser::model::Phase;
-use service::gias::{import_gias_file, ImportOptions, LaSelector, WarningKind};
 
 fn england_file() -> Option<PathBuf> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -44,7 +44,7 @@ fn imports_every_state_school_in_england() {
     );
     let no_rating = import.schools.iter().filter(|s| s.ofsted.is_none()).count();
     assert_eq!(no_rating, 5_263);
-    let text = service::gias::summary(&import);
+    let text = formats::gias::summary(&import);
     assert!(text.contains("2,017 schools have no coordinates"), "{text}");
     assert!(text.contains("All (152 LAs)"), "{text}");
 }

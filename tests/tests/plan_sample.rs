@@ -3,13 +3,13 @@
 
 use std::path::PathBuf;
 
+use formats::calendar::read_calendar;
+use formats::gias::{import_gias_file, ImportOptions, LaSelector};
+use formats::inputs::{read_advisers, read_availability, read_history};
 use optimiser::model::Urn;
 use optimiser::schedule::Person;
 use optimiser::triads::{self, KnownDates, Plan, Scope, TriadProblem, TriadRules};
-use service::cli::plan::{run, PlanArgs};
-use service::cli::schedule::read_calendar;
-use service::gias::{import_gias_file, ImportOptions, LaSelector};
-use service::inputs::{read_advisers, read_availability, read_history};
+use peer_review::cli::plan::{run, PlanArgs};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")

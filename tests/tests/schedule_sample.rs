@@ -6,12 +6,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::BufReader;
 use std::path::PathBuf;
 
+use formats::calendar::read_calendar;
+use formats::gias::{import_gias_file, ImportOptions};
+use formats::ics::{calendars, review_uid, IcsOptions};
+use formats::inputs::{read_advisers, read_availability, read_history};
 use optimiser::schedule::{self, Person, ScheduleProblem, ScheduleRules, ScheduledPlan};
 use optimiser::triads::{self, Scope, TriadProblem, TriadRules};
-use service::cli::schedule::read_calendar;
-use service::gias::{import_gias_file, ImportOptions};
-use service::ics::{calendars, review_uid, IcsOptions};
-use service::inputs::{read_advisers, read_availability, read_history};
 
 fn sample() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/sample")

@@ -11,11 +11,11 @@ use e2e::app::{backends, fresh_database, Backend, Session, TestApp};
 use optimiser::model::{NeedArea, OfstedGrade, Urn};
 use optimiser::schedule::Level;
 use reqwest::{Method, StatusCode};
+use sample::synth::{self, Sample, SampleSpec};
 use serde_json::{json, Value};
-use service::db::availability::{self, DateLevel};
-use service::db::jobs::{self, ClaimRules, Enqueued, Job, JobKind, JobState};
-use service::db::{inputs, plans, Db};
-use service::synth::{self, Sample, SampleSpec};
+use store::availability::{self, DateLevel};
+use store::jobs::{self, ClaimRules, Enqueued, Job, JobKind, JobState};
+use store::{inputs, plans, Db};
 
 // ---------------------------------------------------------------- set-up
 
@@ -730,7 +730,7 @@ impl Drop for Instance {
 /// A session for `user` made by redeeming an invitation at `base`.
 async fn session_at(db: &Db, base: &str, user: i64) -> String {
     let mut tx = db.write.begin().await.unwrap();
-    let token = service::web::auth::issue_invitation(&mut tx, user, None)
+    let token = web::auth::issue_invitation(&mut tx, user, None)
         .await
         .unwrap();
     tx.commit().await.unwrap();

@@ -26,7 +26,7 @@ use optimiser::schedule::Calendar;
 use optimiser::triads::{self, Plan};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use service::db::{inputs, now, plans};
+use store::{inputs, now, plans};
 
 /// The callers of the matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

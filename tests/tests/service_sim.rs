@@ -8,15 +8,15 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use e2e::app::{backends, Session, TestApp};
+use formats::gias::{import_gias_file, ImportOptions};
+use formats::inputs::{read_advisers, read_availability, read_history};
 use optimiser::model::Urn;
 use optimiser::schedule::{self, Person, ScheduleProblem, ScheduleRules};
 use optimiser::triads::{self, Exclusion, Plan, Scope, TriadProblem, TriadRules};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use service::db::availability::{self, DateLevel};
-use service::db::{inputs, plans};
-use service::gias::{import_gias_file, ImportOptions};
-use service::inputs::{read_advisers, read_availability, read_history};
+use store::availability::{self, DateLevel};
+use store::{inputs, plans};
 
 fn sample(file: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -31,7 +31,7 @@ fn sample_bytes(file: &str) -> Vec<u8> {
 /// The sample's calendar as the API takes it (JSON).
 fn calendar_json() -> Value {
     let text = std::fs::read_to_string(sample("calendar.toml")).unwrap();
-    serde_json::to_value(service::cli::schedule::parse_calendar(&text).unwrap()).unwrap()
+    serde_json::to_value(formats::calendar::parse_calendar(&text).unwrap()).unwrap()
 }
 
 async fn send(app: &TestApp, method: Method, path: &str, who: &Session) -> reqwest::Response {
@@ -743,7 +743,7 @@ async fn plans_are_checked_before_publishing_and_downloaded() {
             }],
         );
         let plan = triads::plan(&problem, &|_, _| {}).unwrap();
-        let y = service::db::years::load(&app.state.db, year)
+        let y = store::years::load(&app.state.db, year)
             .await
             .unwrap()
             .unwrap();

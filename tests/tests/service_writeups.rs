@@ -10,7 +10,7 @@ use optimiser::triads::plan::Triad;
 use optimiser::triads::{self, Plan};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use service::db::{inputs, plans, writeups};
+use store::{inputs, plans, writeups};
 
 fn today() -> NaiveDate {
     Utc::now().date_naive()

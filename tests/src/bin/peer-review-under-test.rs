@@ -4,5 +4,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    service::cli::entry::main_entry()
+    peer_review::cli::entry::main_entry()
 }

@@ -1,0 +1,445 @@
+//! The SIM's inputs of a year (schools, advisers, consultants, history, SSPB
+//! categories, need, last allocations, the SIM's hand, the rules), stored as
+//! JSON. Each upload is a new version; the latest counts; earlier ones stay
+//! for audit.
+//!
+//! What each kind holds (the type to read it back with `latest`):
+//!
+//! | kind | JSON of |
+//! | --- | --- |
+//! | `schools` | `Vec<optimiser::model::School>` (GIAS import) |
+//! | `heads` | `Vec<optimiser::model::Headteacher>` |
+//! | `advisers` | `Vec<optimiser::model::Adviser>` |
+//! | `consultants` | `Vec<optimiser::model::Consultant>` |
+//! | `history` | `Vec<optimiser::model::PastTriad>` |
+//! | `sspb` | `Vec<(Urn, SspbCategory)>` |
+//! | `need` | `Vec<formats::inputs::NeedEntry>` |
+//! | `last_allocations` | `Vec<formats::inputs::PastAllocation>` |
+//! | `hand` | [`Hand`] |
+//! | `rules` | the rules file's text (a JSON string); `years.rules` holds the latest |
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use optimiser::model::{Adviser, School, Urn};
+use optimiser::schedule::{Availability, Person};
+use optimiser::triads::{Exclusion, KnownDates, Pin, Scope, TriadProblem, TriadRules};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sqlx::{AnyConnection, Row};
+
+use super::availability::DateLevel;
+use super::years::Year;
+use super::{audit, next_version, now, Db, Key};
+
+/// The kinds of input a year holds.
+pub const KINDS: &[&str] = &[
+    "schools",
+    "heads",
+    "advisers",
+    "consultants",
+    "history",
+    "sspb",
+    "need",
+    "last_allocations",
+    "hand",
+    "rules",
+];
+
+/// One stored version of an input.
+#[derive(Debug, Clone)]
+pub struct Stored<T> {
+    pub version: i64,
+    pub source_name: String,
+    pub created_at: i64,
+    pub data: T,
+}
+
+/// The latest version of an input, or None before the first upload.
+pub async fn latest<T: DeserializeOwned>(
+    db: &Db,
+    year_id: i64,
+    kind: &str,
+) -> anyhow::Result<Option<Stored<T>>> {
+    let row = sqlx::query(
+        "SELECT version, source_name, created_at, data FROM inputs \
+         WHERE year_id = $1 AND kind = $2 ORDER BY version DESC LIMIT 1",
+    )
+    .bind(year_id)
+    .bind(kind)
+    .fetch_optional(&db.read)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let data: String = row.try_get(3)?;
+    Ok(Some(Stored {
+        version: row.try_get(0)?,
+        source_name: row.try_get(1)?,
+        created_at: row.try_get(2)?,
+        data: serde_json::from_str(&data)
+            .map_err(|e| anyhow::anyhow!("stored {kind} of year {year_id}: {e}"))?,
+    }))
+}
+
+/// Stores a new version of an input inside the caller's transaction and
+/// records it in the audit log; returns the version.
+pub async fn store<T: Serialize>(
+    conn: &mut AnyConnection,
+    year_id: i64,
+    kind: &str,
+    source_name: &str,
+    data: &T,
+    user_id: Option<i64>,
+    summary: &str,
+) -> anyhow::Result<i64> {
+    anyhow::ensure!(KINDS.contains(&kind), "unknown input kind {kind}");
+    let value = serde_json::to_value(data)?;
+    // Kept beside the JSON so that lists of inputs need not parse it.
+    let items = value.as_array().map(|a| a.len() as i64);
+    let json = value.to_string();
+    let version = next_version(
+        &mut *conn,
+        "inputs",
+        "year_id = $1 AND kind = $2",
+        &[Key::Int(year_id), Key::Text(kind)],
+    )
+    .await?;
+    sqlx::query(
+        "INSERT INTO inputs (year_id, kind, version, source_name, data, created_by, created_at, items) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(year_id)
+    .bind(kind)
+    .bind(version)
+    .bind(source_name)
+    .bind(&json)
+    .bind(user_id)
+    .bind(now())
+    .bind(items)
+    .execute(&mut *conn)
+    .await?;
+    audit::record(
+        conn,
+        user_id,
+        &format!("input.{kind}"),
+        &format!("year {year_id}"),
+        &format!("version {version} from {source_name}: {summary}"),
+    )
+    .await?;
+    Ok(version)
+}
+
+/// The latest version of one kind of input, for the SIM's list; the
+/// fields are None where the kind has not been uploaded yet.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct InputSummary {
+    pub kind: String,
+    /// Also the number of versions: they count up from 1.
+    pub version: Option<i64>,
+    /// The file name the SIM uploaded.
+    pub source_name: Option<String>,
+    /// Unix seconds.
+    pub created_at: Option<i64>,
+    pub created_by: Option<i64>,
+    /// Schools or rows held; None for inputs that are not lists (hand, rules).
+    pub items: Option<i64>,
+}
+
+/// Every kind of input of a year with its latest version, in `KINDS` order.
+pub async fn list(db: &Db, year_id: i64) -> anyhow::Result<Vec<InputSummary>> {
+    let rows = sqlx::query(
+        "SELECT i.kind, i.version, i.source_name, i.created_at, i.created_by, i.items \
+         FROM inputs i WHERE i.year_id = $1 AND i.version = \
+         (SELECT MAX(j.version) FROM inputs j WHERE j.year_id = i.year_id AND j.kind = i.kind)",
+    )
+    .bind(year_id)
+    .fetch_all(&db.read)
+    .await?;
+    let mut latest: HashMap<String, InputSummary> = HashMap::new();
+    for r in &rows {
+        let kind: String = r.try_get(0)?;
+        latest.insert(
+            kind.clone(),
+            InputSummary {
+                kind,
+                version: Some(r.try_get(1)?),
+                source_name: Some(r.try_get(2)?),
+                created_at: Some(r.try_get(3)?),
+                created_by: r.try_get(4)?,
+                items: r.try_get(5)?,
+            },
+        );
+    }
+    Ok(KINDS
+        .iter()
+        .map(|k| {
+            latest.remove(*k).unwrap_or(InputSummary {
+                kind: k.to_string(),
+                version: None,
+                source_name: None,
+                created_at: None,
+                created_by: None,
+                items: None,
+            })
+        })
+        .collect())
+}
+
+/// The SIM's hand: schools that opted out, groups pinned by hand, pairs
+/// never to be grouped. The JSON shape is the CLI's `--pins` file
+/// (`cli::plan::Hand`) written as JSON.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Hand {
+    /// URNs of schools not taking part this year.
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub opt_out: Vec<Urn>,
+    /// Groups kept as given: `{"schools": [URN, ...], "adviser": "adv-01"}`
+    /// (adviser optional).
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub pin: Vec<Pin>,
+    /// Pairs never grouped: `{"a": URN, "b": URN, "reason": "..."}`.
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub exclude: Vec<Exclusion>,
+}
+
+/// One thing wrong with a hand: where (`pin[2].schools[1]`, 1-based), the
+/// value and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandProblem {
+    pub field: String,
+    pub value: String,
+    pub message: String,
+}
+
+impl Hand {
+    /// Every problem found against the year's schools and advisers (None:
+    /// no advisers uploaded). Pins may break distance, trust or history
+    /// rules on purpose (the plan then warns), but not the things no group
+    /// can be: unknown schools, mixed phases, a school in two places.
+    pub fn check(
+        &self,
+        schools: &[School],
+        advisers: Option<&[Adviser]>,
+        rules: &TriadRules,
+    ) -> Vec<HandProblem> {
+        let by_urn: HashMap<Urn, &School> = schools.iter().map(|s| (s.urn, s)).collect();
+        let mut out = Vec::new();
+        let mut fail = |field: String, value: String, message: &str| {
+            out.push(HandProblem {
+                field,
+                value,
+                message: message.to_string(),
+            })
+        };
+        let mut opted: HashSet<Urn> = HashSet::new();
+        for (i, u) in self.opt_out.iter().enumerate() {
+            let field = format!("opt_out[{}]", i + 1);
+            if !by_urn.contains_key(u) {
+                fail(
+                    field,
+                    u.to_string(),
+                    "is not a school of the year's schools input",
+                );
+            } else if !opted.insert(*u) {
+                fail(field, u.to_string(), "is listed twice");
+            }
+        }
+        let max = if rules.allow_groups_of_four { 4 } else { 3 };
+        let mut pinned: HashMap<Urn, usize> = HashMap::new();
+        for (i, pin) in self.pin.iter().enumerate() {
+            let at = format!("pin[{}]", i + 1);
+            if pin.schools.len() < 3 || pin.schools.len() > max {
+                fail(
+                    format!("{at}.schools"),
+                    pin.schools.len().to_string(),
+                    &format!("schools: a group has 3 to {max} schools"),
+                );
+            }
+            let mut phases = BTreeMap::new();
+            for (j, u) in pin.schools.iter().enumerate() {
+                let field = format!("{at}.schools[{}]", j + 1);
+                let Some(school) = by_urn.get(u) else {
+                    fail(
+                        field,
+                        u.to_string(),
+                        "is not a school of the year's schools input",
+                    );
+                    continue;
+                };
+                phases.insert(school.phase_group(), u);
+                if opted.contains(u) {
+                    fail(field, u.to_string(), "opted out, so it cannot be pinned");
+                } else if let Some(k) = pinned.insert(*u, i) {
+                    let msg = if k == i {
+                        "is listed twice in this pin".to_string()
+                    } else {
+                        format!("is already in pin[{}]", k + 1)
+                    };
+                    fail(field, u.to_string(), &msg);
+                }
+            }
+            if phases.len() > 1 {
+                let list: Vec<String> = phases.iter().map(|(p, u)| format!("{u} is {p}")).collect();
+                fail(
+                    format!("{at}.schools"),
+                    list.join(", "),
+                    "mixes phases: a group is of one phase",
+                );
+            }
+            if let Some(id) = &pin.adviser {
+                match advisers {
+                    None => fail(
+                        format!("{at}.adviser"),
+                        id.clone(),
+                        "names an adviser, but no advisers are uploaded",
+                    ),
+                    Some(list) if !list.iter().any(|a| &a.id == id) => fail(
+                        format!("{at}.adviser"),
+                        id.clone(),
+                        "is not an adviser of the year's advisers input",
+                    ),
+                    Some(_) => {}
+                }
+            }
+        }
+        for (i, e) in self.exclude.iter().enumerate() {
+            let at = format!("exclude[{}]", i + 1);
+            for (name, u) in [("a", e.a), ("b", e.b)] {
+                if !by_urn.contains_key(&u) {
+                    fail(
+                        format!("{at}.{name}"),
+                        u.to_string(),
+                        "is not a school of the year's schools input",
+                    );
+                }
+            }
+            if e.a == e.b {
+                fail(
+                    format!("{at}.b"),
+                    e.b.to_string(),
+                    "is the same school as a",
+                );
+            }
+            if e.reason.trim().is_empty() {
+                fail(format!("{at}.reason"), String::new(), "is empty: say why");
+            }
+        }
+        out
+    }
+}
+
+/// Everyone's latest availability for a year, as the optimiser reads it:
+/// heads by their school, advisers by their id in the inputs.
+pub async fn year_availability(db: &Db, year_id: i64) -> anyhow::Result<Availability> {
+    let rows = sqlx::query(
+        "SELECT u.role, u.urn, u.ext_id, a.dates FROM availability a \
+         JOIN users u ON u.id = a.user_id \
+         WHERE a.year_id = $1 AND a.version = (SELECT MAX(b.version) FROM availability b \
+         WHERE b.year_id = a.year_id AND b.user_id = a.user_id)",
+    )
+    .bind(year_id)
+    .fetch_all(&db.read)
+    .await?;
+    let mut out = Availability::default();
+    for r in &rows {
+        let role: String = r.try_get(0)?;
+        let urn: Option<String> = r.try_get(1)?;
+        let ext_id: Option<String> = r.try_get(2)?;
+        let person = match (role.as_str(), urn, ext_id) {
+            ("head", Some(u), _) => {
+                Person::Head(u.parse().map_err(|e: String| anyhow::anyhow!(e))?)
+            }
+            ("adviser", _, Some(id)) => Person::Adviser(id),
+            _ => continue,
+        };
+        let dates: String = r.try_get(3)?;
+        for d in serde_json::from_str::<Vec<DateLevel>>(&dates)? {
+            out.insert(person.clone(), d.date, d.level);
+        }
+    }
+    Ok(out)
+}
+
+/// The grouping problem from the year's stored inputs: schools (None where
+/// none are uploaded), history, advisers, the SIM's hand and the `[triads]`
+/// rules. `programme_year` is the year the history rule counts back from.
+/// Availability and a previous plan are left out: callers that use them add
+/// them.
+pub async fn triad_problem(
+    db: &Db,
+    year: &Year,
+    programme_year: i32,
+    scope: Scope,
+) -> anyhow::Result<Option<TriadProblem>> {
+    let Some(schools) = latest::<Vec<School>>(db, year.id, "schools").await? else {
+        return Ok(None);
+    };
+    let rules = super::years::parse_rules(&year.rules)
+        .map_err(|e| anyhow::anyhow!("rules of year {}: {e}", year.id))?;
+    let history = latest(db, year.id, "history").await?.map(|s| s.data);
+    let advisers = latest(db, year.id, "advisers").await?.map(|s| s.data);
+    let hand: Hand = latest(db, year.id, "hand")
+        .await?
+        .map(|s| s.data)
+        .unwrap_or_default();
+    // Grouping sees the dates people offered so far, so that two heads with
+    // no common date are never grouped; before anyone answers it sees none.
+    let offered = year_availability(db, year.id).await?;
+    let availability = (!offered.people.is_empty()).then(|| KnownDates {
+        availability: offered,
+        calendar: year.calendar.clone(),
+    });
+    Ok(Some(TriadProblem {
+        year: programme_year,
+        schools: schools.data,
+        opted_out: hand.opt_out.into_iter().collect(),
+        history: history.unwrap_or_default(),
+        advisers: advisers.unwrap_or_default(),
+        pins: hand.pin,
+        exclusions: hand.exclude,
+        scope,
+        rules: rules.triads,
+        previous: None,
+        availability,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn versions_accumulate_and_the_latest_counts() {
+        let db = Db::connect("sqlite::memory:").await.unwrap();
+        let year: i64 = sqlx::query_scalar(
+            "INSERT INTO years (name, first_day, last_day, deadline, calendar, created_at) \
+             VALUES ('2027', '2027-01-04', '2027-03-26', '2026-12-18', '{}', 0) RETURNING id",
+        )
+        .fetch_one(&db.write)
+        .await
+        .unwrap();
+        assert!(latest::<Vec<String>>(&db, year, "history")
+            .await
+            .unwrap()
+            .is_none());
+        for (i, v) in [vec!["a"], vec!["a", "b"]].iter().enumerate() {
+            let mut tx = db.write.begin().await.unwrap();
+            let n = store(&mut tx, year, "history", "h.csv", v, None, "")
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            assert_eq!(n, i as i64 + 1);
+        }
+        let got = latest::<Vec<String>>(&db, year, "history")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((got.version, got.data.len()), (2, 2));
+        let mut tx = db.write.begin().await.unwrap();
+        assert!(store(&mut tx, year, "nonsense", "x", &1, None, "")
+            .await
+            .is_err());
+    }
+}

@@ -1,0 +1,321 @@
+//! Plan versions: the SIM lists, reads and publishes them and downloads
+//! their spreadsheets; calendars go to the SIM and, of the published plan,
+//! to each head and adviser for their own.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{TimeZone, Utc};
+use optimiser::model::School;
+use serde::Serialize;
+
+use super::problems::{Problem, SimError, SimResult};
+use crate::api::availability::year_or_404;
+use crate::auth::{Caller, Role};
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::AppState;
+use formats::export;
+use formats::ics::{calendars, IcsOptions};
+use store::inputs;
+use store::plans::{self, PlanListing, PlanVersion};
+
+async fn plan_or_404(state: &AppState, year_id: i64, version: i64) -> AppResult<PlanVersion> {
+    plans::get(&state.db, year_id, version)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no plan version {version} in year {year_id}")))
+}
+
+/// Every plan version of the year, newest first, with its figures.
+#[utoipa::path(get, path = "/api/years/{year}/plans", tag = "sim",
+    params(("year" = i64, Path, description = "Programme year id")),
+    responses(
+        (status = 200, body = Vec<PlanListing>),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(year_id): Path<i64>,
+) -> AppResult<Json<Vec<PlanListing>>> {
+    caller.require_sim()?;
+    year_or_404(&state, year_id).await?;
+    Ok(Json(plans::list_versions(&state.db, year_id).await?))
+}
+
+/// One plan version in full: groups, reviews, advisers, every school left
+/// out with its reason, the diagnosis and the figures.
+#[utoipa::path(get, path = "/api/years/{year}/plans/{version}", tag = "sim",
+    params(
+        ("year" = i64, Path, description = "Programme year id"),
+        ("version" = i64, Path, description = "Plan version"),
+    ),
+    responses(
+        (status = 200, body = PlanVersion),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((year_id, version)): Path<(i64, i64)>,
+) -> AppResult<Json<PlanVersion>> {
+    caller.require_sim()?;
+    year_or_404(&state, year_id).await?;
+    Ok(Json(plan_or_404(&state, year_id, version).await?))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Published {
+    pub version: i64,
+    pub status: String,
+    /// Whether the plan was checked against the year's inputs (false only
+    /// where no schools are uploaded to check it with).
+    pub checked: bool,
+}
+
+/// Publish a draft; the plan published before is withdrawn. The plan is
+/// checked once more against every rule with the year's current inputs
+/// (and, if dated, the calendar and everyone's latest availability); an
+/// invalid plan is refused with every violation listed.
+#[utoipa::path(post, path = "/api/years/{year}/plans/{version}/publish", tag = "sim",
+    params(
+        ("year" = i64, Path, description = "Programme year id"),
+        ("version" = i64, Path, description = "Plan version"),
+    ),
+    responses(
+        (status = 200, body = Published),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "The version is not a draft", body = ErrorBody),
+        (status = 422, description = "The plan breaks rules with the current inputs; each violation listed", body = super::problems::ProblemsBody),
+    ))]
+pub async fn publish(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((year_id, version)): Path<(i64, i64)>,
+) -> SimResult<Json<Published>> {
+    caller.require_sim()?;
+    let year = year_or_404(&state, year_id).await?;
+    let plan = plan_or_404(&state, year_id, version).await?;
+    let not_draft = || {
+        AppError::conflict(format!(
+            "plan version {version} is {}, not a draft",
+            plan.status
+        ))
+    };
+    if plan.status != "draft" {
+        return Err(not_draft().into());
+    }
+    let violations = plans::violations(&state.db, &year, &plan.plan).await?;
+    if let Some(v) = violations.as_ref().filter(|v| !v.is_empty()) {
+        return Err(SimError::Problems {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "invalid_plan",
+            message: format!(
+                "plan version {version} breaks {} rule(s) with the year's current inputs; it was not published",
+                v.len()
+            ),
+            errors: v.iter().map(Problem::message).collect(),
+        });
+    }
+    // The draft may have been published meanwhile; the update is conditional.
+    if !plans::publish(&state.db, year_id, version, caller.user_id).await? {
+        return Err(not_draft().into());
+    }
+    Ok(Json(Published {
+        version,
+        status: "published".into(),
+        checked: violations.is_some(),
+    }))
+}
+
+/// The year's schools (names for spreadsheets and calendars), or none.
+async fn schools(state: &AppState, year_id: i64) -> AppResult<Vec<School>> {
+    Ok(inputs::latest::<Vec<School>>(&state.db, year_id, "schools")
+        .await?
+        .map(|s| s.data)
+        .unwrap_or_default())
+}
+
+fn download(content_type: &str, file: &str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A spreadsheet of a plan version: groups.csv, reviews.csv, unplaced.csv,
+/// ledger.csv, advisers.csv, score.csv, or schedule.csv (every review with
+/// its dates or the reason it has none).
+#[utoipa::path(get, path = "/api/years/{year}/plans/{version}/csv/{name}", tag = "sim",
+    params(
+        ("year" = i64, Path, description = "Programme year id"),
+        ("version" = i64, Path, description = "Plan version"),
+        ("name" = String, Path, description = "groups.csv, reviews.csv, unplaced.csv, ledger.csv, advisers.csv, score.csv or schedule.csv"),
+    ),
+    responses(
+        (status = 200, description = "The CSV file", content_type = "text/csv", body = String),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, description = "No such year, version or file", body = ErrorBody),
+    ))]
+pub async fn csv(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((year_id, version, name)): Path<(i64, i64, String)>,
+) -> AppResult<Response> {
+    caller.require_sim()?;
+    year_or_404(&state, year_id).await?;
+    let plan = plan_or_404(&state, year_id, version).await?;
+    let schools = schools(&state, year_id).await?;
+    let text = export::plan_csv(&name, &plan.plan, &schools)?.ok_or_else(|| {
+        AppError::not_found(format!(
+            "no spreadsheet {name:?}: one of {}",
+            export::PLAN_CSVS.join(", ")
+        ))
+    })?;
+    Ok(download(
+        "text/csv; charset=utf-8",
+        &format!("plan-{version}-{name}"),
+        text,
+    ))
+}
+
+/// A calendar file name made from an adviser's id, as `ics::calendars`
+/// names it (`adviser-<id>.ics`, characters other than letters, digits,
+/// `-` and `_` replaced by `_`).
+fn adviser_file(id: &str) -> String {
+    let safe: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("adviser-{safe}.ics")
+}
+
+/// Whether the caller may have this calendar of this plan: the SIM any; a
+/// head their own and their school's, and an adviser their own, of the
+/// published plan only (drafts are the SIM's).
+fn may_read_calendar(caller: &Caller, plan: &PlanVersion, file: &str) -> AppResult<()> {
+    let own = match caller.role {
+        Role::Sim => return Ok(()),
+        Role::Head => caller
+            .urn
+            .as_ref()
+            .is_some_and(|u| file == format!("head-{u}.ics") || file == format!("school-{u}.ics")),
+        Role::Adviser => caller
+            .ext_id
+            .as_ref()
+            .is_some_and(|id| file == adviser_file(id)),
+        Role::Consultant => false,
+    };
+    if !own {
+        return Err(AppError::forbidden(
+            "you may download only your own calendar",
+        ));
+    }
+    if plan.status != "published" {
+        return Err(AppError::forbidden(
+            "calendars are yours once the plan is published",
+        ));
+    }
+    Ok(())
+}
+
+/// The site's host name, for calendar UIDs: a domain the council controls.
+fn uid_domain(base_url: &str) -> String {
+    let rest = base_url.split("://").nth(1).unwrap_or(base_url);
+    let host = rest.split(['/', ':']).next().unwrap_or_default();
+    if host.is_empty() {
+        "peer-review.invalid".into()
+    } else {
+        host.to_string()
+    }
+}
+
+/// A calendar (RFC 5545) of a plan version: `head-<URN>.ics`,
+/// `school-<URN>.ics` or `adviser-<id>.ics`. Entries the previously
+/// published plan had and this one drops come as cancellations. The SIM may
+/// have any file of any version; a head their own and their school's, an
+/// adviser their own, of the published plan.
+#[utoipa::path(get, path = "/api/years/{year}/plans/{version}/ics/{file}", tag = "sim",
+    params(
+        ("year" = i64, Path, description = "Programme year id"),
+        ("version" = i64, Path, description = "Plan version"),
+        ("file" = String, Path, description = "head-<URN>.ics, school-<URN>.ics or adviser-<id>.ics"),
+    ),
+    responses(
+        (status = 200, description = "The calendar", content_type = "text/calendar", body = String),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not your calendar, or not the published plan", body = ErrorBody),
+        (status = 404, description = "No such year or version, or no dated review in that calendar", body = ErrorBody),
+    ))]
+pub async fn ics(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((year_id, version, file)): Path<(i64, i64, String)>,
+) -> AppResult<Response> {
+    year_or_404(&state, year_id).await?;
+    let plan = plan_or_404(&state, year_id, version).await?;
+    may_read_calendar(&caller, &plan, &file)?;
+    let previous = plans::published_before(&state.db, year_id, version).await?;
+    let at = plan.published_at.unwrap_or(plan.created_at);
+    let opts = IcsOptions {
+        domain: uid_domain(&state.config.base_url),
+        stamp: Utc
+            .timestamp_opt(at, 0)
+            .single()
+            .ok_or_else(|| AppError::internal("plan time", at))?,
+        names: schools(&state, year_id)
+            .await?
+            .into_iter()
+            .map(|s| (s.urn, s.name))
+            .collect::<HashMap<_, _>>(),
+    };
+    let text = calendars(&plan.plan, previous.as_ref().map(|p| &p.plan), &opts)
+        .into_iter()
+        .find(|(name, _)| *name == file)
+        .map(|(_, text)| text)
+        .ok_or_else(|| AppError::not_found(format!("{file}: no dated review in this calendar")))?;
+    Ok(download("text/calendar; charset=utf-8", &file, text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adviser_files_are_named_as_the_calendars_name_them() {
+        assert_eq!(adviser_file("adv-01"), "adviser-adv-01.ics");
+        assert_eq!(adviser_file("a b/c"), "adviser-a_b_c.ics");
+    }
+
+    #[test]
+    fn uids_take_the_site_host() {
+        assert_eq!(
+            uid_domain("https://pr.council.example/x"),
+            "pr.council.example"
+        );
+        assert_eq!(uid_domain("http://127.0.0.1:8080"), "127.0.0.1");
+        assert_eq!(uid_domain(""), "peer-review.invalid");
+    }
+}

@@ -1,0 +1,207 @@
+//! Errors that list every problem found: a rejected upload names each line,
+//! field and value; a rejected hand or plan each rule it breaks.
+
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+
+use crate::error::AppError;
+use formats::gias::ImportError;
+use formats::inputs::InputError;
+
+/// Most problems one answer lists; `more` counts the rest.
+pub const MAX_PROBLEMS: usize = 100;
+
+/// One thing wrong, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// Line of the file (the header is line 1), where there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// The column, or the field of a JSON body (`pin[2].schools[1]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The value at fault, as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// The whole problem in one line, for a person to read.
+    pub message: String,
+}
+
+impl Problem {
+    pub fn message(message: impl Into<String>) -> Problem {
+        Problem {
+            line: None,
+            field: None,
+            value: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// The body of a 400/422 that lists problems.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProblemsBody {
+    /// `invalid_file`, `invalid_hand`, `invalid_plan`, `unknown_people`.
+    pub code: String,
+    pub message: String,
+    /// At most 100.
+    pub errors: Vec<Problem>,
+    /// Problems found beyond those listed.
+    pub more: usize,
+}
+
+/// What a SIM handler fails with: the API's usual error, or a list.
+#[derive(Debug)]
+pub enum SimError {
+    App(AppError),
+    Problems {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+        errors: Vec<Problem>,
+    },
+}
+
+pub type SimResult<T> = Result<T, SimError>;
+
+impl SimError {
+    /// A 400 listing problems; `message` says what was refused.
+    pub fn invalid(code: &'static str, message: impl Into<String>, errors: Vec<Problem>) -> Self {
+        SimError::Problems {
+            status: StatusCode::BAD_REQUEST,
+            code,
+            message: message.into(),
+            errors,
+        }
+    }
+
+    /// A rejected upload: nothing was stored.
+    pub fn invalid_file(file: &str, errors: Vec<Problem>) -> Self {
+        let first = errors
+            .first()
+            .map(|p| p.message.clone())
+            .unwrap_or_default();
+        SimError::invalid(
+            "invalid_file",
+            format!("{file} was not stored: {first}"),
+            errors,
+        )
+    }
+}
+
+impl From<AppError> for SimError {
+    fn from(e: AppError) -> Self {
+        SimError::App(e)
+    }
+}
+
+impl From<anyhow::Error> for SimError {
+    fn from(e: anyhow::Error) -> Self {
+        SimError::App(e.into())
+    }
+}
+
+impl From<sqlx::Error> for SimError {
+    fn from(e: sqlx::Error) -> Self {
+        SimError::App(e.into())
+    }
+}
+
+impl From<serde_json::Error> for SimError {
+    fn from(e: serde_json::Error) -> Self {
+        SimError::App(e.into())
+    }
+}
+
+impl IntoResponse for SimError {
+    fn into_response(self) -> Response {
+        match self {
+            SimError::App(e) => e.into_response(),
+            SimError::Problems {
+                status,
+                code,
+                message,
+                mut errors,
+            } => {
+                let more = errors.len().saturating_sub(MAX_PROBLEMS);
+                errors.truncate(MAX_PROBLEMS);
+                let body = ProblemsBody {
+                    code: code.to_string(),
+                    message,
+                    errors,
+                    more,
+                };
+                (status, Json(body)).into_response()
+            }
+        }
+    }
+}
+
+/// A JSON body, or a 400 in the API's error shape (axum's own rejection is
+/// plain text).
+pub fn json_body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
+    b.map(|Json(t)| t)
+        .map_err(|e| AppError::bad_request(e.body_text()))
+}
+
+/// Where a project CSV reader found its problem.
+pub fn from_input_error(e: &InputError) -> Problem {
+    let message = e.to_string();
+    let (line, field, value) = match e {
+        InputError::NotUtf8 { line, .. } | InputError::BadRow { line, .. } => {
+            (Some(*line), None, None)
+        }
+        InputError::MissingColumn { line, column, .. } => (Some(*line), Some(column.clone()), None),
+        InputError::BadValue {
+            line, field, value, ..
+        } => (Some(*line), Some(field.clone()), Some(value.clone())),
+        // Other faults (of the whole file, or of formats not uploaded
+        // here) carry their place in the message.
+        #[allow(unreachable_patterns)]
+        _ => (None, None, None),
+    };
+    Problem {
+        line,
+        field,
+        value,
+        message,
+    }
+}
+
+/// Where the GIAS importer found its problem.
+pub fn from_import_error(e: &ImportError) -> Problem {
+    let message = e.to_string();
+    let (line, field, value) = match e {
+        ImportError::Csv { line, .. } => (Some(*line as u64), None, None),
+        ImportError::Value {
+            line,
+            column,
+            value,
+            ..
+        } => (
+            Some(*line as u64),
+            Some(column.to_string()),
+            Some(value.clone()),
+        ),
+        ImportError::DuplicateUrn { urn, line, .. } => (
+            Some(*line as u64),
+            Some("URN".into()),
+            Some(urn.to_string()),
+        ),
+        ImportError::MissingColumns { columns } => (Some(1), Some(columns.join(", ")), None),
+        ImportError::DuplicateColumn { column, .. } => (Some(1), Some(column.to_string()), None),
+        ImportError::UnknownLa { selector } => (None, Some("la".into()), Some(selector.clone())),
+        ImportError::Io { .. } | ImportError::Undecodable { .. } | ImportError::Empty => {
+            (None, None, None)
+        }
+    };
+    Problem {
+        line,
+        field,
+        value,
+        message,
+    }
+}

@@ -1,0 +1,186 @@
+//! `/years/{year}/availability`: a head's (or adviser's) calendar of the
+//! window. Saved through `store::availability::check` and `submit`, the same
+//! functions the API uses; each save is a new version.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+use chrono::NaiveDate;
+use optimiser::schedule::Level;
+use serde::Deserialize;
+
+use super::calendar::{self, Grid, LEVELS};
+use super::{render, render_with, see_other, Layout, PageResult, Viewer};
+use crate::api::availability::year_or_404;
+use crate::auth::{Caller, Role};
+use crate::error::AppError;
+use crate::AppState;
+use store::availability::{self, DateLevel, Submission};
+use store::years::{self, Year};
+
+#[derive(Template)]
+#[template(path = "pages/availability.html")]
+struct AvailabilityPage {
+    layout: Layout,
+    year_id: i64,
+    year_name: String,
+    deadline: String,
+    open: bool,
+    grid: Grid,
+    levels: [&'static str; 3],
+    saved: Option<String>,
+    error: Option<String>,
+    current: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    /// Set by the redirect after a save: show the confirmation.
+    saved: Option<i64>,
+}
+
+fn may_give_availability(caller: &Caller) -> PageResult<()> {
+    match caller.role {
+        Role::Head | Role::Adviser => Ok(()),
+        _ => Err(AppError::forbidden(
+            "only heads and external advisers give availability; you can follow everyone's returns on the year's dashboard",
+        )
+        .into()),
+    }
+}
+
+/// "Tuesday 12 January 2027".
+pub fn long_date(d: NaiveDate) -> String {
+    d.format("%A %-d %B %Y").to_string()
+}
+
+/// "12 January 2027 at 14:05 UTC" from Unix seconds.
+pub fn when(seconds: i64) -> String {
+    chrono::DateTime::from_timestamp(seconds, 0)
+        .map(|t| t.format("%-d %B %Y at %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+fn describe(s: &Submission) -> String {
+    format!(
+        "Version {} saved {}: {}.",
+        s.version,
+        when(s.submitted_at),
+        calendar::summary(&s.dates)
+    )
+}
+
+fn levels_of(dates: &[DateLevel]) -> BTreeMap<NaiveDate, Level> {
+    dates.iter().map(|d| (d.date, d.level)).collect()
+}
+
+fn page(
+    caller: &Caller,
+    year: &Year,
+    current: Option<&Submission>,
+    shown: &[DateLevel],
+) -> AvailabilityPage {
+    AvailabilityPage {
+        layout: Layout::new(format!("Availability, {}", year.name), Some(caller)),
+        year_id: year.id,
+        year_name: year.name.clone(),
+        deadline: long_date(year.deadline),
+        open: year.open_for_availability(years::today()),
+        grid: calendar::grid(&year.calendar, caller.urn.as_deref(), &levels_of(shown)),
+        levels: LEVELS,
+        saved: None,
+        error: None,
+        current: current.map(describe),
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Viewer(caller): Viewer,
+    Path(year_id): Path<i64>,
+    Query(q): Query<ShowQuery>,
+) -> PageResult<Response> {
+    may_give_availability(&caller)?;
+    let year = year_or_404(&state, year_id).await?;
+    let current = availability::current(&state.db, year_id, caller.user_id).await?;
+    let shown = current
+        .as_ref()
+        .map(|s| s.dates.clone())
+        .unwrap_or_default();
+    let mut p = page(&caller, &year, current.as_ref(), &shown);
+    if let (Some(_), Some(c)) = (q.saved, &current) {
+        p.saved = Some(format!(
+            "Your availability is saved as version {}, with {}.",
+            c.version,
+            calendar::summary(&c.dates)
+        ));
+    }
+    render(&p)
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    Viewer(caller): Viewer,
+    Path(year_id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult<Response> {
+    may_give_availability(&caller)?;
+    let year = year_or_404(&state, year_id).await?;
+    let current = availability::current(&state.db, year_id, caller.user_id).await?;
+    let refuse = |shown: &[DateLevel], message: String| {
+        let mut p = page(&caller, &year, current.as_ref(), shown);
+        p.error = Some(message);
+        render_with(StatusCode::BAD_REQUEST, &p)
+    };
+    if !year.open_for_availability(years::today()) {
+        let shown = current
+            .as_ref()
+            .map(|s| s.dates.clone())
+            .unwrap_or_default();
+        return refuse(
+            &shown,
+            format!(
+                "Availability closed on {}; ask the School Improvement Manager if your dates have changed.",
+                long_date(year.deadline)
+            ),
+        );
+    }
+    let dates = match calendar::parse_form(&fields) {
+        Ok(d) => d,
+        Err(e) => return refuse(&[], e),
+    };
+    if let Err(e) = availability::check(&year, caller.urn.as_deref(), &dates) {
+        return refuse(&dates, without_index(&e).to_string());
+    }
+    let version = availability::submit(&state.db, year_id, caller.user_id, &dates).await?;
+    Ok(see_other(&format!(
+        "/years/{year_id}/availability?saved={version}#saved"
+    )))
+}
+
+/// The check's message without its `dates[3]: ` prefix, which means
+/// something to API clients and nothing on a calendar; the date stays.
+fn without_index(message: &str) -> &str {
+    match (message.starts_with("dates["), message.find("]: ")) {
+        (true, Some(i)) => &message[i + 3..],
+        _ => message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_keep_the_date_and_lose_the_index() {
+        assert_eq!(
+            without_index("dates[3]: 2027-01-09 is a weekend day"),
+            "2027-01-09 is a weekend day"
+        );
+        assert_eq!(without_index("something else"), "something else");
+    }
+}

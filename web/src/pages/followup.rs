@@ -1,0 +1,191 @@
+//! After publication, for the SIM: where each write-up stands (overdue ones
+//! marked), and the consultants' allocation with a button to run it.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
+
+use super::availability::when;
+use super::views::{dates_text, school_name, school_text, AllocationVersion, WriteupStatusList};
+use super::{inproc, render, Layout, PageResult, Viewer};
+use crate::api::availability::year_or_404;
+use crate::AppState;
+use report::words;
+
+#[derive(Template)]
+#[template(path = "pages/writeups.html")]
+struct WriteupsPage {
+    layout: Layout,
+    year_id: i64,
+    summary: Option<String>,
+    rows: Vec<StatusRow>,
+    note: Option<String>,
+}
+
+struct StatusRow {
+    group: String,
+    host_urn: String,
+    host: String,
+    lead: String,
+    dates: String,
+    status: String,
+    due: String,
+    overdue: bool,
+}
+
+/// `GET /years/{year}/writeups`: the SIM's view of every write-up's status.
+pub async fn writeups(
+    State(state): State<AppState>,
+    Viewer(caller): Viewer,
+    Path(year_id): Path<i64>,
+) -> PageResult<Response> {
+    caller.require_sim()?;
+    let year = year_or_404(&state, year_id).await?;
+    let list = inproc::call::<WriteupStatusList>(
+        &state,
+        &caller,
+        Method::GET,
+        &format!("/years/{year_id}/writeups/status"),
+        None,
+    )
+    .await;
+    let (summary, rows, note) = match list {
+        Ok(l) => (
+            Some(format!(
+                "Plan version {}: {} of {} write-ups submitted, {} overdue (due {} days after the review's last day).",
+                l.plan_version,
+                l.submitted,
+                l.reviews.len(),
+                l.overdue,
+                l.due_days
+            )),
+            l.reviews
+                .iter()
+                .map(|r| StatusRow {
+                    group: r.group_id.clone(),
+                    host_urn: r.host.urn.clone(),
+                    host: school_name(&r.host),
+                    lead: school_text(&r.lead),
+                    dates: dates_text(&r.dates),
+                    status: match (r.status.as_str(), r.latest_version, r.last_saved_at) {
+                        ("none", _, _) => "Nothing saved".to_string(),
+                        (s, Some(v), Some(at)) => format!(
+                            "{} (version {v}, {})",
+                            if s == "submitted" { "Submitted" } else { "Draft" },
+                            when(at)
+                        ),
+                        (s, _, _) => s.to_string(),
+                    },
+                    due: r.due.map(words::date).unwrap_or_else(|| "when dated".into()),
+                    overdue: r.overdue,
+                })
+                .collect(),
+            None,
+        ),
+        Err(e) if e.status == StatusCode::NOT_FOUND => (None, vec![], Some(super::views::sentence(&e.message))),
+        Err(e) => return Err(e.into()),
+    };
+    render(&WriteupsPage {
+        layout: Layout::new(format!("Write-ups {}", year.name), Some(&caller)),
+        year_id,
+        summary,
+        rows,
+        note,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "pages/allocation.html")]
+struct AllocationPage {
+    layout: Layout,
+    year_id: i64,
+    summary: Option<String>,
+    schools: Vec<SchoolRow>,
+    consultants: Vec<(String, String, String, String)>,
+}
+
+struct SchoolRow {
+    name: String,
+    tier: u8,
+    entitlement: u32,
+    allocated: u32,
+    shortfalls: Vec<String>,
+}
+
+/// `GET /years/{year}/allocation`: the latest allocation.
+pub async fn allocation(
+    State(state): State<AppState>,
+    Viewer(caller): Viewer,
+    Path(year_id): Path<i64>,
+) -> PageResult<Response> {
+    caller.require_sim()?;
+    let year = year_or_404(&state, year_id).await?;
+    let latest = inproc::call_optional::<AllocationVersion>(
+        &state,
+        &caller,
+        &format!("/years/{year_id}/allocations/latest"),
+    )
+    .await?;
+    let (summary, schools, consultants) = match &latest {
+        None => (None, vec![], vec![]),
+        Some(v) => {
+            let a = &v.allocation;
+            let given: u32 = a.schools.iter().map(|s| s.allocated).sum();
+            let owed: u32 = a.schools.iter().map(|s| s.entitlement).sum();
+            (
+                Some(format!(
+                    "Version {}, made {}: {given} of {owed} entitled days given to {} schools; cost {}.",
+                    v.version,
+                    when(v.created_at),
+                    a.schools.iter().filter(|s| s.allocated > 0).count(),
+                    words::pounds(a.cost.total)
+                )),
+                a.schools
+                    .iter()
+                    .map(|s| SchoolRow {
+                        name: s.name.clone(),
+                        tier: s.tier,
+                        entitlement: s.entitlement,
+                        allocated: s.allocated,
+                        shortfalls: s
+                            .shortfalls
+                            .iter()
+                            .map(|f| {
+                                let area = f.area.map(words::area).unwrap_or_else(|| "any area".into());
+                                let why = f
+                                    .reasons
+                                    .iter()
+                                    .map(|r| r.to_string())
+                                    .collect::<Vec<_>>()
+                                    .join("; ");
+                                format!("{} days short in {area}: {why}", f.days)
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+                a.consultants
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.name.clone(),
+                            words::consultant_kind(c.kind).to_string(),
+                            format!("{} of {}", c.allocated, c.available),
+                            c.schools.to_string(),
+                        )
+                    })
+                    .collect(),
+            )
+        }
+    };
+    render(&AllocationPage {
+        layout: Layout::new(
+            format!("Consultants' allocation {}", year.name),
+            Some(&caller),
+        ),
+        year_id,
+        summary,
+        schools,
+        consultants,
+    })
+}

@@ -1,0 +1,478 @@
+//! A head's pages of a year: the year page (availability and choices
+//! before the deadline; group, dates, roles and write-ups after
+//! publication), the choices form, and the sharing choice of their
+//! school's write-up.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
+use axum::Form;
+use optimiser::model::{NeedArea, School, Urn};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::availability::{long_date, when};
+use super::views::{adviser_text, dates_text, school_name, school_text, sentence, GroupView};
+use super::{inproc, render, render_with, see_other, Layout, PageResult};
+use crate::api::availability::year_or_404;
+use crate::auth::Caller;
+use crate::AppState;
+use report::words;
+use store::writeups::{self, Directory};
+use store::{availability, choices, inputs, years};
+
+#[derive(Template)]
+#[template(path = "pages/head_year.html")]
+struct HeadYearPage {
+    layout: Layout,
+    year_id: i64,
+    year_name: String,
+    school: String,
+    deadline: String,
+    open: bool,
+    availability: Option<String>,
+    focus: Vec<String>,
+    avoid: Vec<String>,
+    choices_saved: bool,
+    group: Option<GroupBox>,
+    /// Why there is no group to show (not published, or left out and why).
+    group_note: Option<String>,
+    my_urn: String,
+    writeup: Option<String>,
+    share_group: bool,
+    sim_full: bool,
+    sharing_chosen: Option<String>,
+    sharing_saved: bool,
+    leading: Vec<LeadLink>,
+}
+
+struct GroupBox {
+    id: String,
+    plan_version: i64,
+    schools: Vec<String>,
+    adviser: String,
+    /// Some review of mine has dates: my calendar file has entries.
+    dated: bool,
+    roles: Vec<(String, String)>,
+    reviews: Vec<ReviewRow>,
+}
+
+pub struct ReviewRow {
+    pub host: String,
+    pub lead: String,
+    pub reviewers: String,
+    pub dates: String,
+}
+
+struct LeadLink {
+    host_urn: String,
+    host: String,
+    dates: String,
+}
+
+fn group_box(g: &GroupView) -> GroupBox {
+    GroupBox {
+        id: g.group_id.clone(),
+        plan_version: g.plan_version,
+        schools: g.schools.iter().map(school_text).collect(),
+        adviser: match (&g.adviser, &g.adviser_reason) {
+            (Some(a), _) => adviser_text(a),
+            (None, Some(r)) => format!("none: {r}"),
+            (None, None) => "none".into(),
+        },
+        dated: g.my_roles.iter().any(|r| !r.dates.is_empty()),
+        roles: g
+            .my_roles
+            .iter()
+            .map(|r| (sentence(&r.description), dates_text(&r.dates)))
+            .collect(),
+        reviews: g
+            .reviews
+            .iter()
+            .map(|r| ReviewRow {
+                host: school_name(&r.host),
+                lead: school_name(&r.lead),
+                reviewers: r
+                    .reviewers
+                    .iter()
+                    .map(school_name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                dates: match &r.unscheduled_reason {
+                    Some(why) if r.dates.is_empty() => format!("not dated: {why}"),
+                    _ => dates_text(&r.dates),
+                },
+            })
+            .collect(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct YearQuery {
+    sharing: Option<String>,
+    choices: Option<String>,
+}
+
+/// The head's own school from the session (a head account always has one).
+fn my_urn(caller: &Caller) -> PageResult<String> {
+    Ok(caller.require_head()?.to_string())
+}
+
+/// `GET /years/{year}` for a head.
+pub async fn year_page(
+    state: &AppState,
+    caller: &Caller,
+    year_id: i64,
+    q: YearQuery,
+) -> PageResult<Response> {
+    let urn = my_urn(caller)?;
+    let year = year_or_404(state, year_id).await?;
+    let dir = Directory::load(&state.db, year_id).await?;
+    let school = urn
+        .parse::<Urn>()
+        .ok()
+        .and_then(|u| dir.schools.get(&u).cloned())
+        .unwrap_or_else(|| format!("URN {urn}"));
+    let availability = availability::current(&state.db, year_id, caller.user_id)
+        .await?
+        .map(|s| {
+            format!(
+                "Version {} saved {}: {}.",
+                s.version,
+                when(s.submitted_at),
+                super::calendar::summary(&s.dates)
+            )
+        });
+    let saved_choices = choices::current(&state.db, year_id, &urn).await?;
+    let (focus, avoid) = match &saved_choices {
+        Some(c) => (
+            c.choices.focus.iter().map(|&a| words::area(a)).collect(),
+            c.choices
+                .avoid
+                .iter()
+                .map(|a| {
+                    let name = a
+                        .urn
+                        .parse::<Urn>()
+                        .ok()
+                        .and_then(|u| dir.schools.get(&u).cloned())
+                        .unwrap_or_else(|| format!("URN {}", a.urn));
+                    format!("{name}: {}", a.reason)
+                })
+                .collect(),
+        ),
+        None => (vec![], vec![]),
+    };
+    let (group, group_note) = match inproc::call::<GroupView>(
+        state,
+        caller,
+        Method::GET,
+        &format!("/years/{year_id}/my/group"),
+        None,
+    )
+    .await
+    {
+        Ok(g) => (Some(g), None),
+        Err(e) if e.status == StatusCode::NOT_FOUND => (None, Some(sentence(&e.message))),
+        Err(e) => return Err(e.into()),
+    };
+    let leading = group
+        .iter()
+        .flat_map(|g| g.reviews.iter())
+        .filter(|r| r.lead.urn == urn)
+        .map(|r| LeadLink {
+            host_urn: r.host.urn.clone(),
+            host: school_name(&r.host),
+            dates: dates_text(&r.dates),
+        })
+        .collect();
+    let writeup = writeups::versions(&state.db, year_id, &urn)
+        .await?
+        .last()
+        .map(|v| {
+            format!(
+                "{} (version {}, saved {})",
+                if v.status == "submitted" {
+                    "Submitted"
+                } else {
+                    "Draft in progress"
+                },
+                v.version,
+                when(v.saved_at)
+            )
+        });
+    let sharing = writeups::sharing(&state.db, year_id, &urn).await?;
+    render(&HeadYearPage {
+        layout: Layout::new(format!("{}: {school}", year.name), Some(caller)),
+        year_id,
+        year_name: year.name.clone(),
+        school,
+        deadline: long_date(year.deadline),
+        open: year.open_for_availability(years::today()),
+        availability,
+        focus,
+        avoid,
+        choices_saved: q.choices.is_some(),
+        group: group.as_ref().map(group_box),
+        group_note,
+        my_urn: urn,
+        writeup,
+        share_group: sharing.share_group,
+        sim_full: sharing.sim_full,
+        sharing_chosen: sharing.set_at.map(when),
+        sharing_saved: q.sharing.is_some(),
+        leading,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SharingForm {
+    #[serde(default)]
+    share_group: Option<String>,
+    #[serde(default)]
+    sim_full: Option<String>,
+}
+
+/// `POST /years/{year}/sharing`: who may read my school's write-up.
+pub async fn save_sharing(
+    State(state): State<AppState>,
+    super::Viewer(caller): super::Viewer,
+    Path(year_id): Path<i64>,
+    Form(form): Form<SharingForm>,
+) -> PageResult<Response> {
+    let urn = my_urn(&caller)?;
+    year_or_404(&state, year_id).await?;
+    writeups::set_sharing(
+        &state.db,
+        year_id,
+        &urn,
+        caller.user_id,
+        form.share_group.is_some(),
+        form.sim_full.is_some(),
+    )
+    .await?;
+    Ok(see_other(&format!(
+        "/years/{year_id}?sharing=saved#writeups"
+    )))
+}
+
+#[derive(Template)]
+#[template(path = "pages/choices.html")]
+struct ChoicesPage {
+    layout: Layout,
+    year_id: i64,
+    year_name: String,
+    deadline: String,
+    open: bool,
+    areas: Vec<AreaBox>,
+    rows: Vec<AvoidRow>,
+    schools: Vec<(String, String)>,
+    saved: Option<String>,
+    error: Option<String>,
+}
+
+struct AreaBox {
+    key: &'static str,
+    label: String,
+    checked: bool,
+}
+
+struct AvoidRow {
+    urn: String,
+    reason: String,
+}
+
+/// Blank request rows offered below the saved ones (no script adds rows).
+const BLANK_ROWS: usize = 2;
+
+async fn choices_page(
+    state: &AppState,
+    caller: &Caller,
+    year_id: i64,
+    focus: &[String],
+    avoid: Vec<AvoidRow>,
+) -> PageResult<ChoicesPage> {
+    let urn = my_urn(caller)?;
+    let year = year_or_404(state, year_id).await?;
+    let schools = inputs::latest::<Vec<School>>(&state.db, year_id, "schools")
+        .await?
+        .map(|s| s.data)
+        .unwrap_or_default();
+    let mut options: Vec<(String, String)> = schools
+        .iter()
+        .filter(|s| s.urn.to_string() != urn)
+        .map(|s| (s.urn.to_string(), format!("{} (URN {})", s.name, s.urn)))
+        .collect();
+    options.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut rows = avoid;
+    rows.extend((0..BLANK_ROWS).map(|_| AvoidRow {
+        urn: String::new(),
+        reason: String::new(),
+    }));
+    Ok(ChoicesPage {
+        layout: Layout::new(
+            format!("Focus areas and requests, {}", year.name),
+            Some(caller),
+        ),
+        year_id,
+        year_name: year.name.clone(),
+        deadline: long_date(year.deadline),
+        open: year.open_for_availability(years::today()),
+        areas: NeedArea::ALL
+            .iter()
+            .map(|a| AreaBox {
+                key: a.key(),
+                label: sentence(&words::area(*a)),
+                checked: focus.iter().any(|f| f == a.key()),
+            })
+            .collect(),
+        rows,
+        schools: options,
+        saved: None,
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SavedQuery {
+    saved: Option<i64>,
+}
+
+/// `GET /years/{year}/choices`.
+pub async fn choices_form(
+    State(state): State<AppState>,
+    super::Viewer(caller): super::Viewer,
+    Path(year_id): Path<i64>,
+    Query(q): Query<SavedQuery>,
+) -> PageResult<Response> {
+    let urn = my_urn(&caller)?;
+    let current = choices::current(&state.db, year_id, &urn).await?;
+    let (focus, avoid) = match &current {
+        Some(c) => (
+            c.choices
+                .focus
+                .iter()
+                .map(|a| a.key().to_string())
+                .collect(),
+            c.choices
+                .avoid
+                .iter()
+                .map(|a| AvoidRow {
+                    urn: a.urn.clone(),
+                    reason: a.reason.clone(),
+                })
+                .collect(),
+        ),
+        None => (vec![], vec![]),
+    };
+    let mut page = choices_page(&state, &caller, year_id, &focus, avoid).await?;
+    if let (Some(_), Some(c)) = (q.saved, &current) {
+        page.saved = Some(format!(
+            "Saved as version {}: {} focus area{}, {} request{} not to be grouped with a school.",
+            c.version,
+            c.choices.focus.len(),
+            if c.choices.focus.len() == 1 { "" } else { "s" },
+            c.choices.avoid.len(),
+            if c.choices.avoid.len() == 1 { "" } else { "s" },
+        ));
+    }
+    render(&page)
+}
+
+/// The focus keys and request rows of a posted choices form. Rows are
+/// `avoid_urn_N` / `avoid_reason_N`; a row without a school is dropped.
+fn parse_choices(fields: &[(String, String)]) -> (Vec<String>, Vec<AvoidRow>) {
+    let focus = fields
+        .iter()
+        .filter(|(k, _)| k == "focus")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let get = |name: String| {
+        fields
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let mut rows = Vec::new();
+    for (k, v) in fields {
+        if let Some(i) = k.strip_prefix("avoid_urn_") {
+            let reason = get(format!("avoid_reason_{i}"));
+            if !v.trim().is_empty() {
+                rows.push(AvoidRow {
+                    urn: v.trim().to_string(),
+                    reason,
+                });
+            }
+        }
+    }
+    (focus, rows)
+}
+
+/// `POST /years/{year}/choices`: saved through the API's own checks.
+pub async fn save_choices(
+    State(state): State<AppState>,
+    super::Viewer(caller): super::Viewer,
+    Path(year_id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult<Response> {
+    my_urn(&caller)?;
+    let (focus, rows) = parse_choices(&fields);
+    let body = json!({
+        "focus": focus,
+        "avoid": rows.iter().map(|r| json!({"urn": r.urn, "reason": r.reason})).collect::<Vec<_>>(),
+    });
+    #[derive(Deserialize)]
+    struct Saved {
+        version: i64,
+    }
+    let saved = inproc::call::<Saved>(
+        &state,
+        &caller,
+        Method::PUT,
+        &format!("/years/{year_id}/my/choices"),
+        Some(body),
+    )
+    .await;
+    match saved {
+        Ok(s) => Ok(see_other(&format!(
+            "/years/{year_id}/choices?saved={}#saved",
+            s.version
+        ))),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+            let mut page = choices_page(&state, &caller, year_id, &focus, rows).await?;
+            page.error = Some(e.message);
+            render_with(StatusCode::BAD_REQUEST, &page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn posted_choices_keep_rows_with_a_school() {
+        let f: Vec<(String, String)> = [
+            ("csrf", "x"),
+            ("focus", "maths"),
+            ("focus", "send"),
+            ("avoid_urn_0", "900002"),
+            ("avoid_reason_0", " federation talks "),
+            ("avoid_urn_1", ""),
+            ("avoid_reason_1", "ignored"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let (focus, rows) = parse_choices(&f);
+        assert_eq!(focus, ["maths", "send"]);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            (rows[0].urn.as_str(), rows[0].reason.as_str()),
+            ("900002", "federation talks")
+        );
+    }
+}

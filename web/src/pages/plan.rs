@@ -1,0 +1,485 @@
+//! A plan version for the SIM: the groups as a table (score by term and an
+//! explanation of each), the schools left out with their reasons, the map,
+//! downloads; the SIM's hand (pin a group, exclude a pair, opt a school
+//! out, each stored as a new version of the `hand` input through the API's
+//! checks) with re-run; and publish.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::Method;
+use axum::response::Response;
+use axum::Form;
+use optimiser::model::{School, Urn};
+use optimiser::triads::plan::Triad;
+use optimiser::triads::{Exclusion, Pin};
+use serde::Deserialize;
+
+use super::views::{dates_text, StoredHand};
+use super::{inproc, render, see_other, Layout, PageResult, Viewer};
+use crate::api::availability::year_or_404;
+use crate::error::AppError;
+use crate::AppState;
+use formats::export::PLAN_CSVS;
+use report::{self, words};
+use store::inputs::{self, Hand};
+use store::plans;
+use store::writeups::Directory;
+
+#[derive(Template)]
+#[template(path = "pages/plan.html")]
+struct PlanPage {
+    layout: Layout,
+    year_id: i64,
+    version: i64,
+    status: String,
+    is_draft: bool,
+    notice: Option<String>,
+    stats: Vec<(&'static str, String)>,
+    warnings: Vec<String>,
+    diagnosis: Vec<String>,
+    map: String,
+    groups: Vec<GroupRow>,
+    unplaced: Vec<(String, String)>,
+    csvs: Vec<(&'static str, String)>,
+    hand_version: i64,
+    pins: Vec<(usize, String)>,
+    exclusions: Vec<(usize, String)>,
+    opt_outs: Vec<(String, String)>,
+    schools: Vec<(String, String)>,
+}
+
+struct GroupRow {
+    id: String,
+    phase: &'static str,
+    schools: String,
+    urns: Vec<String>,
+    adviser: String,
+    adviser_id: String,
+    reviews: Vec<String>,
+    score: Vec<(String, String)>,
+    total: String,
+    explanation: String,
+    calendars: Vec<(String, String)>,
+}
+
+/// Why a group is as it is, in words: how it was made (pinned, kept) and
+/// its measures, then anything to check by hand.
+pub fn explain(t: &Triad) -> String {
+    let m = &t.metrics;
+    let mut parts = Vec::new();
+    if t.pinned {
+        parts.push("Pinned by you".to_string());
+    }
+    if t.kept {
+        parts.push("Kept from the published plan".to_string());
+    }
+    parts.push(format!(
+        "visiting heads travel {:.1} km in all",
+        m.travel_km
+    ));
+    if let Some(d) = m.max_distance_km {
+        parts.push(format!("schools at most {d:.1} km apart"));
+    }
+    parts.push(format!("sizes differ by {:.0} %", m.size_gap_pct));
+    parts.push(format!(
+        "free school meals differ by {:.1} points",
+        m.fsm_gap_pts
+    ));
+    if let Some(n) = m.fewest_common_dates {
+        parts.push(format!("every pair of heads shares at least {n} dates"));
+    }
+    if let (None, Some(why)) = (&t.adviser, &t.adviser_reason) {
+        parts.push(format!("no adviser: {why}"));
+    }
+    let mut text = parts.join("; ");
+    if let Some(first) = text.get(..1) {
+        text = first.to_uppercase() + &text[1..];
+    }
+    text.push('.');
+    for f in &t.flags {
+        text.push_str(&format!(" Check: {f}."));
+    }
+    text
+}
+
+fn names(schools: &[School]) -> HashMap<Urn, String> {
+    schools.iter().map(|s| (s.urn, s.name.clone())).collect()
+}
+
+fn name_of(names: &HashMap<Urn, String>, u: Urn) -> String {
+    names.get(&u).cloned().unwrap_or_else(|| format!("URN {u}"))
+}
+
+#[derive(Deserialize)]
+pub struct PlanQuery {
+    published: Option<String>,
+    hand: Option<i64>,
+}
+
+/// `GET /years/{year}/plans/{version}`.
+pub async fn show(
+    State(state): State<AppState>,
+    Viewer(caller): Viewer,
+    Path((year_id, version)): Path<(i64, i64)>,
+    Query(q): Query<PlanQuery>,
+) -> PageResult<Response> {
+    caller.require_sim()?;
+    year_or_404(&state, year_id).await?;
+    let pv = plans::get(&state.db, year_id, version)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no plan version {version} in this year")))?;
+    let schools = inputs::latest::<Vec<School>>(&state.db, year_id, "schools")
+        .await?
+        .map(|s| s.data)
+        .unwrap_or_default();
+    let names = names(&schools);
+    let dir = Directory::load(&state.db, year_id).await?;
+    let plan = &pv.plan;
+    let s = &plan.stats;
+    let stats = vec![
+        (
+            "Groups",
+            format!("{} ({} of four)", s.groups, s.groups_of_four),
+        ),
+        ("Schools placed", format!("{} of {}", s.placed, s.schools)),
+        ("Left out", plan.unplaced.len().to_string()),
+        (
+            "Score",
+            format!(
+                "{} points; no plan can score below {} (gap {})",
+                words::points(s.objective),
+                words::points(s.lower_bound),
+                words::percent(s.gap)
+            ),
+        ),
+        (
+            "Advisers' cost",
+            format!(
+                "{} of {} budget",
+                words::pounds(plan.cost.total),
+                words::pounds(plan.cost.budget)
+            ),
+        ),
+    ];
+    let groups = plan
+        .triads
+        .iter()
+        .map(|t| GroupRow {
+            id: t.id.clone(),
+            phase: words::phase(t.phase),
+            schools: t
+                .schools
+                .iter()
+                .map(|&u| name_of(&names, u))
+                .collect::<Vec<_>>()
+                .join(" → "),
+            urns: t.schools.iter().map(|u| u.to_string()).collect(),
+            adviser: t
+                .adviser
+                .as_deref()
+                .map(|a| dir.adviser(a).name.unwrap_or_else(|| a.to_string()))
+                .unwrap_or_else(|| "none".into()),
+            adviser_id: t.adviser.clone().unwrap_or_default(),
+            reviews: t
+                .reviews
+                .iter()
+                .map(|r| {
+                    let when = match (
+                        &r.unscheduled_reason,
+                        r.dates.is_empty() && r.start.is_none(),
+                    ) {
+                        (Some(why), true) => format!("not dated: {why}"),
+                        _ => dates_text(&store::writeups::review_days(r)),
+                    };
+                    format!(
+                        "{} led by {}: {when}",
+                        name_of(&names, r.host),
+                        name_of(&names, r.lead)
+                    )
+                })
+                .collect(),
+            score: t
+                .score
+                .iter()
+                .map(|(k, v)| (k.replace('_', " "), words::points(*v)))
+                .collect(),
+            total: words::points(t.total_score()),
+            explanation: explain(t),
+            calendars: t
+                .schools
+                .iter()
+                .map(|&u| {
+                    (
+                        name_of(&names, u),
+                        format!("/api/years/{year_id}/plans/{version}/ics/school-{u}.ics"),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    let stored: StoredHand = inproc::call(
+        &state,
+        &caller,
+        Method::GET,
+        &format!("/years/{year_id}/hand"),
+        None,
+    )
+    .await?;
+    let hand = &stored.hand;
+    let mut options: Vec<(String, String)> = schools
+        .iter()
+        .map(|s| (s.urn.to_string(), format!("{} (URN {})", s.name, s.urn)))
+        .collect();
+    options.sort_by(|a, b| a.1.cmp(&b.1));
+    render(&PlanPage {
+        layout: Layout::new(format!("Plan version {version}"), Some(&caller)),
+        year_id,
+        version,
+        status: pv.status.clone(),
+        is_draft: pv.status == "draft",
+        notice: match (&q.published, q.hand) {
+            (Some(_), _) => Some(format!(
+                "Plan version {version} is published. Heads see their groups, dates and roles now."
+            )),
+            (None, Some(v)) => Some(format!(
+                "Your hand is saved as version {v}. Re-run matching to apply it."
+            )),
+            _ => None,
+        },
+        stats,
+        warnings: plan.warnings.clone(),
+        diagnosis: plan.diagnosis.clone(),
+        map: report::map_svg(plan, &schools),
+        groups,
+        unplaced: plan
+            .unplaced
+            .iter()
+            .map(|u| (name_of(&names, u.urn), u.reason.clone()))
+            .collect(),
+        csvs: PLAN_CSVS
+            .iter()
+            .map(|n| (*n, format!("/api/years/{year_id}/plans/{version}/csv/{n}")))
+            .collect(),
+        hand_version: stored.version,
+        pins: hand
+            .pin
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let who = p
+                    .schools
+                    .iter()
+                    .map(|&u| name_of(&names, u))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let adviser = p
+                    .adviser
+                    .as_deref()
+                    .map(|a| format!(" with adviser {a}"))
+                    .unwrap_or_default();
+                (i, format!("{who}{adviser}"))
+            })
+            .collect(),
+        exclusions: hand
+            .exclude
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                (
+                    i,
+                    format!(
+                        "{} and {}: {}",
+                        name_of(&names, e.a),
+                        name_of(&names, e.b),
+                        e.reason
+                    ),
+                )
+            })
+            .collect(),
+        opt_outs: hand
+            .opt_out
+            .iter()
+            .map(|&u| (u.to_string(), name_of(&names, u)))
+            .collect(),
+        schools: options,
+    })
+}
+
+/// The hand with one change applied, from a posted form; the message of a
+/// malformed form names the field.
+fn changed_hand(mut hand: Hand, fields: &[(String, String)]) -> Result<Hand, String> {
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let urn = |name: &str| -> Result<Urn, String> {
+        let v = get(name);
+        v.parse()
+            .map_err(|_| format!("{name}: {v:?} is not a school's URN"))
+    };
+    let index = |len: usize| -> Result<usize, String> {
+        let v = get("index");
+        v.parse::<usize>()
+            .ok()
+            .filter(|&i| i < len)
+            .ok_or_else(|| format!("index: {v:?} is not an entry of your hand"))
+    };
+    match get("action").as_str() {
+        "pin" => {
+            let schools = fields
+                .iter()
+                .filter(|(k, _)| k == "school")
+                .map(|(_, v)| {
+                    v.parse()
+                        .map_err(|_| format!("school: {v:?} is not a school's URN"))
+                })
+                .collect::<Result<Vec<Urn>, String>>()?;
+            let adviser = Some(get("adviser")).filter(|a| !a.is_empty());
+            hand.pin.push(Pin { schools, adviser });
+        }
+        "unpin" => {
+            let i = index(hand.pin.len())?;
+            hand.pin.remove(i);
+        }
+        "exclude" => {
+            let (a, b) = (urn("a")?, urn("b")?);
+            hand.exclude.push(Exclusion {
+                a,
+                b,
+                reason: get("reason"),
+            });
+        }
+        "unexclude" => {
+            let i = index(hand.exclude.len())?;
+            hand.exclude.remove(i);
+        }
+        "opt_out" => {
+            let u = urn("urn")?;
+            if !hand.opt_out.contains(&u) {
+                hand.opt_out.push(u);
+            }
+        }
+        "opt_in" => {
+            let u = urn("urn")?;
+            hand.opt_out.retain(|&x| x != u);
+        }
+        other => return Err(format!("action: {other:?} is not a change to the hand")),
+    }
+    Ok(hand)
+}
+
+/// `POST /years/{year}/hand`: one change to the SIM's hand, stored as a new
+/// version through the API's checks; back to the plan it was made from.
+pub async fn change_hand(
+    State(state): State<AppState>,
+    Viewer(caller): Viewer,
+    Path(year_id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult<Response> {
+    caller.require_sim()?;
+    let path = format!("/years/{year_id}/hand");
+    let current: StoredHand = inproc::call(&state, &caller, Method::GET, &path, None).await?;
+    let hand = changed_hand(current.hand, &fields).map_err(AppError::bad_request)?;
+    let stored: StoredHand = inproc::call(
+        &state,
+        &caller,
+        Method::PUT,
+        &path,
+        Some(serde_json::to_value(&hand)?),
+    )
+    .await?;
+    let back: Option<i64> = fields
+        .iter()
+        .find(|(k, _)| k == "plan")
+        .and_then(|(_, v)| v.parse().ok());
+    Ok(see_other(&match back {
+        Some(v) => format!("/years/{year_id}/plans/{v}?hand={}#hand", stored.version),
+        None => format!("/years/{year_id}"),
+    }))
+}
+
+/// `POST /years/{year}/plans/{version}/publish`: through the API, which
+/// checks the plan once more against every rule.
+pub async fn publish(
+    State(state): State<AppState>,
+    Viewer(caller): Viewer,
+    Path((year_id, version)): Path<(i64, i64)>,
+) -> PageResult<Response> {
+    caller.require_sim()?;
+    inproc::call::<serde_json::Value>(
+        &state,
+        &caller,
+        Method::POST,
+        &format!("/years/{year_id}/plans/{version}/publish"),
+        None,
+    )
+    .await?;
+    Ok(see_other(&format!(
+        "/years/{year_id}/plans/{version}?published=1#top"
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn each_form_changes_one_thing_of_the_hand() {
+        let hand = changed_hand(
+            Hand::default(),
+            &fields(&[
+                ("action", "pin"),
+                ("school", "900001"),
+                ("school", "900002"),
+                ("school", "900003"),
+                ("adviser", "adv-01"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(hand.pin.len(), 1);
+        assert_eq!(hand.pin[0].adviser.as_deref(), Some("adv-01"));
+        let hand = changed_hand(
+            hand,
+            &fields(&[
+                ("action", "exclude"),
+                ("a", "900004"),
+                ("b", "900005"),
+                ("reason", "merger"),
+            ]),
+        )
+        .unwrap();
+        let hand =
+            changed_hand(hand, &fields(&[("action", "opt_out"), ("urn", "900006")])).unwrap();
+        let hand =
+            changed_hand(hand, &fields(&[("action", "opt_out"), ("urn", "900006")])).unwrap();
+        assert_eq!(hand.opt_out, vec![Urn(900006)]);
+        assert_eq!(hand.exclude[0].reason, "merger");
+        let hand = changed_hand(hand, &fields(&[("action", "unpin"), ("index", "0")])).unwrap();
+        assert!(hand.pin.is_empty());
+        let hand = changed_hand(hand, &fields(&[("action", "opt_in"), ("urn", "900006")])).unwrap();
+        assert!(hand.opt_out.is_empty());
+        assert!(changed_hand(
+            hand.clone(),
+            &fields(&[("action", "unexclude"), ("index", "3")])
+        )
+        .unwrap_err()
+        .starts_with("index"));
+        assert!(
+            changed_hand(hand, &fields(&[("action", "exclude"), ("a", "x")]))
+                .unwrap_err()
+                .starts_with("a:")
+        );
+    }
+}

@@ -1,0 +1,286 @@
+//! The SIM's dashboard of a year, and the background jobs started from it:
+//! start (matching or allocation), a progress page that refreshes itself
+//! every second until the job ends, and cancel.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
+use axum::Form;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::availability::{long_date, when};
+use super::views::{sentence, AvailabilityStatus, WithId};
+use super::{inproc, render, see_other, Layout, PageResult, Viewer};
+use crate::api::availability::year_or_404;
+use crate::auth::Caller;
+use crate::error::AppError;
+use crate::AppState;
+use report::words;
+use store::jobs::{self, Job, JobKind, JobState};
+use store::{inputs, plans};
+
+/// Jobs the dashboard lists.
+const JOBS_SHOWN: i64 = 5;
+
+#[derive(Template)]
+#[template(path = "pages/sim_dashboard.html")]
+struct Dashboard {
+    layout: Layout,
+    year_id: i64,
+    year_name: String,
+    window: String,
+    deadline: String,
+    heads: Option<Returns>,
+    advisers: Option<Returns>,
+    inputs: Vec<InputRow>,
+    plans: Vec<PlanRow>,
+    jobs: Vec<JobRow>,
+    matching_active: Option<i64>,
+    allocation_active: Option<i64>,
+}
+
+struct Returns {
+    submitted: usize,
+    of: usize,
+    missing: Vec<String>,
+}
+
+struct InputRow {
+    kind: String,
+    loaded: String,
+}
+
+struct PlanRow {
+    version: i64,
+    status: String,
+    created: String,
+}
+
+struct JobRow {
+    id: i64,
+    kind: &'static str,
+    state: &'static str,
+    message: String,
+    created: String,
+}
+
+fn job_row(j: &Job) -> JobRow {
+    JobRow {
+        id: j.id,
+        kind: j.kind.as_str(),
+        state: j.state.as_str(),
+        message: j.message.clone(),
+        created: when(j.created_at),
+    }
+}
+
+/// `GET /years/{year}` for the SIM.
+pub async fn dashboard(state: &AppState, caller: &Caller, year_id: i64) -> PageResult<Response> {
+    caller.require_sim()?;
+    let year = year_or_404(state, year_id).await?;
+    let status: AvailabilityStatus = inproc::call(
+        state,
+        caller,
+        Method::GET,
+        &format!("/years/{year_id}/availability/status"),
+        None,
+    )
+    .await?;
+    let heads = status.heads.map(|h| Returns {
+        submitted: h.submitted,
+        of: h.of,
+        missing: h
+            .missing
+            .iter()
+            .map(|m| {
+                let who = m.head.clone().unwrap_or_else(|| "head not known".into());
+                let invited = if m.invited { "" } else { "; not invited yet" };
+                format!("{} (URN {}): {who}{invited}", m.name, m.urn)
+            })
+            .collect(),
+    });
+    let advisers = status.advisers.map(|a| Returns {
+        submitted: a.submitted,
+        of: a.of,
+        missing: a
+            .missing
+            .iter()
+            .map(|m| {
+                let invited = if m.invited { "" } else { " (not invited yet)" };
+                format!("{} ({}){invited}", m.name, m.id)
+            })
+            .collect(),
+    });
+    let inputs = inputs::list(&state.db, year_id)
+        .await?
+        .into_iter()
+        .map(|i| InputRow {
+            kind: i.kind.replace('_', " "),
+            loaded: match (i.version, i.created_at) {
+                (Some(v), Some(at)) => format!(
+                    "version {v}{} from {}, {}",
+                    i.items.map(|n| format!(", {n} items")).unwrap_or_default(),
+                    i.source_name.unwrap_or_default(),
+                    when(at)
+                ),
+                _ => "not loaded".into(),
+            },
+        })
+        .collect();
+    let plans = plans::list(&state.db, year_id)
+        .await?
+        .into_iter()
+        .map(|(version, status, created_at)| PlanRow {
+            version,
+            status,
+            created: when(created_at),
+        })
+        .collect();
+    let recent = jobs::list(&state.db, year_id, JOBS_SHOWN).await?;
+    let active = |kind: JobKind| {
+        recent
+            .iter()
+            .find(|j| j.kind == kind && !j.state.is_final())
+            .map(|j| j.id)
+    };
+    render(&Dashboard {
+        layout: Layout::new(format!("Dashboard {}", year.name), Some(caller)),
+        year_id,
+        year_name: year.name.clone(),
+        window: format!(
+            "{} to {}",
+            words::date(year.calendar.first),
+            words::date(year.calendar.last)
+        ),
+        deadline: long_date(year.deadline),
+        heads,
+        advisers,
+        inputs,
+        plans,
+        matching_active: active(JobKind::Matching),
+        allocation_active: active(JobKind::Allocation),
+        jobs: recent.iter().map(job_row).collect(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct StartForm {
+    kind: String,
+}
+
+/// `POST /years/{year}/jobs`: queues a job through the API, then shows its
+/// progress. Where one of the kind is already running, shows that one.
+pub async fn start(
+    State(state): State<AppState>,
+    Viewer(caller): Viewer,
+    Path(year_id): Path<i64>,
+    Form(form): Form<StartForm>,
+) -> PageResult<Response> {
+    caller.require_sim()?;
+    let kind = JobKind::parse(&form.kind)
+        .ok_or_else(|| AppError::bad_request(format!("{:?} is not a kind of job", form.kind)))?;
+    let started = inproc::call::<WithId>(
+        &state,
+        &caller,
+        Method::POST,
+        &format!("/years/{year_id}/jobs"),
+        Some(json!({ "kind": kind })),
+    )
+    .await;
+    match started {
+        Ok(job) => Ok(see_other(&format!("/years/{year_id}/jobs/{}", job.id))),
+        Err(e) if e.status == StatusCode::CONFLICT && e.code == "conflict" => {
+            match jobs::active(&state.db, year_id, kind).await? {
+                Some(job) => Ok(see_other(&format!("/years/{year_id}/jobs/{}", job.id))),
+                None => Err(e.into()),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/job.html")]
+struct JobPage {
+    layout: Layout,
+    year_id: i64,
+    job: JobRow,
+    running: bool,
+    done: i64,
+    total: i64,
+    percent: i64,
+    cancel_requested: bool,
+    result_link: Option<(String, String)>,
+    failed: bool,
+}
+
+async fn job_of_year(state: &AppState, year_id: i64, id: i64) -> PageResult<Job> {
+    jobs::get(&state.db, id)
+        .await?
+        .filter(|j| j.year_id == year_id)
+        .ok_or_else(|| AppError::not_found(format!("no job {id} in this year")).into())
+}
+
+/// `GET /years/{year}/jobs/{id}`: the live progress bar. The page reloads
+/// itself every second (a meta refresh: no script needed) until the job
+/// has ended.
+pub async fn progress(
+    State(state): State<AppState>,
+    Viewer(caller): Viewer,
+    Path((year_id, id)): Path<(i64, i64)>,
+) -> PageResult<Response> {
+    caller.require_sim()?;
+    let job = job_of_year(&state, year_id, id).await?;
+    let percent = if job.progress_total > 0 {
+        (100 * job.progress_done / job.progress_total).clamp(0, 100)
+    } else {
+        0
+    };
+    let result_link = match (job.state, job.kind, job.result_version) {
+        (JobState::Succeeded, JobKind::Matching, Some(v)) => Some((
+            format!("/years/{year_id}/plans/{v}"),
+            format!("Open the draft plan (version {v})"),
+        )),
+        (JobState::Succeeded, JobKind::Allocation, _) => Some((
+            format!("/years/{year_id}/allocation"),
+            "Open the allocation".to_string(),
+        )),
+        _ => None,
+    };
+    render(&JobPage {
+        layout: Layout::new(
+            format!("{} job {}", sentence(job.kind.as_str()), job.id),
+            Some(&caller),
+        ),
+        year_id,
+        running: !job.state.is_final(),
+        done: job.progress_done,
+        total: job.progress_total,
+        percent,
+        cancel_requested: job.cancel_requested,
+        result_link,
+        failed: job.state == JobState::Failed,
+        job: job_row(&job),
+    })
+}
+
+/// `POST /years/{year}/jobs/{id}/cancel`.
+pub async fn cancel(
+    State(state): State<AppState>,
+    Viewer(caller): Viewer,
+    Path((year_id, id)): Path<(i64, i64)>,
+) -> PageResult<Response> {
+    caller.require_sim()?;
+    job_of_year(&state, year_id, id).await?;
+    inproc::call::<serde_json::Value>(
+        &state,
+        &caller,
+        Method::POST,
+        &format!("/jobs/{id}/cancel"),
+        None,
+    )
+    .await?;
+    Ok(see_other(&format!("/years/{year_id}/jobs/{id}")))
+}
