@@ -63,6 +63,15 @@ impl Default for ScheduleRules {
 }
 
 impl ScheduleRules {
+    /// The rules a group's dating follows, for reviews of `review_days`.
+    pub fn dating(&self, review_days: u32) -> crate::dating::DatingRules {
+        crate::dating::DatingRules {
+            min_days_between_group_reviews: self.min_days_between_group_reviews,
+            max_days_per_half_term: self.max_days_per_half_term,
+            review_days,
+        }
+    }
+
     pub fn check(&self) -> Result<(), String> {
         if self.max_days_per_half_term == 0 {
             return Err("schedule.max_days_per_half_term must be at least 1".into());

@@ -191,6 +191,9 @@ fn four_share_floor(comp: &Component, pi: &[f64]) -> Vec<f64> {
     let prices = Prices::new(comp, pi);
     for a in 0..n as u32 {
         comp.enumerate_from(a, &prices, f64::INFINITY, false, &mut |m, score, _| {
+            // Without its undated reviews: a four's own are never negative,
+            // but need not be at least its threes'.
+            let score = score - comp.undated_points3([m[0], m[1], m[2]]);
             let v = score - 4.0 / 3.0 * m[..3].iter().map(|&x| pi[x as usize]).sum::<f64>();
             global = global.min(v);
             for &x in &m[..3] {
@@ -610,6 +613,8 @@ pub(super) fn packing_bound(
         }
     }
     packing.bonus.clear();
+    // Leaving schools out is all that counts here.
+    packing.dating = None;
     let mut master = Master::new(&packing, 0.0, divisibility_floor(packing.len(), 0.0));
     for g in start {
         master.add(*g, 0.0);

@@ -11,6 +11,7 @@
 
 pub(crate) mod advisers;
 pub mod baseline;
+mod bound;
 mod build;
 mod colgen;
 mod compat;
@@ -28,11 +29,12 @@ mod steps;
 pub(crate) mod validate;
 
 pub use baseline::{baseline, Baseline};
+pub use bound::dated_bound;
 pub use plan::{
     AdviserLoad, CostLedger, GroupMetrics, LedgerEntry, Plan, Review, Stats, Triad, Unplaced,
 };
 pub use problem::{Exclusion, KnownDates, Pin, Scope, TriadProblem};
-pub use rules::{TriadRules, TrustRule, Weights};
+pub use rules::{AdviserPresence, NoAvailability, TriadRules, TrustRule, Weights};
 pub use solve::{plan, PlanError, Progress};
 pub use validate::{validate, Violation};
 #[cfg(test)]

@@ -90,6 +90,10 @@ impl Component {
             located: nodes.iter().map(|&g| self.located[g as usize]).collect(),
             weights: self.weights,
             bonus,
+            dating: self
+                .dating
+                .as_ref()
+                .map(|d| std::sync::Arc::new(d.subset(nodes))),
         }
     }
 }

@@ -7,8 +7,9 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use super::advisers::{assign_advisers, GroupNeed};
+use super::advisers::{assign_advisers_dated, GroupNeed};
 use super::build::{prepare, Prepared};
+use super::compat::PairRules;
 use super::component::{size_of, Component};
 use super::explain::{diagnose, unplaced_reason};
 use super::output;
@@ -17,7 +18,7 @@ use super::problem::TriadProblem;
 use super::regions;
 use super::steps::{self, Limits};
 use super::validate::{grouping_score, validate, Violation};
-use crate::model::{School, Urn};
+use crate::model::{Adviser, School, Urn};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
@@ -56,11 +57,21 @@ pub fn plan(problem: &TriadProblem, progress: Progress) -> Result<Plan, PlanErro
     found.lower_bound += pinned_points;
     triads.extend(pinned);
 
-    let mut adviser_stats = attach_advisers(problem, &mut triads);
+    let mut adviser_stats = attach_advisers(problem, &prep.rules, &mut triads);
     let (unplaced, diagnosis) = explain(&prep, &found.unplaced, &triads);
     let mut warnings = std::mem::take(&mut adviser_stats.2);
     warnings.extend(pin_warnings(&triads));
-    let stats = stats(&found, &triads, &prep, comps.len(), &adviser_stats, started);
+    let mut stats = stats(&found, &triads, &prep, comps.len(), &adviser_stats, started);
+    if let Some(d) = prep.rules.dating() {
+        stats.datable = Some(triads.iter().map(|t| d.datable_now(&t.schools)).sum());
+        stats.awaiting_groups = triads
+            .iter()
+            .filter(|t| t.schools.iter().any(|u| d.is_silent(*u)))
+            .count();
+        // The relaxation of each component with its own time limit.
+        stats.dated_bound = super::bound::dated_bound(problem, problem.rules.time_limit_seconds);
+    }
+    stats.seconds = started.elapsed().as_secs_f64();
     let plan = Plan {
         year: problem.year,
         ledger: ledger(&triads),
@@ -267,6 +278,7 @@ fn stats(
         columns: found.columns,
         adviser_objective: adviser_stats.0,
         adviser_lower_bound: adviser_stats.1,
+        ..Stats::default()
     }
 }
 
@@ -368,7 +380,11 @@ fn pinned_groups(problem: &TriadProblem, prep: &Prepared) -> Vec<Triad> {
 /// The adviser step's objective, its lower bound, warnings and cost ledger.
 type AdviserStats = (f64, f64, Vec<String>, super::plan::CostLedger);
 
-fn attach_advisers(problem: &TriadProblem, triads: &mut [Triad]) -> AdviserStats {
+fn attach_advisers(
+    problem: &TriadProblem,
+    rules: &PairRules,
+    triads: &mut [Triad],
+) -> AdviserStats {
     let by_urn: HashMap<Urn, &School> = problem.schools.iter().map(|s| (s.urn, s)).collect();
     let mut last_year: HashMap<Urn, Vec<String>> = HashMap::new();
     for past in problem
@@ -393,6 +409,7 @@ fn attach_advisers(problem: &TriadProblem, triads: &mut [Triad]) -> AdviserStats
         .iter()
         .map(|p| (p.schools.iter().copied().collect(), p.adviser.clone()))
         .collect();
+    let triads_order: Vec<Vec<Urn>> = triads.iter().map(|t| t.schools.clone()).collect();
     let needs: Vec<GroupNeed> = triads
         .iter()
         .map(|t| {
@@ -422,7 +439,16 @@ fn attach_advisers(problem: &TriadProblem, triads: &mut [Triad]) -> AdviserStats
             }
         })
         .collect();
-    let mut result = assign_advisers(&needs, &problem.advisers, &problem.rules);
+    // Advisers and dates together: a group gets only an adviser who can
+    // come on dates its heads can keep (where heads' dates are known and
+    // undated reviews are scored at all: `weights.undated_review = 0` gives
+    // the sequential steps, grouping and advisers blind to dates).
+    let dated = problem.rules.weights.undated_review > 0.0;
+    let fits = |g: usize, adv: &Adviser| match rules.dating() {
+        Some(d) if dated => d.adviser_fits(&triads_order[g], &adv.id),
+        _ => Ok(()),
+    };
+    let mut result = assign_advisers_dated(&needs, &problem.advisers, &problem.rules, &fits);
     record_last_year(&mut result.ledger, triads, &last_year);
     for (i, t) in triads.iter_mut().enumerate() {
         t.adviser = result.adviser[i].clone();
