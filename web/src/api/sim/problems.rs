@@ -11,35 +11,9 @@ use crate::error::AppError;
 use formats::gias::ImportError;
 use formats::inputs::InputError;
 
-/// Most problems one answer lists; `more` counts the rest.
-pub const MAX_PROBLEMS: usize = 100;
-
-/// One thing wrong, and where.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct Problem {
-    /// Line of the file (the header is line 1), where there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<u64>,
-    /// The column, or the field of a JSON body (`pin[2].schools[1]`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-    /// The value at fault, as written.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-    /// The whole problem in one line, for a person to read.
-    pub message: String,
-}
-
-impl Problem {
-    pub fn message(message: impl Into<String>) -> Problem {
-        Problem {
-            line: None,
-            field: None,
-            value: None,
-            message: message.into(),
-        }
-    }
-}
+/// One thing wrong, and where: the application layer's own type.
+pub use app::error::MAX_PROBLEMS;
+pub use app::Problem;
 
 /// The body of a 400/422 that lists problems.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -215,16 +189,7 @@ impl From<app::AppError> for SimError {
                 status: crate::error::status_of(e.kind),
                 code: e.code,
                 message: e.message,
-                errors: e
-                    .problems
-                    .into_iter()
-                    .map(|p| Problem {
-                        line: p.line,
-                        field: p.field,
-                        value: p.value,
-                        message: p.message,
-                    })
-                    .collect(),
+                errors: e.problems,
             }
         }
     }
