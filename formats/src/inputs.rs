@@ -406,7 +406,30 @@ impl Table {
         let mut records = Vec::new();
         for record in reader.records() {
             let record = record.map_err(|e| csv_error(file, &lines, &e))?;
-            records.push((lines.at(record.position()), record));
+            let line = lines.at(record.position());
+            // Names and reasons go on into pages, calendars and
+            // spreadsheets: a control character (NUL, an escape sequence)
+            // has no business in any field of these files. Line breaks and
+            // tabs stay: a note may take several lines of a cell (each
+            // output escapes them for where it goes).
+            for (i, value) in record.iter().enumerate() {
+                if let Some(c) = value
+                    .chars()
+                    .find(|&c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+                {
+                    return Err(InputError::BadValue {
+                        file: file.to_string(),
+                        line,
+                        field: header.get(i).unwrap_or_default().to_string(),
+                        value: value.to_string(),
+                        problem: format!(
+                            "contains the invisible character U+{:04X}; remove it",
+                            c as u32
+                        ),
+                    });
+                }
+            }
+            records.push((line, record));
         }
         Ok(Table {
             file: file.to_string(),
@@ -859,6 +882,17 @@ mod tests {
                 email: "head.900001@schools.example".into(),
             }]
         );
+    }
+
+    #[test]
+    fn control_characters_in_any_field_are_refused_with_their_place() {
+        let text = "urn,name,email\n900001,\"Ann\u{1b}[31mLee\",a@x\n";
+        assert_eq!(
+            message(parse_heads(text).unwrap_err()),
+            "heads.csv line 2, field \"name\": \"Ann\\u{1b}[31mLee\" contains the invisible character U+001B; remove it"
+        );
+        let text = "id,name,kind,phases,capacity_days,day_rate\nx,A\u{0}B,nle,primary,3,0\n";
+        assert!(message(parse_advisers(text).unwrap_err()).contains("U+0000"));
     }
 
     #[test]
