@@ -65,7 +65,7 @@ pub async fn put(db: &Db, year: &SimYear, hand: Hand) -> AppResult<StoredHand> {
             problems,
         ));
     }
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.begin_write().await?;
     let version = inputs::store(
         &mut tx,
         year_id,

@@ -1,7 +1,7 @@
 //! Plan versions: the SIM lists, reads and publishes them.
 
 use serde::Serialize;
-use store::plans::{self, PlanListing, PlanVersion};
+use store::plans::{self, PlanListing, PlanVersion, Publishing};
 use store::Db;
 
 use crate::caller::SimYear;
@@ -39,15 +39,11 @@ pub struct Published {
 /// invalid plan is refused with every violation listed.
 pub async fn publish(db: &Db, year: &SimYear, version: i64) -> AppResult<Published> {
     let year_id = year.year.id;
+    // What the SIM replaces: publishing is a compare-and-set on it.
+    let expected = plans::published_version(db, year_id).await?;
     let plan = plan_or_404(db, year_id, version).await?;
-    let not_draft = || {
-        AppError::conflict(format!(
-            "plan version {version} is {}, not a draft",
-            plan.status
-        ))
-    };
     if plan.status != "draft" {
-        return Err(not_draft());
+        return Err(not_a_draft(version, Some(&plan.status)));
     }
     let violations = plans::violations(db, &year.year, &plan.plan).await?;
     if let Some(v) = violations.as_ref().filter(|v| !v.is_empty()) {
@@ -61,13 +57,36 @@ pub async fn publish(db: &Db, year: &SimYear, version: i64) -> AppResult<Publish
             v.iter().map(Problem::message).collect(),
         ));
     }
-    // The draft may have been published meanwhile; the update is conditional.
-    if !plans::publish(db, year_id, version, year.caller.user_id).await? {
-        return Err(not_draft());
+    match plans::publish_replacing(db, year_id, version, year.caller.user_id, expected).await? {
+        Publishing::Published => Ok(Published {
+            version,
+            status: "published".into(),
+            checked: violations.is_some(),
+        }),
+        Publishing::NotDraft(status) => Err(not_a_draft(version, status.as_deref())),
+        Publishing::Overtaken(now) => Err(AppError::conflict(match now {
+            Some(winner) => format!(
+                "plan version {winner} was published while version {version} was being checked, \
+                 so version {version} was not published; compare the two and publish again \
+                 if version {version} should replace it"
+            ),
+            None => format!(
+                "the published plan changed while version {version} was being checked, \
+                 so version {version} was not published; publish it again"
+            ),
+        })),
     }
-    Ok(Published {
-        version,
-        status: "published".into(),
-        checked: violations.is_some(),
+}
+
+/// Why a version that is not a draft cannot be published, in words.
+fn not_a_draft(version: i64, status: Option<&str>) -> AppError {
+    AppError::conflict(match status {
+        Some("published") => format!("plan version {version} is already published"),
+        Some("withdrawn") => format!(
+            "plan version {version} was withdrawn when another plan was published; \
+             only a draft can be published"
+        ),
+        Some(other) => format!("plan version {version} is {other}; only a draft can be published"),
+        None => format!("there is no plan version {version} in this year"),
     })
 }

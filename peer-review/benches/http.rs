@@ -242,7 +242,7 @@ async fn set_up(url: &str, clients: usize) -> Result<(AppState, Fixture)> {
         .bind(now())
         .fetch_one(&state.db.write)
         .await?;
-        let mut tx = state.db.write.begin().await?;
+        let mut tx = state.db.begin_write().await?;
         let invitation = auth::issue_invitation(&mut tx, user_id, None).await?;
         tx.commit().await?;
         let session = auth::redeem_invitation(&state, &invitation)

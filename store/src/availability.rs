@@ -102,7 +102,7 @@ pub async fn submit(
     let mut sorted = dates.to_vec();
     sorted.sort_by_key(|d| d.date);
     let json = serde_json::to_string(&sorted)?;
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.begin_write().await?;
     let version = next_version(
         &mut *tx,
         "availability",

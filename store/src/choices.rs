@@ -135,7 +135,7 @@ pub async fn save(
 ) -> anyhow::Result<i64> {
     let choices = tidy(choices);
     let json = serde_json::to_string(&choices)?;
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.begin_write().await?;
     let version = next_version(
         &mut *tx,
         "school_choices",

@@ -299,7 +299,7 @@ mod tests {
             .unwrap()
             .is_none());
         for (i, v) in [vec!["a"], vec!["a", "b"]].iter().enumerate() {
-            let mut tx = db.write.begin().await.unwrap();
+            let mut tx = db.begin_write().await.unwrap();
             let n = store(&mut tx, year, "history", "h.csv", v, None, "")
                 .await
                 .unwrap();
@@ -311,7 +311,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!((got.version, got.data.len()), (2, 2));
-        let mut tx = db.write.begin().await.unwrap();
+        let mut tx = db.begin_write().await.unwrap();
         assert!(store(&mut tx, year, "nonsense", "x", &1, None, "")
             .await
             .is_err());

@@ -222,7 +222,7 @@ pub async fn enqueue(
     if let Some(job) = active(db, year_id, kind).await? {
         return Ok(Enqueued::Busy(job));
     }
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.begin_write().await?;
     let inserted = sqlx::query_scalar::<_, i64>(
         "INSERT INTO jobs (year_id, kind, state, message, created_by, created_at) \
          VALUES ($1, $2, 'queued', 'waiting for an instance to start it', $3, $4) RETURNING id",
@@ -299,7 +299,7 @@ pub async fn claim(db: &Db, owner: &str, rules: ClaimRules) -> anyhow::Result<Op
             ),
             _ => format!("started by {owner}"),
         };
-        let mut tx = db.write.begin().await?;
+        let mut tx = db.begin_write().await?;
         // `attempts = $7` makes this claim fail if anyone claimed the job
         // since we read it (every claim counts up), which keeps the audit
         // line's "taken over from" exact; the state and lease conditions
@@ -339,7 +339,7 @@ pub async fn claim(db: &Db, owner: &str, rules: ClaimRules) -> anyhow::Result<Op
 /// (failed: their instances keep dying on them). Returns how many.
 pub async fn sweep(db: &Db, rules: ClaimRules) -> anyhow::Result<usize> {
     let t = now();
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.begin_write().await?;
     let cancelled: Vec<i64> = sqlx::query_scalar(
         "UPDATE jobs SET state = 'cancelled', finished_at = $1, \
          message = 'cancelled; the instance running it had stopped' \
@@ -477,7 +477,7 @@ pub async fn end(
         "end() is for failed or cancelled, not {}",
         state.as_str()
     );
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.begin_write().await?;
     let changed = sqlx::query(
         "UPDATE jobs SET state = $1, finished_at = $2, message = $3 \
          WHERE id = $4 AND owner = $5 AND state = 'running'",
@@ -509,7 +509,7 @@ pub async fn end(
 /// that another instance starts it at once instead of waiting for the lease
 /// to expire. The start it had does not count as an attempt.
 pub async fn release(db: &Db, id: i64, owner: &str) -> anyhow::Result<bool> {
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.begin_write().await?;
     let changed = sqlx::query(
         "UPDATE jobs SET state = 'queued', owner = NULL, lease_until = NULL, \
          attempts = attempts - 1, progress_done = 0, progress_total = 0, message = $1 \
@@ -548,7 +548,7 @@ pub async fn request_cancel(db: &Db, id: i64, user_id: i64) -> anyhow::Result<Ca
     // A queued job may be claimed (or a released one re-queued) between the
     // two UPDATEs; a few rounds settle it.
     for _ in 0..4 {
-        let mut tx = db.write.begin().await?;
+        let mut tx = db.begin_write().await?;
         let t = now();
         let queued = sqlx::query(
             "UPDATE jobs SET state = 'cancelled', cancel_requested = 1, finished_at = $1, \
@@ -689,10 +689,10 @@ mod tests {
             Beat::Lost
         );
         assert!(!end(&db, job.id, "a", JobState::Failed, "x").await.unwrap());
-        let mut tx = db.write.begin().await.unwrap();
+        let mut tx = db.begin_write().await.unwrap();
         assert!(!succeed(&mut tx, job.id, "a", 99, "x").await.unwrap());
         drop(tx);
-        let mut tx = db.write.begin().await.unwrap();
+        let mut tx = db.begin_write().await.unwrap();
         assert!(succeed(&mut tx, job.id, "b", 7, "done").await.unwrap());
         tx.commit().await.unwrap();
         let done = get(&db, job.id).await.unwrap().unwrap();
@@ -717,7 +717,7 @@ mod tests {
             Beat::CancelRequested
         );
         // A result arriving now is refused.
-        let mut tx = db.write.begin().await.unwrap();
+        let mut tx = db.begin_write().await.unwrap();
         assert!(!succeed(&mut tx, job.id, "a", 1, "x").await.unwrap());
         drop(tx);
         assert!(end(&db, job.id, "a", JobState::Cancelled, "cancelled")

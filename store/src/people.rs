@@ -224,7 +224,7 @@ pub async fn invite(
     base_url: &str,
 ) -> anyhow::Result<Vec<Invited>> {
     let base = base_url.trim_end_matches('/');
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.begin_write().await?;
     let mut out = Vec::with_capacity(invitees.len());
     for who in invitees {
         let (user_id, created) = find_or_create(&mut tx, who, by).await?;

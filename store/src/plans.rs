@@ -279,10 +279,63 @@ pub async fn violations(db: &Db, year: &Year, plan: &Plan) -> anyhow::Result<Opt
     Ok(Some(out))
 }
 
-/// Publishes a draft; the plan published before becomes `withdrawn`.
-/// Returns false where the version is not a draft of the year.
-pub async fn publish(db: &Db, year_id: i64, version: i64, user_id: i64) -> anyhow::Result<bool> {
-    let mut tx = db.write.begin().await?;
+/// The version published now, if any.
+pub async fn published_version(db: &Db, year_id: i64) -> anyhow::Result<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT version FROM plans WHERE year_id = $1 AND status = 'published'")
+            .bind(year_id)
+            .fetch_optional(&db.read)
+            .await?,
+    )
+}
+
+/// What became of a request to publish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Publishing {
+    Published,
+    /// The version is not a draft of the year (now): its status, if it exists.
+    NotDraft(Option<String>),
+    /// Another version was published since the caller looked: the one
+    /// published now (`None` where there is none any more).
+    Overtaken(Option<i64>),
+}
+
+/// Publishes a draft in place of `expected`, the version the caller saw
+/// published (a compare-and-set): if another was published meanwhile,
+/// nothing changes and the answer names it. The plan published before
+/// becomes `withdrawn`.
+pub async fn publish_replacing(
+    db: &Db,
+    year_id: i64,
+    version: i64,
+    user_id: i64,
+    expected: Option<i64>,
+) -> anyhow::Result<Publishing> {
+    let mut tx = db.begin_write().await?;
+    // A row lock on the year serialises publishers on PostgreSQL, so the
+    // published version read next is the one committed last (on SQLite the
+    // immediate transaction already holds the write lock).
+    sqlx::query("UPDATE years SET name = name WHERE id = $1")
+        .bind(year_id)
+        .execute(&mut *tx)
+        .await?;
+    let status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM plans WHERE year_id = $1 AND version = $2")
+            .bind(year_id)
+            .bind(version)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if status.as_deref() != Some("draft") {
+        return Ok(Publishing::NotDraft(status));
+    }
+    let current: Option<i64> =
+        sqlx::query_scalar("SELECT version FROM plans WHERE year_id = $1 AND status = 'published'")
+            .bind(year_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if current != expected {
+        return Ok(Publishing::Overtaken(current));
+    }
     let t = now();
     sqlx::query(
         "UPDATE plans SET status = 'withdrawn' WHERE year_id = $1 AND status = 'published'",
@@ -290,7 +343,7 @@ pub async fn publish(db: &Db, year_id: i64, version: i64, user_id: i64) -> anyho
     .bind(year_id)
     .execute(&mut *tx)
     .await?;
-    let changed = sqlx::query(
+    sqlx::query(
         "UPDATE plans SET status = 'published', published_at = $1, published_by = $2 \
          WHERE year_id = $3 AND version = $4 AND status = 'draft'",
     )
@@ -299,12 +352,7 @@ pub async fn publish(db: &Db, year_id: i64, version: i64, user_id: i64) -> anyho
     .bind(year_id)
     .bind(version)
     .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if changed != 1 {
-        // Dropping the transaction rolls the withdrawal back.
-        return Ok(false);
-    }
+    .await?;
     audit::record(
         &mut tx,
         Some(user_id),
@@ -314,5 +362,19 @@ pub async fn publish(db: &Db, year_id: i64, version: i64, user_id: i64) -> anyho
     )
     .await?;
     tx.commit().await?;
-    Ok(true)
+    Ok(Publishing::Published)
+}
+
+/// Publishes a draft over whatever is published now (the command line and
+/// set-up code, where nobody else publishes). False where the version is
+/// not a draft of the year.
+pub async fn publish(db: &Db, year_id: i64, version: i64, user_id: i64) -> anyhow::Result<bool> {
+    loop {
+        let current = published_version(db, year_id).await?;
+        match publish_replacing(db, year_id, version, user_id, current).await? {
+            Publishing::Published => return Ok(true),
+            Publishing::NotDraft(_) => return Ok(false),
+            Publishing::Overtaken(_) => continue,
+        }
+    }
 }

@@ -104,7 +104,7 @@ pub struct NewSession {
 /// Uses up an invitation and opens a session; `None` for unknown, used and
 /// expired tokens alike.
 pub async fn redeem_invitation(db: &Db, token: &str) -> anyhow::Result<Option<NewSession>> {
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.begin_write().await?;
     let t = now();
     // The conditional UPDATE is the single use: of two concurrent redeemers,
     // only one sees a row change.
@@ -199,7 +199,7 @@ pub async fn find_session(db: &Db, token: &str) -> anyhow::Result<Option<Session
 
 /// Ends a session now.
 pub async fn end_session(db: &Db, session_id: i64, user_id: i64) -> anyhow::Result<()> {
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query("UPDATE sessions SET expires_at = $1 WHERE id = $2")
         .bind(now())
         .bind(session_id)

@@ -43,7 +43,7 @@ pub struct Estimates {
 }
 
 impl Estimates {
-    fn named(&self) -> [(&'static str, Option<u8>); 3] {
+    pub fn named(&self) -> [(&'static str, Option<u8>); 3] {
         [
             ("leadership", self.leadership),
             ("provision_and_outcomes", self.provision_and_outcomes),
@@ -431,7 +431,7 @@ pub struct SavedVersion {
 /// The outer error is a storage failure; the inner one says what in the
 /// content was refused.
 pub async fn save(db: &Db, v: NewVersion<'_>) -> anyhow::Result<Result<SavedVersion, String>> {
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.begin_write().await?;
     let submitted_before: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM writeups WHERE year_id = $1 AND host_urn = $2 AND status = 'submitted'",
     )
@@ -630,6 +630,50 @@ pub async fn support_needed_by_school(
     Ok(out)
 }
 
+/// The estimates of the latest submitted write-up of every school whose
+/// head has not let the SIM read it in full, one entry per school. For a
+/// view in aggregate only: no entry says which school it is.
+pub async fn estimates_without_consent(db: &Db, year_id: i64) -> anyhow::Result<Vec<Estimates>> {
+    #[derive(Deserialize)]
+    struct Graded {
+        #[serde(default)]
+        estimates: Estimates,
+    }
+    let shared: BTreeMap<String, bool> = {
+        let rows = sqlx::query(
+            "SELECT urn, sim_full FROM sharing WHERE year_id = $1 ORDER BY urn, version",
+        )
+        .bind(year_id)
+        .fetch_all(&db.read)
+        .await?;
+        let mut out = BTreeMap::new();
+        for r in rows {
+            // Version order: each school's latest choice stays.
+            out.insert(r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)? != 0);
+        }
+        out
+    };
+    let rows = sqlx::query(
+        "SELECT host_urn, body FROM writeups WHERE year_id = $1 AND status = 'submitted' \
+         ORDER BY host_urn, version",
+    )
+    .bind(year_id)
+    .fetch_all(&db.read)
+    .await?;
+    let mut latest: BTreeMap<String, Estimates> = BTreeMap::new();
+    for r in rows {
+        let host: String = r.try_get(0)?;
+        let body: String = r.try_get(1)?;
+        let g: Graded = serde_json::from_str(&body)?;
+        latest.insert(host, g.estimates);
+    }
+    Ok(latest
+        .into_iter()
+        .filter(|(urn, _)| !shared.get(urn).copied().unwrap_or(false))
+        .map(|(_, e)| e)
+        .collect())
+}
+
 /// Who may read a school's write-up, as its head chose.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Sharing {
@@ -677,7 +721,7 @@ pub async fn set_sharing(
     share_group: bool,
     sim_full: bool,
 ) -> anyhow::Result<i64> {
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.begin_write().await?;
     let version = next_version(
         &mut *tx,
         "sharing",

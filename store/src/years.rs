@@ -123,7 +123,7 @@ pub async fn name_taken(db: &Db, name: &str) -> anyhow::Result<bool> {
 
 /// Stores a checked new year with its rules as rules version 1; returns its id.
 pub async fn create(db: &Db, year: &NewYear, user_id: i64) -> anyhow::Result<i64> {
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.begin_write().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO years (name, first_day, last_day, deadline, calendar, rules, created_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -169,7 +169,7 @@ pub async fn create(db: &Db, year: &NewYear, user_id: i64) -> anyhow::Result<i64
 /// Replaces the year's rules with checked text: a new `rules` version, and
 /// `years.rules` follows. Returns the version.
 pub async fn set_rules(db: &Db, year_id: i64, text: &str, user_id: i64) -> anyhow::Result<i64> {
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.begin_write().await?;
     let version = inputs::store(
         &mut tx,
         year_id,
@@ -230,14 +230,61 @@ pub async fn load(db: &Db, id: i64) -> anyhow::Result<Option<Year>> {
     }))
 }
 
+/// The time zone every deadline is kept in and every time is shown in.
+pub const COUNCIL_TIME: chrono_tz::Tz = chrono_tz::Europe::London;
+
 /// Today's date for deadlines, in the calendar the council works to.
 pub fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
+    date_at(chrono::Utc::now())
+}
+
+/// The council's date at an instant: after 23:00 UTC in summer it is
+/// already the next day in England.
+pub fn date_at(at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    at.with_timezone(&COUNCIL_TIME).date_naive()
+}
+
+/// The council's wall-clock time at Unix `seconds`, if it is one.
+pub fn local_time(seconds: i64) -> Option<chrono::DateTime<chrono_tz::Tz>> {
+    chrono::DateTime::from_timestamp(seconds, 0).map(|t| t.with_timezone(&COUNCIL_TIME))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// At 00:30 BST on the day after a deadline, the deadline has passed:
+    /// in UTC it would still be the deadline's day.
+    #[test]
+    fn the_date_is_the_councils_not_utcs() {
+        use chrono::TimeZone;
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let summer_night = chrono::Utc
+            .with_ymd_and_hms(2027, 6, 10, 23, 30, 0)
+            .unwrap();
+        assert_eq!(date_at(summer_night), d("2027-06-11"));
+        let year = Year {
+            id: 1,
+            name: "y".into(),
+            calendar: Calendar {
+                first: d("2026-09-01"),
+                last: d("2027-07-20"),
+                half_terms: vec![],
+                blackouts: vec![],
+                school_blackouts: vec![],
+            },
+            deadline: d("2027-06-10"),
+            rules: String::new(),
+        };
+        assert!(!year.open_for_availability(date_at(summer_night)));
+        // In winter England keeps UTC.
+        let winter_night = chrono::Utc
+            .with_ymd_and_hms(2027, 1, 10, 23, 30, 0)
+            .unwrap();
+        assert_eq!(date_at(winter_night), d("2027-01-10"));
+        let t = local_time(summer_night.timestamp()).unwrap();
+        assert_eq!(t.format("%H:%M %Z").to_string(), "00:30 BST");
+    }
 
     #[test]
     fn rules_are_read_table_by_table_with_defaults() {

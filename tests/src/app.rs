@@ -183,7 +183,7 @@ impl TestApp {
 
     /// An invitation token for a user, as a SIM would send it.
     pub async fn invitation(&self, user_id: i64) -> Result<String> {
-        let mut tx = self.state.db.write.begin().await?;
+        let mut tx = self.state.db.begin_write().await?;
         let token = auth::issue_invitation(&mut tx, user_id, None).await?;
         tx.commit().await?;
         Ok(token)

@@ -70,7 +70,7 @@ async fn load_sample_year(app: &TestApp) -> Result<Loaded> {
     };
     app::years::check_new_year(&year).map_err(|e| anyhow::Error::msg(e.message))?;
     let year_id = years::create(db, &year, sim_id).await?;
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.begin_write().await?;
     let by = Some(sim_id);
     inputs::store(&mut tx, year_id, "schools", "schools.csv", &schools, by, "").await?;
     inputs::store(&mut tx, year_id, "heads", "heads.csv", &heads, by, "").await?;
@@ -492,7 +492,7 @@ impl InvitationMaker {
     }
 
     async fn for_user(&self, user: i64) -> Result<String> {
-        let mut tx = self.db.write.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let token = web::auth::issue_invitation(&mut tx, user, None).await?;
         tx.commit().await?;
         Ok(token)

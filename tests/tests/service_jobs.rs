@@ -35,7 +35,7 @@ async fn sample_year(db: &Db, sample: &Sample, rules: &str) -> i64 {
     .fetch_one(&db.write)
     .await
     .unwrap();
-    let mut tx = db.write.begin().await.unwrap();
+    let mut tx = db.begin_write().await.unwrap();
     macro_rules! store {
         ($kind:expr, $data:expr) => {
             inputs::store(&mut tx, year, $kind, "test", $data, None, "")
@@ -431,7 +431,7 @@ async fn failed_and_cancelled_jobs_leave_the_last_good_plan() {
 
         // A hand that pins a school the year does not have: the job fails
         // and says why.
-        let mut tx = db.write.begin().await.unwrap();
+        let mut tx = db.begin_write().await.unwrap();
         inputs::store(
             &mut tx,
             year,
@@ -729,7 +729,7 @@ impl Drop for Instance {
 
 /// A session for `user` made by redeeming an invitation at `base`.
 async fn session_at(db: &Db, base: &str, user: i64) -> String {
-    let mut tx = db.write.begin().await.unwrap();
+    let mut tx = db.begin_write().await.unwrap();
     let token = web::auth::issue_invitation(&mut tx, user, None)
         .await
         .unwrap();

@@ -674,7 +674,7 @@ fn sample_problem(opted_out: &[u32], exclusions: Vec<Exclusion>) -> TriadProblem
 }
 
 async fn draft(app: &TestApp, year: i64, plan: &Plan) -> i64 {
-    let mut tx = app.state.db.write.begin().await.unwrap();
+    let mut tx = app.state.db.begin_write().await.unwrap();
     let (_, version) = plans::insert_draft(&mut tx, year, plan, None, None)
         .await
         .unwrap();

@@ -80,7 +80,7 @@ async fn year(app: &TestApp, s: &Sample, deadline_in: i64) -> i64 {
     .fetch_one(&db.write)
     .await
     .unwrap();
-    let mut tx = db.write.begin().await.unwrap();
+    let mut tx = db.begin_write().await.unwrap();
     inputs::store(&mut tx, id, "schools", "schools.csv", &s.schools, None, "")
         .await
         .unwrap();
@@ -101,7 +101,7 @@ async fn year(app: &TestApp, s: &Sample, deadline_in: i64) -> i64 {
 
 async fn publish(app: &TestApp, year: i64, plan: &Plan, sim: i64) {
     let db = &app.state.db;
-    let mut tx = db.write.begin().await.unwrap();
+    let mut tx = db.begin_write().await.unwrap();
     let (_, version) = plans::insert_draft(&mut tx, year, plan, None, Some(sim))
         .await
         .unwrap();

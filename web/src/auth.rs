@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use super::error::{AppError, AppResult};
 use super::AppState;
-use crate::extract::Signed;
+use crate::extract::{Body as JsonObject, Signed};
 use store::tokens;
 pub use store::tokens::{
     hash_token, issue_invitation, new_token, NewSession, Role, INVITATION_SECONDS, SESSION_SECONDS,
@@ -41,6 +41,49 @@ pub async fn redeem_invitation(state: &AppState, token: &str) -> AppResult<NewSe
                 "this invitation link is unknown, already used or expired; ask the School Improvement Manager for a new one",
             )
         })
+}
+
+/// Refuses a sign-in that another site's page sent (login CSRF: a page
+/// elsewhere posts the attacker's own invitation and the victim's browser
+/// ends up signed in as the attacker). Browsers say where a request comes
+/// from in `Sec-Fetch-Site`, older ones in `Origin`; a client that sends
+/// neither is not a browser, and has no victim's cookies to ride on.
+pub fn from_this_site(state: &AppState, headers: &header::HeaderMap) -> AppResult<()> {
+    let refused = || {
+        AppError::forbidden(
+            "this sign-in came from another website, so it was refused; \
+             open your invitation link in the browser yourself",
+        )
+    };
+    if let Some(site) = headers.get("sec-fetch-site") {
+        // "none": the user opened the link or typed the address.
+        return match site.as_bytes() {
+            b"same-origin" | b"none" => Ok(()),
+            _ => Err(refused()),
+        };
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin.to_str().unwrap_or_default();
+    let authority = |url: &str| {
+        url.split_once("://").map(|(_, rest)| {
+            rest.split('/')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase()
+        })
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_ascii_lowercase);
+    let theirs = authority(origin);
+    let ours = authority(&state.config.base_url);
+    match theirs {
+        Some(t) if Some(&t) == host.as_ref() || Some(&t) == ours.as_ref() => Ok(()),
+        _ => Err(refused()),
+    }
 }
 
 /// The session cookie for a new session.
@@ -110,7 +153,16 @@ pub async fn authenticate(
     };
     let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
     let body = match (&caller, credential, unsafe_method) {
-        (Some(c), Credential::Cookie, true) => check_csrf(&parts, body, &c.csrf_token).await?,
+        (Some(c), Credential::Cookie, true) => {
+            match check_csrf(&parts, body, &c.csrf_token).await {
+                Ok(body) => body,
+                // A page's form is answered with a page, the API in its shape.
+                Err(e) if !crate::error::is_api(parts.uri.path()) => {
+                    return Ok(crate::pages::session::error_page(Some(c), &e));
+                }
+                Err(e) => return Err(e),
+            }
+        }
         _ => body,
     };
     if let Some(c) = caller {
@@ -195,12 +247,15 @@ pub struct RedeemRequest {
     responses(
         (status = 200, description = "Signed in; the cookie is set as well", body = NewSession),
         (status = 401, description = "Unknown, used or expired invitation", body = super::error::ErrorBody),
+        (status = 403, description = "Sent by another website's page (a browser says so in Sec-Fetch-Site or Origin)", body = super::error::ErrorBody),
     ))]
 pub async fn open_session(
     State(state): State<AppState>,
+    headers: header::HeaderMap,
     jar: CookieJar,
-    Json(req): Json<RedeemRequest>,
+    JsonObject(req): JsonObject<RedeemRequest>,
 ) -> AppResult<impl IntoResponse> {
+    from_this_site(&state, &headers)?;
     let session = redeem_invitation(&state, &req.token).await?;
     let jar = jar.add(session_cookie(&state, session.session_token.clone()));
     Ok((jar, Json(session)))

@@ -117,3 +117,127 @@ impl From<app::AppError> for AppError {
         AppError::new(status_of(e.kind), e.code, e.message)
     }
 }
+
+/// Largest plain-text refusal read back to be reshaped; axum's are a line.
+const REFUSAL_LIMIT: usize = 16 << 10;
+
+/// Every error answer in the service's shape. axum refuses some requests
+/// itself, in plain text or with no body at all: a path segment of the
+/// wrong type, an address or method that does not exist, a body over the
+/// route's limit. The API answers those as `{"code","message"}` like every
+/// other error, and the pages as a page.
+pub async fn uniform_errors(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = request.uri().path().to_string();
+    let method = request.method().clone();
+    let caller = request.extensions().get::<app::Caller>().cloned();
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let api = is_api(&path);
+    let content_type = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let shaped = if api {
+        content_type.starts_with("application/json")
+    } else {
+        content_type.starts_with("text/html")
+    };
+    if shaped {
+        return response;
+    }
+    let text = axum::body::to_bytes(response.into_body(), REFUSAL_LIMIT)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let err = refusal(status, &method, &path, &text);
+    if api {
+        err.into_response()
+    } else {
+        crate::pages::session::error_page(caller.as_ref(), &err)
+    }
+}
+
+/// Whether an address belongs to the JSON API.
+pub fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
+/// One of axum's own refusals as the service's error, in words.
+fn refusal(status: StatusCode, method: &axum::http::Method, path: &str, text: &str) -> AppError {
+    let (code, message) = match status {
+        StatusCode::NOT_FOUND => ("not_found", format!("there is nothing at {path}")),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            format!("{path} does not take {method} requests"),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "too_large",
+            "the body is larger than this address accepts".to_string(),
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            format!("this address does not take that kind of body: {text}"),
+        ),
+        s if s.is_server_error() => (
+            "internal",
+            "something went wrong on the server; it has been logged".to_string(),
+        ),
+        _ if text.is_empty() => (
+            "bad_request",
+            format!(
+                "the request was refused ({})",
+                status.canonical_reason().unwrap_or("bad request")
+            ),
+        ),
+        StatusCode::UNPROCESSABLE_ENTITY => ("unprocessable", text.to_string()),
+        _ => ("bad_request", text.to_string()),
+    };
+    if status.is_server_error() {
+        tracing::error!(%status, %path, body = %text, "a refusal from outside the handlers");
+    }
+    AppError::new(status, code, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axums_refusals_read_as_sentences() {
+        let get = axum::http::Method::GET;
+        let e = refusal(StatusCode::NOT_FOUND, &get, "/api/nope", "");
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            ("not_found", "there is nothing at /api/nope")
+        );
+        let e = refusal(StatusCode::METHOD_NOT_ALLOWED, &get, "/api/session", "");
+        assert_eq!(e.message, "/api/session does not take GET requests");
+        let e = refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &get,
+            "/",
+            "length limit exceeded",
+        );
+        assert_eq!(e.code, "too_large");
+        let e = refusal(
+            StatusCode::BAD_REQUEST,
+            &get,
+            "/",
+            "Invalid URL: Cannot parse `x`",
+        );
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            ("bad_request", "Invalid URL: Cannot parse `x`")
+        );
+        let e = refusal(StatusCode::INTERNAL_SERVER_ERROR, &get, "/", "a secret");
+        assert!(!e.message.contains("secret"));
+    }
+}

@@ -28,8 +28,11 @@ use store::Db;
 /// Largest request body outside uploads: an availability submission is a
 /// few kilobytes; a megabyte leaves room and stops abuse.
 pub const BODY_LIMIT: usize = 1 << 20;
-/// Largest upload (a GIAS extract of all England is about 60 MB).
+/// Largest GIAS upload (an extract of all England is about 60 MB).
 pub const UPLOAD_LIMIT: usize = 128 << 20;
+/// Largest upload of the project's own files (heads, advisers, need, ...):
+/// all England's heads are about 2 MB.
+pub const INPUT_LIMIT: usize = 32 << 20;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -53,6 +56,8 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .nest("/api", api::router())
         .merge(pages::router())
+        // Inside `authenticate`, so that an error page knows who is asking.
+        .layer(middleware::from_fn(error::uniform_errors))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,

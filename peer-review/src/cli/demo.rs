@@ -392,7 +392,7 @@ async fn create_year(db: &Db, calendar: &Calendar, sim_id: i64) -> Result<i64> {
 
 /// Every input of the sample as one upload each, in one transaction.
 async fn store_inputs(db: &Db, year_id: i64, s: &Sample, sim_id: i64) -> Result<()> {
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.begin_write().await?;
     let by = Some(sim_id);
     let n = |len: usize, what: &str| format!("{len} {what}");
     inputs::store(

@@ -139,7 +139,7 @@ pub fn run_admin(cmd: &AdminCommand) -> Result<()> {
 
 /// Adds a SIM and returns their one-time sign-in link.
 pub async fn create_sim(db: &Db, name: &str, email: &str, base_url: &str) -> Result<String> {
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.begin_write().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (role, name, email, created_at) VALUES ('sim', $1, $2, $3) RETURNING id",
     )

@@ -32,6 +32,7 @@ use crate::AppState;
     writeup::submit_writeup,
     writeup::list_versions,
     status::writeup_status,
+    status::estimates,
 ))]
 pub struct Doc;
 
@@ -61,4 +62,5 @@ pub fn router() -> Router<AppState> {
             get(writeup::list_versions),
         )
         .route("/years/{year}/writeups/status", get(status::writeup_status))
+        .route("/years/{year}/writeups/estimates", get(status::estimates))
 }

@@ -145,7 +145,7 @@ async fn prepare(db: &Db, job: &Job, ctl: Arc<Control>) -> anyhow::Result<Work> 
 /// stores nothing) when the job is no longer ours.
 async fn save(db: &Db, cfg: &WorkerConfig, job: &Job, output: Output, summary: &str) -> Ended {
     let attempt = async {
-        let mut tx = db.write.begin().await?;
+        let mut tx = db.begin_write().await?;
         let result_id = match &output {
             Output::Plan(plan) => {
                 plans::insert_draft(&mut tx, job.year_id, plan, Some(job.id), job.created_by)

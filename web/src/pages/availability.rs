@@ -58,10 +58,11 @@ pub fn long_date(d: NaiveDate) -> String {
     d.format("%A %-d %B %Y").to_string()
 }
 
-/// "12 January 2027 at 14:05 UTC" from Unix seconds.
+/// "12 January 2027 at 14:05" from Unix seconds, in the council's time
+/// (GMT or BST, as a clock in England shows it).
 pub fn when(seconds: i64) -> String {
-    chrono::DateTime::from_timestamp(seconds, 0)
-        .map(|t| t.format("%-d %B %Y at %H:%M UTC").to_string())
+    store::years::local_time(seconds)
+        .map(|t| t.format("%-d %B %Y at %H:%M").to_string())
         .unwrap_or_default()
 }
 

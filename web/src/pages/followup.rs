@@ -20,6 +20,7 @@ struct WriteupsPage {
     summary: Option<String>,
     rows: Vec<StatusRow>,
     note: Option<String>,
+    estimates: app::head::status::EstimatesInAggregate,
 }
 
 struct StatusRow {
@@ -78,12 +79,14 @@ pub async fn writeups(
         Err(e) if e.kind == app::Kind::NotFound => (None, vec![], Some(super::views::sentence(&e.message))),
         Err(e) => return Err(e.into()),
     };
+    let estimates = app::head::status::estimates_in_aggregate(&state.db, &sy).await?;
     render(&WriteupsPage {
         layout: Layout::new(format!("Write-ups {}", year.name), Some(&caller)),
         year_id,
         summary,
         rows,
         note,
+        estimates,
     })
 }
 

@@ -14,7 +14,7 @@ mod followup;
 mod head;
 mod inproc;
 mod plan;
-mod session;
+pub(crate) mod session;
 mod sim;
 mod views;
 mod writeup;

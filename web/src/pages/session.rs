@@ -67,9 +67,11 @@ pub async fn invitation(
 /// `POST /invite/{token}`: redeems the invitation, sets the session cookie.
 pub async fn redeem(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     jar: CookieJar,
     Path(token): Path<String>,
 ) -> PageResult<Response> {
+    auth::from_this_site(&state, &headers)?;
     let session = auth::redeem_invitation(&state, &token).await?;
     let jar = jar.add(auth::session_cookie(&state, session.session_token));
     Ok((jar, see_other("/")).into_response())

@@ -7,7 +7,7 @@ use axum::Json;
 use crate::error::AppResult;
 use crate::extract::SimYear;
 use crate::AppState;
-use app::head::status::{self, WriteupStatusList};
+use app::head::status::{self, EstimatesInAggregate, WriteupStatusList};
 
 /// Where each write-up stands, for the SIM.
 ///
@@ -30,4 +30,25 @@ pub async fn writeup_status(
     sy: SimYear,
 ) -> AppResult<Json<WriteupStatusList>> {
     Ok(Json(status::writeup_status(&state.db, &sy).await?))
+}
+
+/// The estimates of the write-ups the SIM may not read in full, counted
+/// together (never by school) and only over five schools or more.
+///
+/// Estimates attached to a school are what its head chose not to share; in
+/// aggregate over enough schools the programme still learns where schools
+/// stand.
+#[utoipa::path(get, path = "/api/years/{year}/writeups/estimates", tag = "writeup",
+    params(("year" = i64, Path, description = "Programme year id")),
+    responses(
+        (status = 200, body = EstimatesInAggregate),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 403, description = "Not the SIM", body = crate::error::ErrorBody),
+        (status = 404, description = "No such year", body = crate::error::ErrorBody),
+    ))]
+pub async fn estimates(
+    State(state): State<AppState>,
+    sy: SimYear,
+) -> AppResult<Json<EstimatesInAggregate>> {
+    Ok(Json(status::estimates_in_aggregate(&state.db, &sy).await?))
 }

@@ -19,7 +19,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use axum::Router;
 
-use crate::{AppState, UPLOAD_LIMIT};
+use crate::{AppState, INPUT_LIMIT, UPLOAD_LIMIT};
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -50,22 +50,22 @@ use crate::{AppState, UPLOAD_LIMIT};
 pub struct Doc;
 
 pub fn router() -> Router<AppState> {
-    // Uploads may be as large as a GIAS extract of all England.
-    let upload = || DefaultBodyLimit::max(UPLOAD_LIMIT);
+    // A GIAS extract of all England is about 60 MB; the project's own
+    // files are a small fraction of that.
+    let gias = || DefaultBodyLimit::max(UPLOAD_LIMIT);
+    let csv = || DefaultBodyLimit::max(INPUT_LIMIT);
     Router::new()
         .route("/years", get(years::list).post(years::create))
         .route("/years/{year}", get(years::get))
         .route("/years/{year}/rules", put(years::put_rules))
         .route(
             "/years/{year}/schools",
-            post(uploads::upload_schools).layer(upload()),
+            post(uploads::upload_schools).layer(gias()),
         )
         .route("/years/{year}/inputs", get(uploads::list))
         .route(
             "/years/{year}/inputs/{kind}",
-            get(uploads::get)
-                .post(uploads::upload_input)
-                .layer(upload()),
+            get(uploads::get).post(uploads::upload_input).layer(csv()),
         )
         .route("/years/{year}/invitations", post(people::invite))
         .route("/people", get(people::list))

@@ -78,7 +78,7 @@ pub async fn get(
         (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "The version is not a draft", body = ErrorBody),
+        (status = 409, description = "The version is not a draft, or another version was published while it was being checked (the message names it)", body = ErrorBody),
         (status = 422, description = "The plan breaks rules with the current inputs; each violation listed", body = super::problems::ProblemsBody),
     ))]
 pub async fn publish(

@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::problems::{from_import_error, from_input_error, Problem, SimError, SimResult};
 use crate::api::availability::year_or_404;
 use crate::error::{AppError, AppResult, ErrorBody};
-use crate::extract::Signed;
+use crate::extract::{Signed, SimYear};
 use crate::AppState;
 use formats::gias::{self, ImportOptions, LaSelector};
 use formats::inputs::{self as readers, InputError};
@@ -120,13 +120,12 @@ fn uploaded(kind: &str, version: i64, source_name: String, items: usize) -> Uplo
     ))]
 pub async fn upload_schools(
     State(state): State<AppState>,
-    Signed(caller): Signed,
-    Path(year_id): Path<i64>,
+    // Before the body: nobody but the SIM makes the server read a file.
+    SimYear(year): SimYear,
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> SimResult<(StatusCode, Json<Uploaded>)> {
-    caller.require_sim()?;
-    year_or_404(&state, year_id).await?;
+    let (year_id, caller) = (year.year.id, year.caller);
     let q = upload_query(raw.as_deref())?;
     let source = q.name.unwrap_or_else(|| "schools.csv".into());
     let opts = ImportOptions { las: q.las };
@@ -152,7 +151,7 @@ pub async fn upload_schools(
         ));
     }
     let summary = gias::summary(&import);
-    let mut tx = state.db.write.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let version = inputs::store(
         &mut tx,
         year_id,
@@ -218,13 +217,13 @@ fn parse_csv(kind: &str, text: &str) -> Result<Option<Value>, InputError> {
     ))]
 pub async fn upload_input(
     State(state): State<AppState>,
-    Signed(caller): Signed,
-    Path((year_id, kind)): Path<(i64, String)>,
+    // Before the body: nobody but the SIM makes the server read a file.
+    SimYear(year): SimYear,
+    Path((_, kind)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> SimResult<(StatusCode, Json<Uploaded>)> {
-    caller.require_sim()?;
-    year_or_404(&state, year_id).await?;
+    let (year_id, caller) = (year.year.id, year.caller);
     let elsewhere = match kind.as_str() {
         "schools" => Some("POST /api/years/{year}/schools"),
         "hand" => Some("PUT /api/years/{year}/hand"),
@@ -252,7 +251,7 @@ pub async fn upload_input(
         .map_err(invalid)?
         .ok_or_else(|| AppError::internal("upload", format!("no reader for {kind}")))?;
     let items = data.as_array().map_or(0, Vec::len);
-    let mut tx = state.db.write.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let version = inputs::store(
         &mut tx,
         year_id,
