@@ -7,6 +7,8 @@ pub mod caller;
 pub mod error;
 pub mod hand;
 pub mod head;
+pub mod jobs;
+pub mod people;
 pub mod plans;
 pub mod text;
 pub mod years;

@@ -12,7 +12,6 @@ mod availability;
 mod calendar;
 mod followup;
 mod head;
-mod inproc;
 mod plan;
 mod session;
 mod sim;

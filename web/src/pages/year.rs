@@ -5,12 +5,10 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use optimiser::allocate::Assignment;
-use serde::Deserialize;
 
 use super::head::{self, ReviewRow, YearQuery};
 use super::views::{dates_text, school_name};
-use super::{inproc, render, sim, Layout, PageResult, Viewer};
+use super::{render, sim, Layout, PageResult, Viewer};
 use crate::api::availability::year_or_404;
 use crate::auth::{Caller, Role};
 use crate::AppState;
@@ -96,12 +94,6 @@ async fn adviser_page(state: &AppState, caller: &Caller, year_id: i64) -> PageRe
     })
 }
 
-#[derive(Deserialize)]
-struct MyAllocation {
-    allocation_version: i64,
-    assignments: Vec<Assignment>,
-}
-
 #[derive(Template)]
 #[template(path = "pages/consultant_year.html")]
 struct ConsultantPage {
@@ -113,12 +105,11 @@ struct ConsultantPage {
 
 async fn consultant_page(state: &AppState, caller: &Caller, year_id: i64) -> PageResult<Response> {
     let year = year_or_404(state, year_id).await?;
-    let mine = inproc::call_optional::<MyAllocation>(
-        state,
-        caller,
-        &format!("/years/{year_id}/my/allocation"),
-    )
-    .await?;
+    let mine = match app::jobs::my_allocation(&state.db, caller, year_id).await {
+        Ok(mine) => Some(mine),
+        Err(e) if e.kind == app::Kind::NotFound => None,
+        Err(e) => return Err(e.into()),
+    };
     let names: std::collections::HashMap<String, String> =
         inputs::latest::<Vec<optimiser::model::School>>(&state.db, year_id, "schools")
             .await?
