@@ -9,9 +9,9 @@ use axum::response::Response;
 use super::head::{self, ReviewRow, YearQuery};
 use super::views::{dates_text, school_name};
 use super::{render, sim, Layout, PageResult, Viewer};
-use crate::api::availability::year_or_404;
 use crate::auth::{Caller, Role};
 use crate::AppState;
+use app::caller::year_or_404;
 use report::words;
 use store::{availability, inputs};
 
@@ -41,7 +41,7 @@ struct AdviserPage {
 }
 
 async fn adviser_page(state: &AppState, caller: &Caller, year_id: i64) -> PageResult<Response> {
-    let year = year_or_404(state, year_id).await?;
+    let year = year_or_404(&state.db, year_id).await?;
     let availability = availability::current(&state.db, year_id, caller.user_id)
         .await?
         .map(|s| super::calendar::summary(&s.dates));
@@ -104,7 +104,7 @@ struct ConsultantPage {
 }
 
 async fn consultant_page(state: &AppState, caller: &Caller, year_id: i64) -> PageResult<Response> {
-    let year = year_or_404(state, year_id).await?;
+    let year = year_or_404(&state.db, year_id).await?;
     let mine = match app::jobs::my_allocation(&state.db, caller, year_id).await {
         Ok(mine) => Some(mine),
         Err(e) if e.kind == app::Kind::NotFound => None,
