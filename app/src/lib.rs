@@ -2,6 +2,7 @@
 //! the caller and returning typed errors. Every rule of the service lives
 //! here once; the JSON API and the pages are adapters over it.
 
+pub mod audit;
 pub mod availability;
 pub mod caller;
 pub mod error;
