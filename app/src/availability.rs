@@ -1,8 +1,12 @@
 //! A person's own availability for a year: read it, replace it.
 
+use std::collections::BTreeSet;
+
+use chrono::{Datelike, Weekday};
 use serde::{Deserialize, Serialize};
 use store::availability::{self, DateLevel, Submission};
-use store::{years, Db};
+use store::years::{self, Year};
+use store::Db;
 
 use crate::caller::{year_or_404, Caller, Role};
 use crate::error::{AppError, AppResult};
@@ -19,6 +23,51 @@ pub struct AvailabilityRequest {
 pub struct AvailabilitySaved {
     pub version: i64,
     pub dates: usize,
+}
+
+/// Checks a submission against the year's calendar. `urn` is the head's
+/// school, whose own blackout days are refused too. The message names the
+/// entry (1-based) and the date.
+pub fn check(year: &Year, urn: Option<&str>, dates: &[DateLevel]) -> Result<(), String> {
+    let cal = &year.calendar;
+    let mut seen = BTreeSet::new();
+    for (i, d) in dates.iter().enumerate() {
+        let at = format!("dates[{}]: {}", i + 1, d.date);
+        if d.date < cal.first || d.date > cal.last {
+            return Err(format!(
+                "{at} is outside the programme window {} to {}",
+                cal.first, cal.last
+            ));
+        }
+        if matches!(d.date.weekday(), Weekday::Sat | Weekday::Sun) {
+            return Err(format!("{at} is a weekend day"));
+        }
+        if !cal.half_terms.is_empty()
+            && !cal
+                .half_terms
+                .iter()
+                .any(|h| h.first <= d.date && d.date <= h.last)
+        {
+            return Err(format!("{at} is in a school holiday"));
+        }
+        if let Some(b) = cal.blackouts.iter().find(|b| b.covers(d.date)) {
+            return Err(format!("{at} is blacked out for everyone ({})", b.reason));
+        }
+        if let Some(b) = cal.school_blackouts.iter().find(|b| {
+            urn == Some(b.urn.to_string().as_str())
+                && b.first <= d.date
+                && d.date <= b.last.unwrap_or(b.first)
+        }) {
+            return Err(format!(
+                "{at} is blacked out for your school ({})",
+                b.reason
+            ));
+        }
+        if !seen.insert(d.date) {
+            return Err(format!("{at} is listed twice"));
+        }
+    }
+    Ok(())
 }
 
 /// Heads and advisers take part in reviews; only they give availability.
@@ -64,7 +113,7 @@ pub async fn submit(
         let urn = caller.require_head()?;
         own_school(&year_schools(db, year_id).await?, year_id, urn)?;
     }
-    availability::check(&year, caller.urn.as_deref(), &req.dates).map_err(AppError::bad_request)?;
+    check(&year, caller.urn.as_deref(), &req.dates).map_err(AppError::bad_request)?;
     let version = availability::submit(db, year_id, caller.user_id, &req.dates).await?;
     Ok(AvailabilitySaved {
         version,

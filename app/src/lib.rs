@@ -2,11 +2,14 @@
 //! the caller and returning typed errors. Every rule of the service lives
 //! here once; the JSON API and the pages are adapters over it.
 
+pub mod audit;
 pub mod availability;
 pub mod caller;
 pub mod error;
 pub mod hand;
 pub mod head;
+pub mod jobs;
+pub mod people;
 pub mod plans;
 pub mod text;
 pub mod years;

@@ -1,7 +1,10 @@
 //! The audit log: who changed what, when. Written in the same transaction as
-//! the change it records, so the two can never disagree.
+//! the change it records, so the two can never disagree; read newest first.
 
-use sqlx::AnyConnection;
+use serde::Serialize;
+use sqlx::{AnyConnection, Row};
+
+use crate::Db;
 
 /// Records one change. `action` is a short verb phrase ("availability.submit"),
 /// `object` names what changed ("year 3 school 100001"), `detail` is free text.
@@ -23,4 +26,44 @@ pub async fn record(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    /// Unix seconds.
+    pub at: i64,
+    /// None for changes made from the command line.
+    pub user_id: Option<i64>,
+    pub user_name: Option<String>,
+    /// `input.schools`, `plan.publish`, `invitation.issue`, ...
+    pub action: String,
+    pub object: String,
+    pub detail: String,
+}
+
+/// Entries newest first: at most `limit`, older than `before` where given.
+pub async fn entries(db: &Db, limit: i64, before: Option<i64>) -> anyhow::Result<Vec<AuditEntry>> {
+    let rows = sqlx::query(
+        "SELECT a.id, a.at, a.user_id, u.name, a.action, a.object, a.detail \
+         FROM audit a LEFT JOIN users u ON u.id = a.user_id \
+         WHERE a.id < $1 ORDER BY a.id DESC LIMIT $2",
+    )
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(limit)
+    .fetch_all(&db.read)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(AuditEntry {
+                id: r.try_get(0)?,
+                at: r.try_get(1)?,
+                user_id: r.try_get(2)?,
+                user_name: r.try_get(3)?,
+                action: r.try_get(4)?,
+                object: r.try_get(5)?,
+                detail: r.try_get(6)?,
+            })
+        })
+        .collect()
 }

@@ -1,14 +1,11 @@
 //! Availability as people submit it: every submission is a new version of the
 //! whole set of dates; the latest version is the one that counts.
 
-use std::collections::BTreeSet;
-
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::NaiveDate;
 use optimiser::schedule::Level;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use super::years::Year;
 use super::{audit, next_version, now, Db, Key};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -26,51 +23,6 @@ pub struct Submission {
     /// Unix seconds.
     pub submitted_at: i64,
     pub dates: Vec<DateLevel>,
-}
-
-/// Checks a submission against the year's calendar. `urn` is the head's
-/// school, whose own blackout days are refused too. The message names the
-/// entry (1-based) and the date.
-pub fn check(year: &Year, urn: Option<&str>, dates: &[DateLevel]) -> Result<(), String> {
-    let cal = &year.calendar;
-    let mut seen = BTreeSet::new();
-    for (i, d) in dates.iter().enumerate() {
-        let at = format!("dates[{}]: {}", i + 1, d.date);
-        if d.date < cal.first || d.date > cal.last {
-            return Err(format!(
-                "{at} is outside the programme window {} to {}",
-                cal.first, cal.last
-            ));
-        }
-        if matches!(d.date.weekday(), Weekday::Sat | Weekday::Sun) {
-            return Err(format!("{at} is a weekend day"));
-        }
-        if !cal.half_terms.is_empty()
-            && !cal
-                .half_terms
-                .iter()
-                .any(|h| h.first <= d.date && d.date <= h.last)
-        {
-            return Err(format!("{at} is in a school holiday"));
-        }
-        if let Some(b) = cal.blackouts.iter().find(|b| b.covers(d.date)) {
-            return Err(format!("{at} is blacked out for everyone ({})", b.reason));
-        }
-        if let Some(b) = cal.school_blackouts.iter().find(|b| {
-            urn == Some(b.urn.to_string().as_str())
-                && b.first <= d.date
-                && d.date <= b.last.unwrap_or(b.first)
-        }) {
-            return Err(format!(
-                "{at} is blacked out for your school ({})",
-                b.reason
-            ));
-        }
-        if !seen.insert(d.date) {
-            return Err(format!("{at} is listed twice"));
-        }
-    }
-    Ok(())
 }
 
 /// The latest submission of a person for a year.

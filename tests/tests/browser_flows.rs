@@ -111,7 +111,7 @@ async fn load_sample_year(app: &TestApp) -> Result<Loaded> {
             .iter()
             .map(|(&date, &level)| DateLevel { date, level })
             .filter(|d| {
-                availability::check(&stored, urn.as_deref(), std::slice::from_ref(d)).is_ok()
+                app::availability::check(&stored, urn.as_deref(), std::slice::from_ref(d)).is_ok()
             })
             .collect();
         availability::submit(db, year_id, user, &ok).await?;

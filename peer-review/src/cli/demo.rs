@@ -541,7 +541,7 @@ async fn submit_availability(
         let mut ok = Vec::new();
         for (&date, &level) in dates {
             let d = DateLevel { date, level };
-            if availability::check(&year, urn.as_deref(), std::slice::from_ref(&d)).is_ok() {
+            if app::availability::check(&year, urn.as_deref(), std::slice::from_ref(&d)).is_ok() {
                 ok.push(d);
             } else {
                 refused += 1;

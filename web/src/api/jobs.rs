@@ -1,25 +1,19 @@
 //! The SIM's background jobs (matching, allocation) and the allocations they
-//! store; a consultant's own days.
+//! store; a consultant's own days. Adapters over `app::jobs`.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use optimiser::allocate::{Assignment, ConsultantLoad};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::api::availability::year_or_404;
-use crate::auth::Role;
 use crate::error::{AppError, AppResult, ErrorBody};
-use crate::extract::Signed;
+use crate::extract::{Signed, SimYear};
 use crate::AppState;
-use store::jobs::allocations::{self, AllocationVersion};
-use store::jobs::{self, Cancel, Enqueued, Job, JobKind};
-use store::{inputs, Db};
-
-/// The most jobs a year's list returns, newest first.
-const LIST_LIMIT: i64 = 200;
+use app::jobs::{self, MyAllocation};
+use store::jobs::allocations::AllocationVersion;
+use store::jobs::{Job, JobKind};
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -52,23 +46,6 @@ pub struct StartJob {
     pub kind: JobKind,
 }
 
-/// The inputs a kind of job cannot run without.
-fn required_inputs(kind: JobKind) -> &'static [&'static str] {
-    match kind {
-        JobKind::Matching => &["schools"],
-        JobKind::Allocation => &["schools", "consultants"],
-    }
-}
-
-async fn missing_inputs(db: &Db, year_id: i64, kind: JobKind) -> AppResult<Vec<&'static str>> {
-    let list = inputs::list(db, year_id).await?;
-    Ok(required_inputs(kind)
-        .iter()
-        .copied()
-        .filter(|k| !list.iter().any(|i| i.kind == *k && i.version.is_some()))
-        .collect())
-}
-
 /// Start a job for the year. It runs in the background on whichever
 /// instance claims it; follow it with `GET /api/jobs/{id}`. A matching job
 /// stores a new draft plan, an allocation job a new allocation; a job that
@@ -86,37 +63,12 @@ async fn missing_inputs(db: &Db, year_id: i64, kind: JobKind) -> AppResult<Vec<&
     ))]
 pub async fn start_job(
     State(state): State<AppState>,
-    Signed(caller): Signed,
-    Path(year_id): Path<i64>,
+    year: SimYear,
     req: Result<Json<StartJob>, JsonRejection>,
 ) -> AppResult<(StatusCode, Json<Job>)> {
-    caller.require_sim()?;
-    year_or_404(&state, year_id).await?;
     let Json(req) = req.map_err(|e| AppError::bad_request(e.body_text()))?;
-    let missing = missing_inputs(&state.db, year_id, req.kind).await?;
-    if !missing.is_empty() {
-        return Err(AppError::new(
-            StatusCode::CONFLICT,
-            "missing_input",
-            format!(
-                "a {} job needs these inputs uploaded first: {}",
-                req.kind,
-                missing.join(", ")
-            ),
-        ));
-    }
-    match jobs::enqueue(&state.db, year_id, req.kind, Some(caller.user_id)).await? {
-        Enqueued::New(job) => {
-            crate::jobs::wake();
-            Ok((StatusCode::ACCEPTED, Json(job)))
-        }
-        Enqueued::Busy(job) => Err(AppError::conflict(format!(
-            "{} job {} is already {} for this year; wait for it or cancel it",
-            job.kind,
-            job.id,
-            job.state.as_str()
-        ))),
-    }
+    let job = crate::jobs::start(&state.db, &year, req.kind).await?;
+    Ok((StatusCode::ACCEPTED, Json(job)))
 }
 
 /// The year's jobs, newest first (the latest 200).
@@ -128,20 +80,8 @@ pub async fn start_job(
         (status = 403, description = "Not the SIM", body = ErrorBody),
         (status = 404, description = "No such year", body = ErrorBody),
     ))]
-pub async fn list_jobs(
-    State(state): State<AppState>,
-    Signed(caller): Signed,
-    Path(year_id): Path<i64>,
-) -> AppResult<Json<Vec<Job>>> {
-    caller.require_sim()?;
-    year_or_404(&state, year_id).await?;
-    Ok(Json(jobs::list(&state.db, year_id, LIST_LIMIT).await?))
-}
-
-async fn job_or_404(state: &AppState, id: i64) -> AppResult<Job> {
-    jobs::get(&state.db, id)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("no job {id}")))
+pub async fn list_jobs(State(state): State<AppState>, year: SimYear) -> AppResult<Json<Vec<Job>>> {
+    Ok(Json(jobs::list(&state.db, &year).await?))
 }
 
 /// One job: its state, progress, message (what it is doing, or why it
@@ -159,8 +99,7 @@ pub async fn get_job(
     Signed(caller): Signed,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Job>> {
-    caller.require_sim()?;
-    Ok(Json(job_or_404(&state, id).await?))
+    Ok(Json(jobs::get(&state.db, &caller, id).await?))
 }
 
 /// Cancel a job. A queued job is cancelled at once; a running one stops
@@ -181,15 +120,7 @@ pub async fn cancel_job(
     Signed(caller): Signed,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Job>> {
-    caller.require_sim()?;
-    match jobs::request_cancel(&state.db, id, caller.user_id).await? {
-        Cancel::Cancelled(job) | Cancel::Requested(job) => Ok(Json(job)),
-        Cancel::Finished(job) => Err(AppError::conflict(format!(
-            "job {id} has already ended ({})",
-            job.state.as_str()
-        ))),
-        Cancel::NotFound => Err(AppError::not_found(format!("no job {id}"))),
-    }
+    Ok(Json(jobs::cancel(&state.db, &caller, id).await?))
 }
 
 /// The year's latest allocation of consultants' days, whole: every
@@ -205,29 +136,9 @@ pub async fn cancel_job(
     ))]
 pub async fn latest_allocation(
     State(state): State<AppState>,
-    Signed(caller): Signed,
-    Path(year_id): Path<i64>,
+    year: SimYear,
 ) -> AppResult<Json<AllocationVersion>> {
-    caller.require_sim()?;
-    year_or_404(&state, year_id).await?;
-    allocations::latest(&state.db, year_id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| AppError::not_found("no allocation for this year yet"))
-}
-
-/// A consultant's part of the latest allocation.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct MyAllocation {
-    pub allocation_version: i64,
-    /// Unix seconds.
-    pub created_at: i64,
-    /// My days: school, area, days.
-    #[schema(value_type = Vec<Object>)]
-    pub assignments: Vec<Assignment>,
-    /// My load: days available and allocated, schools, travel.
-    #[schema(value_type = Option<Object>)]
-    pub load: Option<ConsultantLoad>,
+    Ok(Json(jobs::latest_allocation(&state.db, &year).await?))
 }
 
 /// My days in the year's latest allocation: for consultants (their id in
@@ -245,27 +156,7 @@ pub async fn my_allocation(
     Signed(caller): Signed,
     Path(year_id): Path<i64>,
 ) -> AppResult<Json<MyAllocation>> {
-    let id = match (caller.role, caller.ext_id.as_deref()) {
-        (Role::Consultant, Some(id)) => id.to_string(),
-        _ => return Err(AppError::forbidden("only consultants have allocated days")),
-    };
-    year_or_404(&state, year_id).await?;
-    let latest = allocations::latest(&state.db, year_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("no allocation for this year yet"))?;
-    Ok(Json(MyAllocation {
-        allocation_version: latest.version,
-        created_at: latest.created_at,
-        assignments: latest
-            .allocation
-            .allocations
-            .into_iter()
-            .filter(|a| a.consultant == id)
-            .collect(),
-        load: latest
-            .allocation
-            .consultants
-            .into_iter()
-            .find(|c| c.id == id),
-    }))
+    Ok(Json(
+        jobs::my_allocation(&state.db, &caller, year_id).await?,
+    ))
 }

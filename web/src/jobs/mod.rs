@@ -93,6 +93,18 @@ pub fn wake() {
     WAKE.notify_waiters();
 }
 
+/// Queues a job through `app::jobs::start` (the API and the SIM's pages
+/// both start jobs here) and wakes this process's workers.
+pub async fn start(
+    db: &Db,
+    year: &app::SimYear,
+    kind: job_rows::JobKind,
+) -> app::AppResult<job_rows::Job> {
+    let job = app::jobs::start(db, year, kind).await?;
+    wake();
+    Ok(job)
+}
+
 /// A running worker; [`Worker::shutdown`] stops it.
 pub struct Worker {
     stop: watch::Sender<bool>,

@@ -1,6 +1,6 @@
 //! `/years/{year}/availability`: a head's (or adviser's) calendar of the
-//! window. Saved through `store::availability::check` and `submit`, the same
-//! functions the API uses; each save is a new version.
+//! window. Checked by `app::availability::check` and saved by
+//! `store::availability::submit`, as the API does; each save is a new version.
 
 use std::collections::BTreeMap;
 
@@ -15,10 +15,10 @@ use serde::Deserialize;
 
 use super::calendar::{self, Grid, LEVELS};
 use super::{render, render_with, see_other, Layout, PageResult, Viewer};
-use crate::api::availability::year_or_404;
 use crate::auth::{Caller, Role};
 use crate::error::AppError;
 use crate::AppState;
+use app::caller::year_or_404;
 use store::availability::{self, DateLevel, Submission};
 use store::years::{self, Year};
 
@@ -106,7 +106,7 @@ pub async fn show(
     Query(q): Query<ShowQuery>,
 ) -> PageResult<Response> {
     may_give_availability(&caller)?;
-    let year = year_or_404(&state, year_id).await?;
+    let year = year_or_404(&state.db, year_id).await?;
     let current = availability::current(&state.db, year_id, caller.user_id).await?;
     let shown = current
         .as_ref()
@@ -130,7 +130,7 @@ pub async fn save(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult<Response> {
     may_give_availability(&caller)?;
-    let year = year_or_404(&state, year_id).await?;
+    let year = year_or_404(&state.db, year_id).await?;
     let current = availability::current(&state.db, year_id, caller.user_id).await?;
     let refuse = |shown: &[DateLevel], message: String| {
         let mut p = page(&caller, &year, current.as_ref(), shown);
@@ -154,7 +154,7 @@ pub async fn save(
         Ok(d) => d,
         Err(e) => return refuse(&[], e),
     };
-    if let Err(e) = availability::check(&year, caller.urn.as_deref(), &dates) {
+    if let Err(e) = app::availability::check(&year, caller.urn.as_deref(), &dates) {
         return refuse(&dates, without_index(&e).to_string());
     }
     let version = availability::submit(&state.db, year_id, caller.user_id, &dates).await?;

@@ -1,7 +1,7 @@
 //! The availability calendar as a grid: weeks as rows, Monday to Sunday as
 //! columns, each day of the window either open (with the level the person
 //! gave) or locked with the reason. Pure, so the rules are tested here; the
-//! same `store::availability::check` refuses a locked day sent anyway.
+//! same `app::availability::check` refuses a locked day sent anyway.
 
 use std::collections::BTreeMap;
 
@@ -55,7 +55,7 @@ pub fn level_name(level: Level) -> &'static str {
 }
 
 /// Why `date` is not open to offer, for the head of `urn` (None: open).
-/// The same rules, in the same order, as `store::availability::check`.
+/// The same rules, in the same order, as `app::availability::check`.
 pub fn lock_reason(cal: &Calendar, urn: Option<&str>, date: NaiveDate) -> Option<String> {
     if matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
         return Some("Weekend".into());
@@ -241,7 +241,7 @@ mod tests {
         // Another school's blackout is not this head's.
         let other = grid(&cal, Some("900002"), &BTreeMap::new());
         assert_eq!(day(&other, "2027-01-27").locked, None);
-        // Every day the grid leaves open passes the storage check, every
+        // Every day the grid leaves open passes the application's check, every
         // locked one fails it.
         let year = store::years::Year {
             id: 1,
@@ -255,7 +255,7 @@ mod tests {
                 date: dd.iso.parse().unwrap(),
                 level: Level::Possible,
             }];
-            let checked = store::availability::check(&year, Some("900001"), &one);
+            let checked = app::availability::check(&year, Some("900001"), &one);
             assert_eq!(checked.is_ok(), dd.locked.is_none(), "{}", dd.iso);
         }
     }

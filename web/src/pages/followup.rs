@@ -6,9 +6,8 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 
 use super::availability::when;
-use super::views::{dates_text, school_name, school_text, AllocationVersion};
-use super::{inproc, render, Layout, PageResult, Viewer};
-use crate::api::availability::year_or_404;
+use super::views::{dates_text, school_name, school_text};
+use super::{render, Layout, PageResult, Viewer};
 use crate::AppState;
 use report::words;
 
@@ -114,14 +113,13 @@ pub async fn allocation(
     Viewer(caller): Viewer,
     Path(year_id): Path<i64>,
 ) -> PageResult<Response> {
-    caller.require_sim()?;
-    let year = year_or_404(&state, year_id).await?;
-    let latest = inproc::call_optional::<AllocationVersion>(
-        &state,
-        &caller,
-        &format!("/years/{year_id}/allocations/latest"),
-    )
-    .await?;
+    let sim_year = app::SimYear::check(&state.db, caller.clone(), year_id).await?;
+    let year = &sim_year.year;
+    let latest = match app::jobs::latest_allocation(&state.db, &sim_year).await {
+        Ok(latest) => Some(latest),
+        Err(e) if e.kind == app::Kind::NotFound => None,
+        Err(e) => return Err(e.into()),
+    };
     let (summary, schools, consultants) = match &latest {
         None => (None, vec![], vec![]),
         Some(v) => {

@@ -15,9 +15,9 @@ use serde_json::json;
 use super::availability::{long_date, when};
 use super::views::{adviser_text, dates_text, school_name, school_text, sentence};
 use super::{render, render_with, see_other, Layout, PageResult};
-use crate::api::availability::year_or_404;
 use crate::auth::Caller;
 use crate::AppState;
+use app::caller::year_or_404;
 use app::head::group::GroupView;
 use report::words;
 use store::writeups::{self, Directory};
@@ -236,7 +236,7 @@ pub async fn save_sharing(
     Form(form): Form<SharingForm>,
 ) -> PageResult<Response> {
     let urn = my_urn(&caller)?;
-    year_or_404(&state, year_id).await?;
+    year_or_404(&state.db, year_id).await?;
     writeups::set_sharing(
         &state.db,
         year_id,
@@ -288,7 +288,7 @@ async fn choices_page(
     avoid: Vec<AvoidRow>,
 ) -> PageResult<ChoicesPage> {
     let urn = my_urn(caller)?;
-    let year = year_or_404(state, year_id).await?;
+    let year = year_or_404(&state.db, year_id).await?;
     let schools = inputs::latest::<Vec<School>>(&state.db, year_id, "schools")
         .await?
         .map(|s| s.data)

@@ -1,8 +1,8 @@
 //! Pages for people: server-rendered HTML (askama templates in
 //! `templates/pages/`), usable without JavaScript, by keyboard and on a phone.
 //!
-//! Handlers are as thin as the API's: they check who asks and for what, call
-//! the same `store` functions the API calls, and render a template.
+//! Handlers are as thin as the API's: they call the same `app` use cases the
+//! API calls (and `store` for plain reads), and render a template.
 //! Errors go through [`PageError`]: the `render_errors` layer turns them into
 //! a page saying what went wrong and what the person may do instead, and
 //! sends a signed-out visitor to the page explaining invitation links.
@@ -12,7 +12,6 @@ mod availability;
 mod calendar;
 mod followup;
 mod head;
-mod inproc;
 mod plan;
 pub(crate) mod session;
 mod sim;

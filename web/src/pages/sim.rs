@@ -4,16 +4,13 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::availability::{long_date, when};
-use super::views::{sentence, AvailabilityStatus, WithId};
-use super::{inproc, render, see_other, Layout, PageResult, Viewer};
-use crate::api::availability::year_or_404;
+use super::views::sentence;
+use super::{render, see_other, Layout, PageResult, Viewer};
 use crate::auth::Caller;
 use crate::error::AppError;
 use crate::AppState;
@@ -78,16 +75,9 @@ fn job_row(j: &Job) -> JobRow {
 
 /// `GET /years/{year}` for the SIM.
 pub async fn dashboard(state: &AppState, caller: &Caller, year_id: i64) -> PageResult<Response> {
-    caller.require_sim()?;
-    let year = year_or_404(state, year_id).await?;
-    let status: AvailabilityStatus = inproc::call(
-        state,
-        caller,
-        Method::GET,
-        &format!("/years/{year_id}/availability/status"),
-        None,
-    )
-    .await?;
+    let sim_year = app::SimYear::check(&state.db, caller.clone(), year_id).await?;
+    let status = app::people::availability_status(&state.db, &sim_year).await?;
+    let year = &sim_year.year;
     let heads = status.heads.map(|h| Returns {
         submitted: h.submitted,
         of: h.of,
@@ -170,8 +160,8 @@ pub struct StartForm {
     kind: String,
 }
 
-/// `POST /years/{year}/jobs`: queues a job through the API, then shows its
-/// progress. Where one of the kind is already running, shows that one.
+/// `POST /years/{year}/jobs`: queues a job, then shows its progress. Where
+/// one of the kind is already running, shows that one.
 pub async fn start(
     State(state): State<AppState>,
     Viewer(caller): Viewer,
@@ -181,17 +171,10 @@ pub async fn start(
     caller.require_sim()?;
     let kind = JobKind::parse(&form.kind)
         .ok_or_else(|| AppError::bad_request(format!("{:?} is not a kind of job", form.kind)))?;
-    let started = inproc::call::<WithId>(
-        &state,
-        &caller,
-        Method::POST,
-        &format!("/years/{year_id}/jobs"),
-        Some(json!({ "kind": kind })),
-    )
-    .await;
-    match started {
+    let sim_year = app::SimYear::check(&state.db, caller, year_id).await?;
+    match crate::jobs::start(&state.db, &sim_year, kind).await {
         Ok(job) => Ok(see_other(&format!("/years/{year_id}/jobs/{}", job.id))),
-        Err(e) if e.status == StatusCode::CONFLICT && e.code == "conflict" => {
+        Err(e) if e.kind == app::Kind::Conflict && e.code == "conflict" => {
             match jobs::active(&state.db, year_id, kind).await? {
                 Some(job) => Ok(see_other(&format!("/years/{year_id}/jobs/{}", job.id))),
                 None => Err(e.into()),
@@ -216,13 +199,6 @@ struct JobPage {
     failed: bool,
 }
 
-async fn job_of_year(state: &AppState, year_id: i64, id: i64) -> PageResult<Job> {
-    jobs::get(&state.db, id)
-        .await?
-        .filter(|j| j.year_id == year_id)
-        .ok_or_else(|| AppError::not_found(format!("no job {id} in this year")).into())
-}
-
 /// `GET /years/{year}/jobs/{id}`: the live progress bar. The page reloads
 /// itself every second (a meta refresh: no script needed) until the job
 /// has ended.
@@ -231,8 +207,7 @@ pub async fn progress(
     Viewer(caller): Viewer,
     Path((year_id, id)): Path<(i64, i64)>,
 ) -> PageResult<Response> {
-    caller.require_sim()?;
-    let job = job_of_year(&state, year_id, id).await?;
+    let job = app::jobs::of_year(&state.db, &caller, year_id, id).await?;
     let percent = if job.progress_total > 0 {
         (100 * job.progress_done / job.progress_total).clamp(0, 100)
     } else {
@@ -272,15 +247,7 @@ pub async fn cancel(
     Viewer(caller): Viewer,
     Path((year_id, id)): Path<(i64, i64)>,
 ) -> PageResult<Response> {
-    caller.require_sim()?;
-    job_of_year(&state, year_id, id).await?;
-    inproc::call::<serde_json::Value>(
-        &state,
-        &caller,
-        Method::POST,
-        &format!("/jobs/{id}/cancel"),
-        None,
-    )
-    .await?;
+    app::jobs::of_year(&state.db, &caller, year_id, id).await?;
+    app::jobs::cancel(&state.db, &caller, id).await?;
     Ok(see_other(&format!("/years/{year_id}/jobs/{id}")))
 }

@@ -1,54 +1,9 @@
-//! The JSON the API answers, read back by pages (see `inproc`), and the
-//! small formatting helpers every page shares.
+//! The small formatting helpers every page shares.
 
 use chrono::NaiveDate;
-use serde::Deserialize;
 
 use report::words;
 use store::writeups::{AdviserRef, SchoolRef};
-
-/// `GET /api/years/{year}/availability/status`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct AvailabilityStatus {
-    pub heads: Option<Returned<MissingHead>>,
-    pub advisers: Option<Returned<MissingAdviser>>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Returned<M> {
-    pub submitted: usize,
-    pub of: usize,
-    pub missing: Vec<M>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct MissingHead {
-    pub urn: String,
-    pub name: String,
-    pub head: Option<String>,
-    pub invited: bool,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct MissingAdviser {
-    pub id: String,
-    pub name: String,
-    pub invited: bool,
-}
-
-/// `GET /api/years/{year}/allocations/latest`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct AllocationVersion {
-    pub version: i64,
-    pub created_at: i64,
-    pub allocation: optimiser::allocate::Allocation,
-}
-
-/// Anything the API answers with an id (a job it queued).
-#[derive(Debug, Clone, Deserialize)]
-pub struct WithId {
-    pub id: i64,
-}
 
 /// "Riverside Primary (Jo Bloggs)"; the URN where the name is unknown.
 pub fn school_text(s: &SchoolRef) -> String {

@@ -5,15 +5,13 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use optimiser::allocate::Assignment;
-use serde::Deserialize;
 
 use super::head::{self, ReviewRow, YearQuery};
 use super::views::{dates_text, school_name};
-use super::{inproc, render, sim, Layout, PageResult, Viewer};
-use crate::api::availability::year_or_404;
+use super::{render, sim, Layout, PageResult, Viewer};
 use crate::auth::{Caller, Role};
 use crate::AppState;
+use app::caller::year_or_404;
 use report::words;
 use store::{availability, inputs};
 
@@ -43,7 +41,7 @@ struct AdviserPage {
 }
 
 async fn adviser_page(state: &AppState, caller: &Caller, year_id: i64) -> PageResult<Response> {
-    let year = year_or_404(state, year_id).await?;
+    let year = year_or_404(&state.db, year_id).await?;
     let availability = availability::current(&state.db, year_id, caller.user_id)
         .await?
         .map(|s| super::calendar::summary(&s.dates));
@@ -96,12 +94,6 @@ async fn adviser_page(state: &AppState, caller: &Caller, year_id: i64) -> PageRe
     })
 }
 
-#[derive(Deserialize)]
-struct MyAllocation {
-    allocation_version: i64,
-    assignments: Vec<Assignment>,
-}
-
 #[derive(Template)]
 #[template(path = "pages/consultant_year.html")]
 struct ConsultantPage {
@@ -112,13 +104,12 @@ struct ConsultantPage {
 }
 
 async fn consultant_page(state: &AppState, caller: &Caller, year_id: i64) -> PageResult<Response> {
-    let year = year_or_404(state, year_id).await?;
-    let mine = inproc::call_optional::<MyAllocation>(
-        state,
-        caller,
-        &format!("/years/{year_id}/my/allocation"),
-    )
-    .await?;
+    let year = year_or_404(&state.db, year_id).await?;
+    let mine = match app::jobs::my_allocation(&state.db, caller, year_id).await {
+        Ok(mine) => Some(mine),
+        Err(e) if e.kind == app::Kind::NotFound => None,
+        Err(e) => return Err(e.into()),
+    };
     let names: std::collections::HashMap<String, String> =
         inputs::latest::<Vec<optimiser::model::School>>(&state.db, year_id, "schools")
             .await?

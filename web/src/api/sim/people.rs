@@ -1,114 +1,18 @@
 //! People: invitations for heads, advisers and consultants of the year's
-//! inputs, the list of users, and who has given availability.
-
-use std::collections::{BTreeSet, HashMap, HashSet};
+//! inputs, the list of users, and who has given availability. Adapters over
+//! `app::people`.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use optimiser::model::{Adviser, Consultant, Headteacher, School, Urn};
-use serde::{Deserialize, Serialize};
 
-use super::problems::{json_body, Problem, SimError, SimResult};
-use crate::api::availability::year_or_404;
-use crate::error::{AppError, AppResult, ErrorBody};
-use crate::extract::Signed;
+use super::problems::{json_body, SimResult};
+use crate::error::{AppResult, ErrorBody};
+use crate::extract::{Signed, SimYear};
 use crate::AppState;
-use store::availability::{self, Submission};
-use store::inputs::{self, Hand};
-use store::people::{self, Invited, Invitee, Person};
-
-/// `"all"`, or a list of URNs (heads) or ids (advisers, consultants).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum Selection<T> {
-    Word(String),
-    List(Vec<T>),
-}
-
-/// Whom to invite; kinds left out invite nobody of that kind.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct InvitationRequest {
-    /// `"all"` (every school of the schools input) or URNs.
-    #[serde(default)]
-    #[schema(value_type = Option<Object>, example = json!(["900001", "900002"]))]
-    pub heads: Option<Selection<Urn>>,
-    /// `"all"` (every adviser of the advisers input) or ids.
-    #[serde(default)]
-    #[schema(value_type = Option<Object>, example = json!("all"))]
-    pub advisers: Option<Selection<String>>,
-    /// `"all"` (every consultant of the consultants input) or ids.
-    #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    pub consultants: Option<Selection<String>>,
-}
-
-/// The chosen items of an input: every one for `"all"`, else those listed
-/// (each once), with a problem for each that is not in the input.
-fn choose<'a, T, K>(
-    field: &str,
-    selection: &Selection<K>,
-    all: &'a [T],
-    key: impl Fn(&T) -> K,
-    problems: &mut Vec<Problem>,
-) -> Vec<&'a T>
-where
-    K: Eq + std::hash::Hash + Clone + std::fmt::Display,
-{
-    match selection {
-        Selection::Word(w) if w == "all" => all.iter().collect(),
-        Selection::Word(w) => {
-            problems.push(Problem {
-                line: None,
-                field: Some(field.to_string()),
-                value: Some(w.clone()),
-                message: format!("{field}: {w:?} is neither \"all\" nor a list"),
-            });
-            Vec::new()
-        }
-        Selection::List(keys) => {
-            let index: HashMap<K, &T> = all.iter().map(|t| (key(t), t)).collect();
-            let mut seen = HashSet::new();
-            let mut out = Vec::new();
-            for (i, k) in keys.iter().enumerate() {
-                match index.get(k) {
-                    Some(t) if seen.insert(k.clone()) => out.push(*t),
-                    Some(_) => {}
-                    None => problems.push(Problem {
-                        line: None,
-                        field: Some(format!("{field}[{}]", i + 1)),
-                        value: Some(k.to_string()),
-                        message: format!(
-                            "{field}[{}]: {k} is not in the year's {field} input",
-                            i + 1
-                        ),
-                    }),
-                }
-            }
-            out
-        }
-    }
-}
-
-/// The latest list of an input kind, or 409 naming the upload that is missing.
-async fn needed<T: serde::de::DeserializeOwned>(
-    state: &AppState,
-    year_id: i64,
-    kind: &str,
-) -> AppResult<Vec<T>> {
-    inputs::latest::<Vec<T>>(&state.db, year_id, kind)
-        .await?
-        .map(|s| s.data)
-        .ok_or_else(|| {
-            AppError::new(
-                StatusCode::CONFLICT,
-                "missing_input",
-                format!("upload the {kind} of the year first"),
-            )
-        })
-}
+use app::people::{self, AvailabilityStatus, InvitationRequest, PersonAvailability};
+use store::people::{Invited, Person};
 
 /// Invite people of the year's inputs: creates the users that do not exist
 /// yet (a head per school, named from the heads input where it has the
@@ -127,80 +31,11 @@ async fn needed<T: serde::de::DeserializeOwned>(
     ))]
 pub async fn invite(
     State(state): State<AppState>,
-    Signed(caller): Signed,
-    Path(year_id): Path<i64>,
+    year: SimYear,
     body: Result<Json<InvitationRequest>, JsonRejection>,
 ) -> SimResult<(StatusCode, Json<Vec<Invited>>)> {
-    caller.require_sim()?;
-    year_or_404(&state, year_id).await?;
     let req = json_body(body)?;
-    if req.heads.is_none() && req.advisers.is_none() && req.consultants.is_none() {
-        return Err(
-            AppError::bad_request("say whom to invite: heads, advisers or consultants").into(),
-        );
-    }
-    let mut problems = Vec::new();
-    let mut invitees = Vec::new();
-    if let Some(sel) = &req.heads {
-        let schools: Vec<School> = needed(&state, year_id, "schools").await?;
-        let heads: Vec<Headteacher> = inputs::latest(&state.db, year_id, "heads")
-            .await?
-            .map(|s| s.data)
-            .unwrap_or_default();
-        let by_urn: HashMap<Urn, &Headteacher> = heads.iter().map(|h| (h.school, h)).collect();
-        for s in choose("heads", sel, &schools, |s| s.urn, &mut problems) {
-            let head = by_urn.get(&s.urn);
-            invitees.push(Invitee {
-                role: "head",
-                name: head.map_or_else(|| format!("Head of {}", s.name), |h| h.name.clone()),
-                email: head.map(|h| h.email.clone()).unwrap_or_default(),
-                urn: Some(s.urn.to_string()),
-                ext_id: None,
-            });
-        }
-    }
-    if let Some(sel) = &req.advisers {
-        let advisers: Vec<Adviser> = needed(&state, year_id, "advisers").await?;
-        for a in choose("advisers", sel, &advisers, |a| a.id.clone(), &mut problems) {
-            invitees.push(Invitee {
-                role: "adviser",
-                name: a.name.clone(),
-                email: String::new(),
-                urn: None,
-                ext_id: Some(a.id.clone()),
-            });
-        }
-    }
-    if let Some(sel) = &req.consultants {
-        let consultants: Vec<Consultant> = needed(&state, year_id, "consultants").await?;
-        for c in choose(
-            "consultants",
-            sel,
-            &consultants,
-            |c| c.id.clone(),
-            &mut problems,
-        ) {
-            invitees.push(Invitee {
-                role: "consultant",
-                name: c.name.clone(),
-                email: String::new(),
-                urn: None,
-                ext_id: Some(c.id.clone()),
-            });
-        }
-    }
-    if !problems.is_empty() {
-        return Err(SimError::invalid(
-            "unknown_people",
-            format!(
-                "{} people are not in the year's inputs; nobody was invited",
-                problems.len()
-            ),
-            problems,
-        ));
-    }
-    let invited =
-        people::invite(&state.db, &invitees, caller.user_id, &state.config.base_url).await?;
+    let invited = people::invite(&state.db, &year, &req, &state.config.base_url).await?;
     Ok((StatusCode::CREATED, Json(invited)))
 }
 
@@ -216,50 +51,7 @@ pub async fn list(
     State(state): State<AppState>,
     Signed(caller): Signed,
 ) -> AppResult<Json<Vec<Person>>> {
-    caller.require_sim()?;
-    Ok(Json(people::list(&state.db).await?))
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct MissingHead {
-    pub urn: String,
-    /// The school's name.
-    pub name: String,
-    /// The head's name, where the heads input has it.
-    pub head: Option<String>,
-    /// Whether the head has a user (has been invited).
-    pub invited: bool,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct MissingAdviser {
-    pub id: String,
-    pub name: String,
-    pub invited: bool,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct HeadsStatus {
-    pub submitted: usize,
-    pub of: usize,
-    pub missing: Vec<MissingHead>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct AdvisersStatus {
-    pub submitted: usize,
-    pub of: usize,
-    pub missing: Vec<MissingAdviser>,
-}
-
-/// Who has given availability. None where the input people are counted
-/// from is not uploaded.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct AvailabilityStatus {
-    /// Heads of the schools input, less schools the SIM's hand opts out.
-    pub heads: Option<HeadsStatus>,
-    /// Advisers of the advisers input.
-    pub advisers: Option<AdvisersStatus>,
+    Ok(Json(people::list(&state.db, &caller).await?))
 }
 
 /// How many heads and advisers have given availability, and who has not.
@@ -273,85 +65,9 @@ pub struct AvailabilityStatus {
     ))]
 pub async fn status(
     State(state): State<AppState>,
-    Signed(caller): Signed,
-    Path(year_id): Path<i64>,
+    year: SimYear,
 ) -> AppResult<Json<AvailabilityStatus>> {
-    caller.require_sim()?;
-    year_or_404(&state, year_id).await?;
-    let users = people::list(&state.db).await?;
-    let has_user = |role: &str, key: &str| {
-        users.iter().any(|u| {
-            u.role == role && (u.urn.as_deref() == Some(key) || u.ext_id.as_deref() == Some(key))
-        })
-    };
-    let heads = match inputs::latest::<Vec<School>>(&state.db, year_id, "schools").await? {
-        None => None,
-        Some(schools) => {
-            let done: BTreeSet<String> =
-                people::with_availability(&state.db, year_id, "head").await?;
-            let hand: Hand = inputs::latest(&state.db, year_id, "hand")
-                .await?
-                .map(|s| s.data)
-                .unwrap_or_default();
-            let out: HashSet<Urn> = hand.opt_out.into_iter().collect();
-            let names: HashMap<Urn, String> =
-                inputs::latest::<Vec<Headteacher>>(&state.db, year_id, "heads")
-                    .await?
-                    .map(|s| s.data.into_iter().map(|h| (h.school, h.name)).collect())
-                    .unwrap_or_default();
-            let taking_part: Vec<&School> = schools
-                .data
-                .iter()
-                .filter(|s| !out.contains(&s.urn))
-                .collect();
-            let missing: Vec<MissingHead> = taking_part
-                .iter()
-                .filter(|s| !done.contains(&s.urn.to_string()))
-                .map(|s| MissingHead {
-                    urn: s.urn.to_string(),
-                    name: s.name.clone(),
-                    head: names.get(&s.urn).cloned(),
-                    invited: has_user("head", &s.urn.to_string()),
-                })
-                .collect();
-            Some(HeadsStatus {
-                submitted: taking_part.len() - missing.len(),
-                of: taking_part.len(),
-                missing,
-            })
-        }
-    };
-    let advisers = match inputs::latest::<Vec<Adviser>>(&state.db, year_id, "advisers").await? {
-        None => None,
-        Some(list) => {
-            let done = people::with_availability(&state.db, year_id, "adviser").await?;
-            let missing: Vec<MissingAdviser> = list
-                .data
-                .iter()
-                .filter(|a| !done.contains(&a.id))
-                .map(|a| MissingAdviser {
-                    id: a.id.clone(),
-                    name: a.name.clone(),
-                    invited: has_user("adviser", &a.id),
-                })
-                .collect();
-            Some(AdvisersStatus {
-                submitted: list.data.len() - missing.len(),
-                of: list.data.len(),
-                missing,
-            })
-        }
-    };
-    Ok(Json(AvailabilityStatus { heads, advisers }))
-}
-
-/// One person's availability as the SIM sees it.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct PersonAvailability {
-    pub person: Person,
-    /// How many times they have submitted (the latest counts).
-    pub versions: i64,
-    pub latest: Option<Submission>,
+    Ok(Json(people::availability_status(&state.db, &year).await?))
 }
 
 /// Anyone's latest availability for the year, with how many versions they
@@ -369,17 +85,10 @@ pub struct PersonAvailability {
     ))]
 pub async fn of_person(
     State(state): State<AppState>,
-    Signed(caller): Signed,
-    Path((year_id, user_id)): Path<(i64, i64)>,
+    year: SimYear,
+    Path((_, user_id)): Path<(i64, i64)>,
 ) -> AppResult<Json<PersonAvailability>> {
-    caller.require_sim()?;
-    year_or_404(&state, year_id).await?;
-    let person = people::get(&state.db, user_id)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("no user {user_id}")))?;
-    Ok(Json(PersonAvailability {
-        versions: people::availability_versions(&state.db, year_id, user_id).await?,
-        latest: availability::current(&state.db, year_id, user_id).await?,
-        person,
-    }))
+    Ok(Json(
+        people::availability_of(&state.db, &year, user_id).await?,
+    ))
 }

@@ -12,11 +12,11 @@ use chrono::{TimeZone, Utc};
 use optimiser::model::School;
 
 use super::problems::SimResult;
-use crate::api::availability::year_or_404;
 use crate::auth::{Caller, Role};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::{Signed, SimYear};
 use crate::AppState;
+use app::caller::year_or_404;
 use app::plans::Published;
 use formats::export;
 use formats::ics::{calendars, IcsOptions};
@@ -132,7 +132,7 @@ pub async fn csv(
     Path((year_id, version, name)): Path<(i64, i64, String)>,
 ) -> AppResult<Response> {
     caller.require_sim()?;
-    year_or_404(&state, year_id).await?;
+    year_or_404(&state.db, year_id).await?;
     let plan = plan_or_404(&state, year_id, version).await?;
     let schools = schools(&state, year_id).await?;
     let text = export::plan_csv(&name, &plan.plan, &schools)?.ok_or_else(|| {
@@ -227,7 +227,7 @@ pub async fn ics(
     Signed(caller): Signed,
     Path((year_id, version, file)): Path<(i64, i64, String)>,
 ) -> AppResult<Response> {
-    year_or_404(&state, year_id).await?;
+    year_or_404(&state.db, year_id).await?;
     let plan = plan_or_404(&state, year_id, version).await?;
     may_read_calendar(&caller, &plan, &file)?;
     let previous = plans::published_before(&state.db, year_id, version).await?;
