@@ -577,7 +577,7 @@ mod tests {
             Data::String("École Sainte-Thérèse Primary".into())
         );
         assert_eq!(
-            cell(&groups, 1, 10),
+            cell(&groups, 1, 8),
             Data::String("Amara O'Rowntree".into()),
             "the adviser by name"
         );
