@@ -1,6 +1,12 @@
-//! Plan versions: the SIM lists, reads and publishes them.
+//! Plan versions: the SIM lists, reads and publishes them, and downloads a
+//! version as one Excel workbook or as the year's report (one HTML file),
+//! and the year's allocation as CSV.
 
+use optimiser::allocate::Allocation;
+use optimiser::model::{Adviser, Headteacher, School};
 use serde::Serialize;
+use store::inputs;
+use store::jobs::allocations;
 use store::plans::{self, PlanListing, PlanVersion, Publishing};
 use store::Db;
 
@@ -89,4 +95,151 @@ fn not_a_draft(version: i64, status: Option<&str>) -> AppError {
         Some(other) => format!("plan version {version} is {other}; only a draft can be published"),
         None => format!("there is no plan version {version} in this year"),
     })
+}
+
+/// A file for the SIM to download: its name (safe to put in a header), its
+/// media type and its bytes.
+#[derive(Debug, Clone)]
+pub struct Download {
+    pub file_name: String,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// The media type of an Excel workbook.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A file name from a year's name and what the file is: letters, digits,
+/// `-`, `_` and `.` only (a year named `2026/27 "pilot"` gives
+/// `peer-review-2026-27-pilot-...`), so that it is safe in a
+/// `Content-Disposition` header and on any disc.
+pub fn file_name(year: &str, what: &str) -> String {
+    let mut out = String::new();
+    for c in format!("peer-review {year} {what}").chars() {
+        if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches(['-', '.']).to_string()
+}
+
+/// The year's inputs that name things: schools, heads, advisers.
+struct Names {
+    schools: Vec<School>,
+    heads: Vec<Headteacher>,
+    advisers: Vec<Adviser>,
+}
+
+async fn names(db: &Db, year_id: i64) -> AppResult<Names> {
+    async fn latest<T: serde::de::DeserializeOwned + Default>(
+        db: &Db,
+        year_id: i64,
+        kind: &str,
+    ) -> AppResult<T> {
+        Ok(inputs::latest::<T>(db, year_id, kind)
+            .await?
+            .map(|s| s.data)
+            .unwrap_or_default())
+    }
+    Ok(Names {
+        schools: latest(db, year_id, "schools").await?,
+        heads: latest(db, year_id, "heads").await?,
+        advisers: latest(db, year_id, "advisers").await?,
+    })
+}
+
+async fn latest_allocation(db: &Db, year_id: i64) -> AppResult<Option<Allocation>> {
+    Ok(allocations::latest(db, year_id)
+        .await?
+        .map(|a| a.allocation))
+}
+
+/// One Excel workbook of a plan version: groups, reviews with their dates
+/// and people, schools left out with their reasons, advisers and their
+/// cost, and the year's latest allocation of consultants where there is one.
+/// Schools, heads, advisers and consultants by name.
+pub async fn workbook(db: &Db, year: &SimYear, version: i64) -> AppResult<Download> {
+    let pv = plan_or_404(db, year.year.id, version).await?;
+    let names = names(db, year.year.id).await?;
+    let allocation = latest_allocation(db, year.year.id).await?;
+    let bytes = formats::workbook::plan_workbook(&formats::workbook::PlanBook {
+        plan: &pv.plan,
+        schools: &names.schools,
+        heads: &names.heads,
+        advisers: &names.advisers,
+        allocation: allocation.as_ref(),
+    })
+    .map_err(|e| AppError::internal("writing the workbook", e))?;
+    Ok(Download {
+        file_name: file_name(&year.year.name, &format!("plan {version}.xlsx")),
+        content_type: XLSX,
+        bytes,
+    })
+}
+
+/// The year's report of a plan version: one self-contained HTML file (map,
+/// groups, reviews, schools left out, advisers and the latest allocation)
+/// that opens offline and prints.
+pub async fn report(db: &Db, year: &SimYear, version: i64) -> AppResult<Download> {
+    let y = &year.year;
+    let pv = plan_or_404(db, y.id, version).await?;
+    let names = names(db, y.id).await?;
+    let allocation = latest_allocation(db, y.id).await?;
+    let availability = inputs::year_availability(db, y.id).await?;
+    let title = format!(
+        "{}, plan version {version}",
+        report::title(&names.schools, &y.name)
+    );
+    let html = report::report_html(&report::Report {
+        title: &title,
+        plan: &pv.plan,
+        preferred_share: report::preferred_share(&pv.plan, &availability),
+        schools: &names.schools,
+        advisers: &names.advisers,
+        allocation: allocation.as_ref(),
+    })
+    .map_err(|e| AppError::internal("writing the report", e))?;
+    Ok(Download {
+        file_name: file_name(&y.name, &format!("plan {version} report.html")),
+        content_type: "text/html; charset=utf-8",
+        bytes: html.into_bytes(),
+    })
+}
+
+/// The year's latest allocation of consultants' days as CSV: who goes to
+/// which school, for what and for how many days; a 404 before the first
+/// allocation.
+pub async fn allocation_csv(db: &Db, year: &SimYear) -> AppResult<Download> {
+    let a = latest_allocation(db, year.year.id)
+        .await?
+        .ok_or_else(|| AppError::not_found("no allocation yet: run the allocation first"))?;
+    let text = formats::export::allocation_csv(&a)?;
+    Ok(Download {
+        file_name: file_name(&year.year.name, formats::export::ALLOCATION_CSV),
+        content_type: "text/csv; charset=utf-8",
+        bytes: text.into_bytes(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_name;
+
+    #[test]
+    fn file_names_are_safe_in_a_header() {
+        assert_eq!(
+            file_name("2026-27", "plan 3.xlsx"),
+            "peer-review-2026-27-plan-3.xlsx"
+        );
+        assert_eq!(
+            file_name("2026/27 \"pilot\"\r\n", "plan 1 report.html"),
+            "peer-review-2026-27-pilot-plan-1-report.html"
+        );
+        assert_eq!(
+            file_name("Année ☃", "allocation.csv"),
+            "peer-review-ann-e-allocation.csv"
+        );
+    }
 }

@@ -1,11 +1,14 @@
 //! Spreadsheets of a plan as CSV text: what `peer-review plan --csv` and
 //! `peer-review schedule --csv` write, produced in memory so that the
 //! service can offer them as downloads and the command line writes the
-//! same files.
+//! same files; and the consultants' allocation as one CSV. Every file
+//! starts with a UTF-8 byte-order mark, so that Excel reads accented
+//! names as they are written.
 
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Result;
+use optimiser::allocate::Allocation;
 use optimiser::model::{School, Urn};
 use optimiser::triads::Plan;
 
@@ -37,16 +40,63 @@ pub fn plan_csv(name: &str, plan: &Plan, schools: &[School]) -> Result<Option<St
     Ok(Some(text))
 }
 
-/// Rows as CSV text, header first, every cell through `cell`. Every CSV the
-/// product writes goes through here.
+/// The byte-order mark every CSV starts with: without it Excel reads UTF-8
+/// as the Windows code page, and "Thérèse" comes out garbled. Readers of
+/// CSV (this project's among them) skip it.
+pub const BOM: &str = "\u{feff}";
+
+/// Rows as CSV text, the byte-order mark and the header first, every cell
+/// through `cell`. Every CSV the product writes goes through here.
 pub fn csv_text(header: &[&str], rows: Vec<Vec<String>>) -> Result<String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = csv::Writer::from_writer(BOM.as_bytes().to_vec());
     w.write_record(header.iter().map(|h| cell(h).into_owned()))?;
     for r in rows {
         w.write_record(r.iter().map(|c| cell(c).into_owned()))?;
     }
     let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(String::from_utf8(bytes)?)
+}
+
+/// The name of the allocation's CSV among the downloads.
+pub const ALLOCATION_CSV: &str = "allocation.csv";
+
+/// The consultants' allocation, one row per consultant, school and area:
+/// who goes where, for what and for how many days, by name (the school's
+/// URN in its own column), with the phase and need area in words.
+pub fn allocation_csv(a: &Allocation) -> Result<String> {
+    let people: HashMap<&str, _> = a.consultants.iter().map(|c| (c.id.as_str(), c)).collect();
+    let schools: HashMap<Urn, _> = a.schools.iter().map(|s| (s.urn, s)).collect();
+    csv_text(
+        &[
+            "consultant",
+            "kind",
+            "school",
+            "urn",
+            "phase",
+            "area",
+            "days",
+        ],
+        a.allocations
+            .iter()
+            .map(|l| {
+                let c = people.get(l.consultant.as_str());
+                let s = schools.get(&l.urn);
+                vec![
+                    c.map_or_else(|| l.consultant.clone(), |c| c.name.clone()),
+                    c.map(|c| report::words::consultant_kind(c.kind))
+                        .unwrap_or_default()
+                        .to_string(),
+                    s.map(|s| s.name.clone()).unwrap_or_default(),
+                    l.urn.to_string(),
+                    s.map(|s| report::words::phase(s.phase))
+                        .unwrap_or_default()
+                        .to_string(),
+                    report::words::area(l.area),
+                    l.days.to_string(),
+                ]
+            })
+            .collect(),
+    )
 }
 
 /// A cell a spreadsheet will show as text, never run as a formula (OWASP's
@@ -323,7 +373,7 @@ mod tests {
         let text = plan_csv("unplaced.csv", &plan, &[]).unwrap().unwrap();
         assert_eq!(
             text,
-            "urn,name,reason\n900001,,\"no partner, within 20 km\"\n"
+            "\u{feff}urn,name,reason\n900001,,\"no partner, within 20 km\"\n"
         );
     }
 

@@ -1,6 +1,7 @@
 //! The file formats of the programme: what comes in (the GIAS register, the
-//! project's own CSV and TOML files) and what goes out (CSV exports,
-//! calendars). Every reader names the line, column and value of a fault.
+//! project's own CSV and TOML files) and what goes out (CSV exports, the
+//! plan's Excel workbook, calendars). Every reader names the line, column
+//! and value of a fault.
 
 pub mod calendar;
 pub mod export;
@@ -8,3 +9,4 @@ pub mod gias;
 pub mod ics;
 pub mod inputs;
 pub mod rules;
+pub mod workbook;

@@ -8,7 +8,7 @@ fn root() -> PathBuf {
 }
 
 #[test]
-fn the_plan_command_writes_json_and_spreadsheets() {
+fn the_plan_command_writes_json_spreadsheets_and_the_report() {
     let out = std::env::temp_dir().join(format!("plan-cli-{}", std::process::id()));
     let dir = root().join("data/sample");
     let status = Command::new(env!("CARGO_BIN_EXE_peer-review"))
@@ -22,6 +22,12 @@ fn the_plan_command_writes_json_and_spreadsheets() {
         .arg(out.join("plan.json"))
         .arg("--csv")
         .arg(out.join("csv"))
+        .arg("--heads")
+        .arg(dir.join("heads.csv"))
+        .arg("--xlsx")
+        .arg(out.join("plan.xlsx"))
+        .arg("--report")
+        .arg(out.join("report.html"))
         .status()
         .unwrap();
     assert!(status.success());
@@ -40,6 +46,55 @@ fn the_plan_command_writes_json_and_spreadsheets() {
     ] {
         assert!(out.join("csv").join(f).exists(), "{f}");
     }
+    let groups = std::fs::read_to_string(out.join("csv/groups.csv")).unwrap();
+    assert!(
+        groups.starts_with('\u{feff}'),
+        "a byte-order mark for Excel"
+    );
+    // The workbook is a zip archive (an .xlsx); `formats` reads it back.
+    let xlsx = std::fs::read(out.join("plan.xlsx")).unwrap();
+    assert!(xlsx.starts_with(b"PK"), "an .xlsx file");
+
+    // The report: every group's schools by name, people by name, no raw keys.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("peer review 2026-27"));
+    let schools = formats::gias::import_gias_file(
+        &dir.join("schools.csv"),
+        &formats::gias::ImportOptions::default(),
+    )
+    .unwrap()
+    .schools;
+    let name = |urn: &serde_json::Value| {
+        let urn = urn.as_str().unwrap();
+        let s = schools.iter().find(|s| s.urn.to_string() == urn).unwrap();
+        report::escape(&s.name)
+    };
+    for t in plan["triads"].as_array().unwrap() {
+        for urn in t["schools"].as_array().unwrap() {
+            assert!(html.contains(&name(urn)), "{urn} of {}", t["id"]);
+        }
+    }
+    let advisers = formats::inputs::read_advisers(&dir.join("advisers.csv")).unwrap();
+    let used: Vec<&str> = plan["triads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["adviser"].as_str())
+        .collect();
+    assert!(!used.is_empty(), "the sample's groups have advisers");
+    for a in &advisers {
+        assert!(
+            !html.contains(&a.id),
+            "adviser {} shown by key, not only by name",
+            a.id
+        );
+        if used.contains(&a.id.as_str()) {
+            assert!(html.contains(&report::escape(&a.name)), "{}", a.name);
+        }
+    }
+    assert!(html.contains("@media print"));
+
     // A bad rules file fails with its name and leaves the plan as it was.
     let before = std::fs::read(out.join("plan.json")).unwrap();
     std::fs::write(out.join("rules.toml"), "[triads]\nmax_distance_km = -3\n").unwrap();

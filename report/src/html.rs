@@ -36,6 +36,20 @@ pub struct Report<'a> {
     pub allocation: Option<&'a Allocation>,
 }
 
+/// The report's heading: "Thamesmere peer review 2026-27", naming every
+/// local authority of the schools ("Thamesmere and Riverford ...").
+pub fn title(schools: &[School], year: &str) -> String {
+    let mut names: Vec<&str> = schools.iter().map(|s| s.la_name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let who = match names.as_slice() {
+        [] => "The authority's".to_string(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    };
+    format!("{who} peer review {year}")
+}
+
 /// Renders the report. Deterministic: the same input gives the same bytes.
 pub fn report_html(r: &Report) -> askama::Result<String> {
     Page::new(r).render()
@@ -115,7 +129,6 @@ struct UnplacedRow {
 
 struct AdviserRow {
     name: String,
-    id: String,
     kind: String,
     groups: String,
     days: u32,
@@ -177,11 +190,12 @@ struct Page {
 impl Page {
     fn new(r: &Report) -> Page {
         let names = Names::new(r.schools);
+        // People by name; the plan's key only where the list lacks them.
         let adviser = |id: &str| {
             r.advisers
                 .iter()
                 .find(|a| a.id == id)
-                .map_or_else(|| id.to_string(), |a| format!("{} ({id})", a.name))
+                .map_or_else(|| id.to_string(), |a| a.name.clone())
         };
         let plan = r.plan;
         let groups = plan
@@ -255,7 +269,6 @@ impl Page {
                 let known = r.advisers.iter().find(|x| x.id == a.id);
                 AdviserRow {
                     name: known.map_or_else(|| a.id.clone(), |x| x.name.clone()),
-                    id: a.id.clone(),
                     kind: known
                         .map(|x| words::adviser_kind(x.kind).to_string())
                         .unwrap_or_default(),
@@ -444,10 +457,7 @@ fn allocation(a: &Allocation, names: &Names) -> AllocationView {
         .map(|l| {
             let c = people.get(l.consultant.as_str());
             LineRow {
-                consultant: c.map_or_else(
-                    || l.consultant.clone(),
-                    |c| format!("{} ({})", c.name, c.id),
-                ),
+                consultant: c.map_or_else(|| l.consultant.clone(), |c| c.name.clone()),
                 kind: c
                     .map(|c| words::consultant_kind(c.kind).to_string())
                     .unwrap_or_default(),
@@ -506,7 +516,8 @@ mod tests {
             assert!(html.contains(&crate::escape(&u.reason)), "{}", u.reason);
         }
         assert!(html.contains("<svg "));
-        assert!(html.contains("Amara O&#39;Rowntree (adv-01)"));
+        assert!(html.contains("Amara O&#39;Rowntree"));
+        assert!(!html.contains("(adv-01)"), "advisers by name, not by key");
         assert!(html.contains("no adviser for secondary schools has days left"));
         assert!(html.contains("special schools: 1 school has no partner within 20 km"));
         assert!(html.contains("distance unknown, assumed 10 km"));
@@ -608,7 +619,8 @@ mod tests {
             allocation: Some(&allocation),
         })
         .unwrap();
-        assert!(with.contains("Victor O&#39;Rahman (con-01)"));
+        assert!(with.contains("Victor O&#39;Rahman"));
+        assert!(!with.contains("con-01"), "consultants by name, not by key");
         assert!(with.contains("no consultant has the specialism send for primary schools"));
         assert!(with.contains("33.3 %"), "coverage of tier 2");
         assert!(!render(&plan, &schools).contains("id=\"consultants\""));

@@ -7,13 +7,14 @@
 //!
 //! - [`map_svg`] the plan as an inline SVG map, [`map_figure`] the same with
 //!   the lists of schools left out and schools without coordinates beneath;
-//! - [`report_html`] the whole report.
+//! - [`report_html`] the whole report, under a [`title`] naming the
+//!   authority and the year.
 
 mod html;
 mod map;
 pub mod words;
 
-pub use html::{preferred_share, report_html, Report};
+pub use html::{preferred_share, report_html, title, Report};
 pub use map::{map_figure, map_svg, phase_colour};
 
 /// Escapes text for HTML and XML (element content and quoted attributes),

@@ -83,7 +83,10 @@ fn sample_allocation_is_valid_explained_and_written() {
 
     let csv = args.csv.as_ref().unwrap();
     let lines = std::fs::read_to_string(csv.join("allocations.csv")).unwrap();
-    assert!(lines.starts_with("urn,school,consultant"));
+    assert!(
+        lines.starts_with("\u{feff}urn,school,consultant"),
+        "a byte-order mark, then the header"
+    );
     assert_eq!(lines.lines().count(), allocation.allocations.len() + 1);
     let schools = std::fs::read_to_string(csv.join("schools.csv")).unwrap();
     assert_eq!(schools.lines().count(), problem.schools.len() + 1);

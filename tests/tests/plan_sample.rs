@@ -92,6 +92,9 @@ fn plan_args(dir: &std::path::Path, availability: PathBuf) -> PlanArgs {
         year: Some(2026),
         out: dir.join("plan.json"),
         csv: None,
+        xlsx: None,
+        report: None,
+        heads: None,
         quiet: true,
     }
 }

@@ -1185,10 +1185,168 @@ async fn only_the_sim_gets_in() {
             ("put", "/api/years/{year}/hand"),
             ("post", "/api/years/{year}/plans/{version}/publish"),
             ("get", "/api/years/{year}/plans/{version}/ics/{file}"),
+            ("get", "/api/years/{year}/plans/{version}/xlsx"),
             ("get", "/api/audit"),
         ] {
             assert!(doc["paths"][path][method].is_object(), "{method} {path}");
         }
         app.stop().await.unwrap();
     }
+}
+
+/// A small allocation of one consultant's days at one of the sample's
+/// schools, as the allocation job would store it.
+fn one_line_allocation(urn: &str, school: &str) -> optimiser::allocate::Allocation {
+    serde_json::from_value(json!({
+        "allocations": [{"urn": urn, "consultant": "con-01", "area": "english_phonics", "days": 5}],
+        "schools": [{
+            "urn": urn, "name": school, "phase": "primary",
+            "tier": 2, "tier_source": "ofsted", "entitlement": 15, "allocated": 5,
+            "consultants": 1, "areas": [], "shortfalls": []
+        }],
+        "consultants": [{
+            "id": "con-01", "name": "Zoë Ferreira-Éclair", "kind": "sle", "available": 40,
+            "allocated": 5, "schools": 1, "cost": 2250.0, "travel_km": 12.0
+        }],
+        "cost": {"total": 2250.0, "budget": null, "days": 5, "by_kind": {}, "by_tier": {}},
+        "stats": {
+            "objective": 10.0, "bound": 10.0, "gap": 0.0, "seconds": 0.01,
+            "optimal": true, "time_limited": false, "parts": 1,
+            "largest_part_schools": 1, "arcs": 3,
+            "terms": {"coverage": 10.0, "fairness": 0.0, "consultants": 0.0,
+                      "continuity": 0.0, "travel": 0.0, "cost": 0.0},
+            "coverage_by_tier": {},
+            "fairness_inversions": 0
+        },
+        "rules": serde_json::to_value(optimiser::allocate::AllocationRules::default()).unwrap(),
+    }))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_sim_downloads_the_workbook_the_allocation_and_the_report() {
+    use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+
+    let app = TestApp::spawn(&e2e::app::Backend::Sqlite).await.unwrap();
+    let sim = app.signed_in("sim", "Sam Sim", None).await.unwrap();
+    let year = create_year(&app, &sim).await;
+    upload_everything(&app, &sim, year).await;
+    let problem = sample_problem(&[], vec![]);
+    let plan = triads::plan(&problem, &|_, _| {}).unwrap();
+    let v = draft(&app, year, &plan).await;
+    let name_of: HashMap<Urn, String> = problem
+        .schools
+        .iter()
+        .map(|s| (s.urn, s.name.clone()))
+        .collect();
+    let first = plan.triads[0].schools[0];
+    let allocated = plan.triads[1].schools[0];
+    let mut tx = app.state.db.write.begin().await.unwrap();
+    store::jobs::allocations::insert(
+        &mut tx,
+        year,
+        &one_line_allocation(&allocated.to_string(), &name_of[&allocated]),
+        None,
+        None,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let head = app
+        .signed_in("head", "Hana Head", Some(&first.to_string()))
+        .await
+        .unwrap();
+
+    // The workbook: named, typed, readable by another program.
+    let path = format!("/api/years/{year}/plans/{v}/xlsx");
+    let r = send(&app, Method::GET, &path, &sim).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let h = r.headers().clone();
+    assert_eq!(h["content-type"], app::plans::XLSX);
+    assert_eq!(
+        h["content-disposition"].to_str().unwrap(),
+        format!("attachment; filename=\"peer-review-2026-27-plan-{v}.xlsx\"")
+    );
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut book: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        ["Groups", "Reviews", "Left out", "Advisers", "Allocation"]
+    );
+    let groups = book.worksheet_range("Groups").unwrap();
+    assert_eq!(groups.get((0, 0)), Some(&Data::String("Group".into())));
+    assert_eq!(
+        groups.get((1, 2)),
+        Some(&Data::String(name_of[&first].clone())),
+        "the first school of the first group, by name"
+    );
+    assert_eq!(groups.get((1, 3)), Some(&Data::String(first.to_string())));
+    let allocation = book.worksheet_range("Allocation").unwrap();
+    assert_eq!(
+        allocation.get((1, 0)),
+        Some(&Data::String("Zoë Ferreira-Éclair".into()))
+    );
+    assert_eq!(
+        send(&app, Method::GET, &path, &head).await.status(),
+        StatusCode::FORBIDDEN,
+        "a head may not have the SIM's workbook"
+    );
+
+    // The allocation as CSV, and every CSV with a byte-order mark.
+    let r = send(
+        &app,
+        Method::GET,
+        &format!("/api/years/{year}/plans/{v}/csv/allocation.csv"),
+        &sim,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.starts_with("\u{feff}consultant,kind,school,urn"),
+        "{text}"
+    );
+    assert!(text.contains(&format!(
+        "Zoë Ferreira-Éclair,SLE,{},{allocated},Primary,english phonics,5",
+        name_of[&allocated]
+    )));
+    let groups_csv = send(
+        &app,
+        Method::GET,
+        &format!("/api/years/{year}/plans/{v}/csv/groups.csv"),
+        &sim,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(groups_csv.starts_with('\u{feff}'));
+
+    // The report, from the plan's page.
+    let page = send(&app, Method::GET, &format!("/years/{year}/plans/{v}"), &sim)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("/years/{year}/plans/{v}/report")));
+    assert!(page.contains(&path));
+    assert!(page.contains("csv/allocation.csv"));
+    let path = format!("/years/{year}/plans/{v}/report");
+    let r = send(&app, Method::GET, &path, &sim).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = r.text().await.unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("Thamesmere peer review 2026-27"));
+    assert!(html.contains(&report::escape(&name_of[&first])));
+    assert!(html.contains("@media print"));
+    assert_eq!(
+        send(&app, Method::GET, &path, &head).await.status(),
+        StatusCode::FORBIDDEN,
+        "a head may not have the SIM's report"
+    );
+    app.stop().await.unwrap();
 }

@@ -9,7 +9,7 @@
 //! job, run by the service's job worker; the plan published; `report.html`
 //! written; sign-in links printed; and the site served until Ctrl-C.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -317,7 +317,7 @@ pub async fn run_year(opts: &DemoOptions) -> Result<Demo> {
     summary.extend(plan_summary(&plan, plan_version, share));
     summary.extend(allocation_summary(&allocated));
 
-    let title = format!("{} peer review {}", la_name(&sample.schools), year.name);
+    let title = report::title(&sample.schools, &year.name);
     let html = report::report_html(&Report {
         title: &title,
         plan: &plan,
@@ -645,20 +645,6 @@ fn allocation_summary(a: &Allocation) -> Vec<String> {
         },
         report::words::percent(a.stats.gap)
     )]
-}
-
-/// "Thamesmere", or "Thamesmere and Kent" where the sample spans two.
-fn la_name(schools: &[School]) -> String {
-    let mut names: BTreeMap<&str, usize> = BTreeMap::new();
-    for s in schools {
-        *names.entry(s.la_name.as_str()).or_default() += 1;
-    }
-    let list: Vec<&str> = names.keys().copied().collect();
-    match list.as_slice() {
-        [] => "The authority's".to_string(),
-        [one] => one.to_string(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
 }
 
 /// Links for the host of the earliest dated review and for the head who

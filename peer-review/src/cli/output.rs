@@ -1,5 +1,6 @@
 //! Writing results so that a failure never leaves half a file: write to a
-//! temporary file beside the target, then rename over it.
+//! temporary file beside the target, then rename over it. The plan's
+//! workbook and report are written here for `plan` and `schedule` alike.
 
 use std::fs;
 use std::io::Write;
@@ -38,4 +39,45 @@ pub fn write_csv(path: &Path, header: &[&str], rows: Vec<Vec<String>>) -> Result
     // The one writer, so every file's cells are neutralised the same way.
     let text = formats::export::csv_text(header, rows)?;
     write_atomic(path, text.as_bytes())
+}
+
+/// What names a plan's schools and people in its workbook and report.
+pub struct Named<'a> {
+    pub plan: &'a optimiser::triads::Plan,
+    pub schools: &'a [optimiser::model::School],
+    pub heads: &'a [optimiser::model::Headteacher],
+    pub advisers: &'a [optimiser::model::Adviser],
+    /// Everyone's dates, where known: the report's share of person-days
+    /// on preferred dates.
+    pub availability: Option<&'a optimiser::schedule::Availability>,
+}
+
+/// The plan as one Excel workbook (`--xlsx`).
+pub fn write_workbook(path: &Path, n: &Named) -> Result<()> {
+    let bytes = formats::workbook::plan_workbook(&formats::workbook::PlanBook {
+        plan: n.plan,
+        schools: n.schools,
+        heads: n.heads,
+        advisers: n.advisers,
+        allocation: None,
+    })?;
+    write_atomic(path, &bytes)
+}
+
+/// The year's report of the plan, one HTML file (`--report`).
+pub fn write_report(path: &Path, n: &Named) -> Result<()> {
+    let year = n.plan.year;
+    let title = report::title(n.schools, &format!("{year}-{:02}", (year + 1) % 100));
+    let html = report::report_html(&report::Report {
+        title: &title,
+        plan: n.plan,
+        preferred_share: n
+            .availability
+            .and_then(|a| report::preferred_share(n.plan, a)),
+        schools: n.schools,
+        advisers: n.advisers,
+        allocation: None,
+    })
+    .map_err(|e| anyhow::anyhow!("rendering the report: {e}"))?;
+    write_atomic(path, html.as_bytes())
 }

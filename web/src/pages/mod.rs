@@ -58,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .route("/years/{year}/jobs/{id}", get(sim::progress))
         .route("/years/{year}/jobs/{id}/cancel", post(sim::cancel))
         .route("/years/{year}/plans/{version}", get(plan::show))
+        .route("/years/{year}/plans/{version}/report", get(plan::report))
         .route("/years/{year}/plans/{version}/publish", post(plan::publish))
         .route("/years/{year}/hand", post(plan::change_hand))
         .route("/years/{year}/writeups", get(followup::writeups))

@@ -1,6 +1,7 @@
 //! A plan version for the SIM: the groups as a table (score by term and an
 //! explanation of each), the schools left out with their reasons, the map,
-//! downloads; the SIM's hand (pin a group, exclude a pair, opt a school
+//! downloads (CSVs, one Excel workbook, the year's report as one HTML file,
+//! served here too); the SIM's hand (pin a group, exclude a pair, opt a school
 //! out, each stored as a new version of the `hand` input through the API's
 //! checks) with re-run; and publish.
 
@@ -8,7 +9,8 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use optimiser::model::{School, Urn};
 use optimiser::triads::plan::Triad;
@@ -19,7 +21,7 @@ use super::views::dates_text;
 use super::{render, see_other, Layout, PageResult, Viewer};
 use crate::error::AppError;
 use crate::AppState;
-use formats::export::PLAN_CSVS;
+use formats::export::{ALLOCATION_CSV, PLAN_CSVS};
 use report::{self, words};
 use store::inputs::{self, Hand};
 use store::plans;
@@ -41,6 +43,8 @@ struct PlanPage {
     groups: Vec<GroupRow>,
     unplaced: Vec<(String, String)>,
     csvs: Vec<(&'static str, String)>,
+    /// The year's allocation as CSV, once there is one.
+    allocation_csv: Option<String>,
     hand_version: i64,
     pins: Vec<(usize, String)>,
     exclusions: Vec<(usize, String)>,
@@ -252,6 +256,9 @@ pub async fn show(
             .iter()
             .map(|n| (*n, format!("/api/years/{year_id}/plans/{version}/csv/{n}")))
             .collect(),
+        allocation_csv: store::jobs::allocations::latest(&state.db, year_id)
+            .await?
+            .map(|_| format!("/api/years/{year_id}/plans/{version}/csv/{ALLOCATION_CSV}")),
         hand_version: stored.version,
         pins: hand
             .pin
@@ -383,6 +390,29 @@ pub async fn change_hand(
         Some(v) => format!("/years/{year_id}/plans/{v}?hand={}#hand", stored.version),
         None => format!("/years/{year_id}"),
     }))
+}
+
+/// `GET /years/{year}/plans/{version}/report`: the year's report of this
+/// plan version, one HTML file that opens offline and prints (saved under
+/// a name that says which year and version it is).
+pub async fn report(
+    State(state): State<AppState>,
+    Viewer(caller): Viewer,
+    Path((year_id, version)): Path<(i64, i64)>,
+) -> PageResult<Response> {
+    let sim_year = app::SimYear::check(&state.db, caller, year_id).await?;
+    let file = app::plans::report(&state.db, &sim_year, version).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, file.content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{}\"", file.file_name),
+            ),
+        ],
+        file.bytes,
+    )
+        .into_response())
 }
 
 /// `POST /years/{year}/plans/{version}/publish`: the plan is checked once

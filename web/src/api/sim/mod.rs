@@ -42,6 +42,7 @@ use crate::{AppState, INPUT_LIMIT, UPLOAD_LIMIT};
         plans::get,
         plans::publish,
         plans::csv,
+        plans::xlsx,
         plans::ics,
         audit::list,
     ),
@@ -79,6 +80,7 @@ pub fn router() -> Router<AppState> {
             post(plans::publish),
         )
         .route("/years/{year}/plans/{version}/csv/{name}", get(plans::csv))
+        .route("/years/{year}/plans/{version}/xlsx", get(plans::xlsx))
         .route("/years/{year}/plans/{version}/ics/{file}", get(plans::ics))
         .route("/audit", get(audit::list))
 }

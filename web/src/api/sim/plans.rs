@@ -1,5 +1,5 @@
 //! Plan versions: the SIM lists, reads and publishes them and downloads
-//! their spreadsheets; calendars go to the SIM and, of the published plan,
+//! their spreadsheets (CSV, and one Excel workbook); calendars go to the SIM and, of the published plan,
 //! to each head and adviser for their own.
 
 use std::collections::HashMap;
@@ -97,7 +97,7 @@ async fn schools(state: &AppState, year_id: i64) -> AppResult<Vec<School>> {
         .unwrap_or_default())
 }
 
-fn download(content_type: &str, file: &str, body: String) -> Response {
+fn download(content_type: &str, file: &str, body: impl IntoResponse) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_string()),
@@ -112,19 +112,22 @@ fn download(content_type: &str, file: &str, body: String) -> Response {
 }
 
 /// A spreadsheet of a plan version: groups.csv, reviews.csv, unplaced.csv,
-/// ledger.csv, advisers.csv, score.csv, or schedule.csv (every review with
-/// its dates or the reason it has none).
+/// ledger.csv, advisers.csv, score.csv, schedule.csv (every review with
+/// its dates or the reason it has none), or allocation.csv (the year's
+/// latest allocation of consultants' days: who goes to which school, for
+/// what, how many days). Each starts with a UTF-8 byte-order mark, so that
+/// Excel reads accented names.
 #[utoipa::path(get, path = "/api/years/{year}/plans/{version}/csv/{name}", tag = "sim",
     params(
         ("year" = i64, Path, description = "Programme year id"),
         ("version" = i64, Path, description = "Plan version"),
-        ("name" = String, Path, description = "groups.csv, reviews.csv, unplaced.csv, ledger.csv, advisers.csv, score.csv or schedule.csv"),
+        ("name" = String, Path, description = "groups.csv, reviews.csv, unplaced.csv, ledger.csv, advisers.csv, score.csv, schedule.csv or allocation.csv"),
     ),
     responses(
         (status = 200, description = "The CSV file", content_type = "text/csv", body = String),
         (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
-        (status = 404, description = "No such year, version or file", body = ErrorBody),
+        (status = 404, description = "No such year, version or file, or no allocation yet", body = ErrorBody),
     ))]
 pub async fn csv(
     State(state): State<AppState>,
@@ -132,7 +135,13 @@ pub async fn csv(
     Path((year_id, version, name)): Path<(i64, i64, String)>,
 ) -> AppResult<Response> {
     caller.require_sim()?;
-    year_or_404(&state.db, year_id).await?;
+    let y = year_or_404(&state.db, year_id).await?;
+    if name == export::ALLOCATION_CSV {
+        let year = app::SimYear { caller, year: y };
+        plan_or_404(&state, year_id, version).await?;
+        let file = app::plans::allocation_csv(&state.db, &year).await?;
+        return Ok(download(file.content_type, &file.file_name, file.bytes));
+    }
     let plan = plan_or_404(&state, year_id, version).await?;
     let schools = schools(&state, year_id).await?;
     let text = export::plan_csv(&name, &plan.plan, &schools)?.ok_or_else(|| {
@@ -146,6 +155,31 @@ pub async fn csv(
         &format!("plan-{version}-{name}"),
         text,
     ))
+}
+
+/// The plan version as one Excel workbook: sheets of groups, reviews with
+/// their dates and people, schools left out with their reasons, advisers
+/// and their cost, and the year's latest allocation of consultants where
+/// there is one. Schools, heads, advisers and consultants by name; header
+/// rows frozen; dates as dates; every name written as text.
+#[utoipa::path(get, path = "/api/years/{year}/plans/{version}/xlsx", tag = "sim",
+    params(
+        ("year" = i64, Path, description = "Programme year id"),
+        ("version" = i64, Path, description = "Plan version"),
+    ),
+    responses(
+        (status = 200, description = "The workbook (.xlsx)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, description = "No such year or version", body = ErrorBody),
+    ))]
+pub async fn xlsx(
+    State(state): State<AppState>,
+    year: SimYear,
+    Path((_, version)): Path<(i64, i64)>,
+) -> AppResult<Response> {
+    let file = app::plans::workbook(&state.db, &year, version).await?;
+    Ok(download(file.content_type, &file.file_name, file.bytes))
 }
 
 /// A calendar file name made from an adviser's id, as `ics::calendars`
