@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use super::availability::{Availability, Level, Person};
-use super::calendar::Days;
 use super::review_heads;
+use crate::calendar::Days;
+use crate::calendar::{Availability, Level, Person};
 use crate::model::Urn;
 use crate::triads::Plan;
 

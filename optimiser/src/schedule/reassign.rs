@@ -11,9 +11,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::availability::Person;
 use super::instance::Instance;
 use super::{review_heads, ScheduleProblem};
+use crate::calendar::Person;
 use crate::model::{Adviser, School, Urn};
 use crate::triads::advisers::{
     adviser_can_serve, adviser_score, group_days, AdviserScore, GroupNeed,

@@ -65,6 +65,15 @@ impl Default for ScheduleRules {
 }
 
 impl ScheduleRules {
+    /// The rules a group's dating follows, for reviews of `review_days`.
+    pub fn dating(&self, review_days: u32) -> crate::dating::DatingRules {
+        crate::dating::DatingRules {
+            min_days_between_group_reviews: self.min_days_between_group_reviews,
+            max_days_per_half_term: self.max_days_per_half_term,
+            review_days,
+        }
+    }
+
     /// Checks values a file could get wrong before any work starts, each
     /// fault of `faults` on its own line.
     pub fn check(&self) -> Result<(), String> {

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use proptest::prelude::*;
 
-use super::calendar::Days;
 use super::*;
+use crate::calendar::Days;
 use crate::model::{AdviserKind, Location, Phase, PhaseGroup};
 use crate::triads::advisers::{adviser_score, group_days, no_adviser_score, GroupNeed};
 use crate::triads::plan::{AdviserLoad, CostLedger, LedgerEntry, Review, Stats, Triad};
@@ -381,6 +381,9 @@ proptest! {
         let out = schedule(&p).unwrap();
         prop_assert!(validate(&out.plan, &p).is_empty());
         check_by_hand(&p, &out);
+        // No schedule dates more than the bound over every grouping.
+        let bound = out.schedule.dated_bound.expect("a bound, the schools being known");
+        prop_assert!(out.schedule.dated <= bound, "{} dated, bound {bound}", out.schedule.dated);
         // Deterministic.
         prop_assert_eq!(schedule(&p).unwrap().plan, out.plan);
     }
@@ -732,4 +735,33 @@ fn a_published_date_is_not_given_up_to_date_another_review() {
     let reviews = &second.plan.triads[0].reviews;
     assert_eq!(reviews[other].start, Some(date));
     assert_eq!(second.schedule.moved, 0);
+}
+
+/// A head who offered nothing while others did: their group's reviews stay
+/// undated, each saying it awaits that head's dates; the grouping step
+/// formed the group as if they were free (`triads` tests).
+#[test]
+fn a_silent_heads_reviews_await_their_dates() {
+    let plan = plan(2, 1, &[None, None]);
+    let mut avail = Availability::default();
+    let silent = Person::Head(Urn(100_000));
+    let people: Vec<Person> = heads(&plan).into_iter().filter(|p| *p != silent).collect();
+    every_day(&mut avail, &people);
+    let p = problem(plan, avail, ScheduleRules::default());
+    let out = schedule(&p).unwrap();
+    let g0 = &out.plan.triads[0];
+    for r in &g0.reviews {
+        let why = r.unscheduled_reason.as_deref().unwrap_or_default();
+        assert!(
+            why.starts_with("awaiting dates: the head of 100000"),
+            "{why}"
+        );
+    }
+    assert!(out.plan.triads[1].reviews.iter().all(|r| r.start.is_some()));
+    assert_eq!(out.schedule.awaiting, 3);
+    assert_eq!(out.schedule.dated, 3);
+    // The best grouping leaves the silent head's school out and dates a
+    // four of the other five: the bound is at least 4 (and below 6).
+    let b = out.schedule.dated_bound.unwrap();
+    assert!((4..=5).contains(&b), "{b}");
 }

@@ -5,10 +5,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::availability::Person;
-use super::calendar::Days;
 use super::instance::Instance;
 use super::{describe, review_heads, ScheduleProblem};
+use crate::calendar::Days;
+use crate::calendar::Person;
 use crate::triads::{self, Plan, TriadProblem, Violation};
 
 pub fn validate(plan: &Plan, problem: &ScheduleProblem) -> Vec<Violation> {

@@ -163,4 +163,16 @@ pub struct Stats {
     /// groups' scores, not of `objective`) and its own bound.
     pub adviser_objective: f64,
     pub adviser_lower_bound: f64,
+    /// Where heads' dates are known: reviews of the plan's groups their
+    /// heads can keep on the dates offered so far (each group alone, by the
+    /// `[schedule]` rules; advisers aside, as the scheduler may change them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datable: Option<usize>,
+    /// No plan under these rules and availabilities dates more reviews
+    /// (`triads::dated_bound`; holds under every adviser rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dated_bound: Option<usize>,
+    /// Groups awaiting dates: a head offered none yet (`no_availability = "wait"`).
+    #[serde(default)]
+    pub awaiting_groups: usize,
 }

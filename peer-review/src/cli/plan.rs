@@ -106,10 +106,15 @@ pub fn run(args: &PlanArgs) -> Result<()> {
 }
 
 fn problem(args: &PlanArgs, schools: Vec<School>) -> Result<TriadProblem> {
-    let rules = match &args.rules {
+    let mut rules = match &args.rules {
         Some(p) => read_triad_rules(p)?,
         None => TriadRules::default(),
     };
+    // Groups are scored by the reviews their heads can keep under the
+    // `[schedule]` rules, so grouping and dating read the same ones.
+    if let Some(p) = &args.rules {
+        rules.dating = formats::rules::read_schedule_rules(p)?.dating(rules.review_days);
+    }
     rules.check().map_err(|e| anyhow::anyhow!("{e}"))?;
     let history = match &args.history {
         Some(p) => read_history(p)?,
@@ -218,6 +223,14 @@ fn print_summary(plan: &Plan, problem: &TriadProblem, seconds: f64) {
             "availability: {heads} heads offered dates; {short} groups have a pair sharing fewer than {} (see flags)",
             problem.rules.common_dates_wanted
         );
+        if let (Some(d), Some(b)) = (s.datable, s.dated_bound) {
+            let reviews: usize = plan.triads.iter().map(|t| t.reviews.len()).sum();
+            println!(
+                "dates: the heads can keep {d} of {reviews} reviews; dated_bound {b} (no plan dates more), gap {:.1}%; {} groups awaiting dates",
+                if b > 0 { 100.0 * b.saturating_sub(d) as f64 / b as f64 } else { 0.0 },
+                s.awaiting_groups
+            );
+        }
     }
     let without = plan.triads.iter().filter(|t| t.adviser.is_none()).count();
     println!(
