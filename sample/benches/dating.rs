@@ -76,9 +76,9 @@ fn run(
     let srules = ScheduleRules::default();
     let mut rules = TriadRules {
         time_limit_seconds: seconds,
-        dating: srules.dating(1),
         ..TriadRules::default()
     };
+    srules.apply_to(&mut rules);
     if !joint {
         rules.weights.undated_review = 0.0;
     }

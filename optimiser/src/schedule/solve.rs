@@ -195,6 +195,10 @@ fn dated_bound(problem: &ScheduleProblem, plan: &crate::triads::Plan) -> Option<
     if problem.schools.is_empty() {
         return None;
     }
+    // No one has offered a date: no review can be dated, whatever the plan.
+    if problem.availability.people.is_empty() {
+        return Some(0);
+    }
     let in_plan: std::collections::HashSet<Urn> = plan
         .triads
         .iter()
@@ -214,7 +218,7 @@ fn dated_bound(problem: &ScheduleProblem, plan: &crate::triads::Plan) -> Option<
         las.any(|l| Some(l) != first)
     });
     let mut rules = problem.triad_rules.clone();
-    rules.dating = problem.rules.dating(rules.review_days);
+    problem.rules.apply_to(&mut rules);
     let tp = crate::triads::TriadProblem {
         year: plan.year,
         schools,
@@ -230,7 +234,10 @@ fn dated_bound(problem: &ScheduleProblem, plan: &crate::triads::Plan) -> Option<
         }),
         ..crate::triads::TriadProblem::default()
     };
-    crate::triads::dated_bound(&tp, problem.rules.time_limit_seconds)
+    crate::triads::dated_bound(
+        &tp,
+        crate::triads::bound_seconds(problem.rules.time_limit_seconds),
+    )
 }
 
 /// Connected components of the "shares a person" graph, as sorted item lists.

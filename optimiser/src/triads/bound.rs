@@ -14,8 +14,22 @@
 //! (their reviews cannot be dated now, whatever the grouping), and advisers'
 //! dates are left out, which only raises the bound: it covers every adviser
 //! rule.
+//!
+//! The relaxation has a budget of its own for the whole bound
+//! ([`bound_seconds`]): with every cost but the undated reviews at zero its
+//! pricing is degenerate, and left to a step's full time limit per
+//! component it kept a service job waiting for minutes. Each component
+//! first gets a bound that needs no search: every head takes part in three
+//! reviews of their group (host once, reviewer twice, in a three or a
+//! four), so if head `i` alone can keep only `c_i` of three reviews under
+//! the rules, at least `3 − c_i` of their group's reviews go undated.
+//! Spread over the group's members (`(3 − c_i)/4`, or `/3` without fours)
+//! these are duals no group exceeds, so their sum bounds the relaxation.
+//! The column generation then runs while the budget lasts and raises that
+//! bound where it can; any of its answers, converged or not, is valid.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
@@ -24,15 +38,28 @@ use super::colgen;
 use super::component::{Component, Dating, ScoreWeights};
 use super::problem::TriadProblem;
 use super::steps::greedy_start;
+use crate::dating::{max_dated, Need};
 use crate::model::School;
+
+/// Seconds the bound on dated reviews may take in all, for a step whose
+/// time limit per component is `time_limit`: a tenth of it, at most 2 s.
+pub fn bound_seconds(time_limit: f64) -> f64 {
+    (time_limit / 10.0).clamp(0.0, 2.0)
+}
 
 /// The most reviews any plan of `problem` (its rules, pins and heads'
 /// availability) can date, heads' dates alone; None where heads' dates are
-/// unknown. Each component's relaxation gets `seconds`.
+/// unknown. The column generation of all components together stops after
+/// `seconds` (0: the bound without search alone); the bound holds whenever
+/// it stops.
 pub fn dated_bound(problem: &TriadProblem, seconds: f64) -> Option<usize> {
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs_f64(seconds.clamp(0.0, 86_400.0));
     let prep = prepare(problem);
     let dt = prep.rules.dating()?;
-    let comps = prep.components(&[]);
+    let mut comps = prep.components(&[]);
+    // Largest first, so that the budget goes where the search gains most.
+    comps.sort_by_key(|c| std::cmp::Reverse(c.len()));
     let free: usize = comps
         .par_iter()
         .map(|c| {
@@ -41,7 +68,8 @@ pub fn dated_bound(problem: &TriadProblem, seconds: f64) -> Option<usize> {
                 .iter()
                 .map(|&g| dt.is_silent(prep.participants[g].urn))
                 .collect();
-            component_bound(c, &silent, seconds).unwrap_or(c.len())
+            let left = deadline.saturating_duration_since(Instant::now());
+            component_bound(c, &silent, left.as_secs_f64()).unwrap_or(c.len())
         })
         .sum();
     // A pinned group is in every plan; any of its rotations is counted.
@@ -104,14 +132,43 @@ fn component_bound(comp: &Component, silent: &[bool], seconds: f64) -> Option<us
             .collect(),
         points: 1.0,
     }));
+    let cheap = heads_alone(&c);
+    // Out of budget: the bound without search.
+    if seconds <= 0.0 {
+        return Some(n.saturating_sub((cheap - 1e-6).ceil() as usize));
+    }
     let start: Vec<_> = greedy_start(&c)
         .into_iter()
         .filter_map(|m| Some((m, c.score(&m)?)))
         .collect();
     let lower = match colgen::relaxation(&c, &start, seconds) {
-        Ok((l, _)) if l.is_finite() => l.max(0.0),
-        // No bound proven: claim only that no more than every review is dated.
-        _ => 0.0,
+        Ok((l, _)) if l.is_finite() => l.max(cheap),
+        // No bound from the relaxation: the one without search holds.
+        _ => cheap,
     };
     Some(n.saturating_sub((lower - 1e-6).ceil() as usize))
+}
+
+/// A lower bound on the undated reviews and left-out schools of every plan
+/// of the component (its dating points 1 a review, silent heads already
+/// without starts), with no search: each head's `3 − c_i` shared over the
+/// largest group's members (see the module text). A left-out school costs 1,
+/// more than any share, so it bounds that choice too.
+pub(super) fn heads_alone(comp: &Component) -> f64 {
+    let Some(dating) = comp.dating.as_ref() else {
+        return 0.0;
+    };
+    let size = if comp.weights.allow_four { 4.0 } else { 3.0 };
+    dating
+        .starts
+        .iter()
+        .map(|s| {
+            let own = Need {
+                starts: *s,
+                people: 1,
+            };
+            let kept = max_dated(&dating.grid, &[own; 3]);
+            3usize.saturating_sub(kept) as f64 / size
+        })
+        .sum()
 }

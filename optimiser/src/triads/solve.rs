@@ -68,8 +68,11 @@ pub fn plan(problem: &TriadProblem, progress: Progress) -> Result<Plan, PlanErro
             .iter()
             .filter(|t| t.schools.iter().any(|u| d.is_silent(*u)))
             .count();
-        // The relaxation of each component with its own time limit.
-        stats.dated_bound = super::bound::dated_bound(problem, problem.rules.time_limit_seconds);
+        // Its own small budget: the bound holds whenever its search stops.
+        stats.dated_bound = super::bound::dated_bound(
+            problem,
+            super::bound::bound_seconds(problem.rules.time_limit_seconds),
+        );
     }
     stats.seconds = started.elapsed().as_secs_f64();
     let plan = Plan {

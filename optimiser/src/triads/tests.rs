@@ -689,6 +689,9 @@ proptest! {
         let bound = super::dated_bound(&problem, 10.0).unwrap();
         let best = most_dated_by_brute_force(&problem);
         prop_assert!(bound >= best, "bound {bound} below a plan dating {best}");
+        // Without search (no budget left) it holds too, and is never tighter.
+        let alone = super::dated_bound(&problem, 0.0).unwrap();
+        prop_assert!(alone >= bound, "bound without search {alone} below {bound}");
         let p = plan(&problem, &|_, _| {}).unwrap();
         prop_assert!(validate(&p, &problem).is_empty());
         let rules = super::compat::PairRules::new(&problem);

@@ -106,15 +106,12 @@ pub fn run(args: &PlanArgs) -> Result<()> {
 }
 
 fn problem(args: &PlanArgs, schools: Vec<School>) -> Result<TriadProblem> {
-    let mut rules = match &args.rules {
+    // With the `[schedule]` table's dating rules: groups are scored by the
+    // reviews their heads can keep under the rules the scheduler keeps.
+    let rules = match &args.rules {
         Some(p) => read_triad_rules(p)?,
         None => TriadRules::default(),
     };
-    // Groups are scored by the reviews their heads can keep under the
-    // `[schedule]` rules, so grouping and dating read the same ones.
-    if let Some(p) = &args.rules {
-        rules.dating = formats::rules::read_schedule_rules(p)?.dating(rules.review_days);
-    }
     rules.check().map_err(|e| anyhow::anyhow!("{e}"))?;
     let history = match &args.history {
         Some(p) => read_history(p)?,
