@@ -27,6 +27,8 @@ pub fn schedule(problem: &ScheduleProblem) -> Result<ScheduledPlan, ScheduleErro
         r.start = None;
         r.dates.clear();
         r.unscheduled_reason = None;
+        r.adviser = None;
+        r.adviser_absent = None;
     }
     let mut reassigned = 0;
     if problem.rules.reassign_advisers && !problem.advisers.is_empty() {
@@ -40,7 +42,13 @@ pub fn schedule(problem: &ScheduleProblem) -> Result<ScheduledPlan, ScheduleErro
         plan.warnings.extend(notes);
     }
     let prev = previous_dates(problem.previous.as_ref());
-    let inst = Instance::new(&plan, days, &problem.availability, &prev);
+    let inst = Instance::new(
+        &plan,
+        days,
+        &problem.availability,
+        &prev,
+        problem.triad_rules.adviser_presence,
+    );
     let mut comps = components(&inst);
     comps.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
     let solved: Vec<_> = comps
@@ -84,6 +92,13 @@ pub fn schedule(problem: &ScheduleProblem) -> Result<ScheduledPlan, ScheduleErro
         }
     });
     stats.relaxations = super::relax::relaxations(problem, &plan, &inst.days);
+    // The plan carries them too, so that plan.json, its page and the report
+    // say how many reviews are dated and how many could be.
+    plan.stats.dated = Some(stats.dated);
+    if stats.dated_bound.is_some() {
+        plan.stats.dated_bound = stats.dated_bound;
+    }
+    plan.stats.relaxations = stats.relaxations.clone();
     stats.gap = if stats.objective > 1e-9 {
         ((stats.objective - stats.lower_bound) / stats.objective).max(0.0)
     } else {
@@ -124,6 +139,13 @@ fn write_back(
     for (i, item) in inst.items.iter().enumerate() {
         let id = plan.triads[item.triad].id.clone();
         let r = &mut plan.triads[item.triad].reviews[item.review];
+        // Who attends: the host and reviewers, and the adviser where the
+        // review has them; where not, why.
+        r.adviser = item.people.iter().find_map(|p| match p {
+            Person::Adviser(a) => Some(a.clone()),
+            Person::Head(_) => None,
+        });
+        r.adviser_absent = item.adviser_absent.clone();
         match (choice[i], start_day[i]) {
             (Some(si), Some(day)) => {
                 let s = &item.starts[si];
