@@ -216,7 +216,7 @@ fn reviews(plan: &Plan, names: &Names) -> Result<String> {
                         names.of(&r.lead),
                         second.map(|u| u.to_string()).unwrap_or_default(),
                         second.map(|u| names.of(&u)).unwrap_or_default(),
-                        t.adviser.clone().unwrap_or_default(),
+                        t.adviser_at(r).unwrap_or_default().to_string(),
                         r.days.to_string(),
                     ]
                 })

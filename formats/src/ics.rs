@@ -113,8 +113,8 @@ fn calendars_of(t: &Triad, r: &Review, opts: &IcsOptions) -> Vec<(String, String
         .chain(r.reviewers.iter().copied())
         .map(Person::Head)
         .collect();
-    if let Some(a) = &t.adviser {
-        people.push(Person::Adviser(a.clone()));
+    if let Some(a) = t.adviser_at(r) {
+        people.push(Person::Adviser(a.to_string()));
     }
     let mut out: Vec<(String, String)> = people
         .iter()
@@ -138,7 +138,7 @@ fn calendars_of(t: &Triad, r: &Review, opts: &IcsOptions) -> Vec<(String, String
 
 fn event(t: &Triad, r: &Review, opts: &IcsOptions) -> Event {
     let reviewers: Vec<String> = r.reviewers.iter().map(|u| name(opts, *u)).collect();
-    let adviser = t.adviser.as_deref().unwrap_or("none");
+    let adviser = t.adviser_at(r).unwrap_or("none");
     let description = format!(
         "Group {}. Host: {}. Lead reviewer: {}. Reviewers: {}. Adviser: {adviser}.",
         t.id,
@@ -258,6 +258,8 @@ mod tests {
                     start: Some(date),
                     dates: vec![date],
                     unscheduled_reason: None,
+                    adviser: None,
+                    adviser_absent: None,
                     sequence: 2,
                 }
             })

@@ -27,13 +27,16 @@ pub fn read_hand(path: &Path) -> Result<Hand> {
     Ok(read_toml(path)?)
 }
 
-/// Reads and checks the `[triads]` table of a rules file; other tables
-/// belong to other steps. Every value out of range is named.
+/// Reads and checks the `[triads]` table of a rules file, with the dating
+/// rules of its `[schedule]` table joined (`ScheduleRules::apply_to`), so
+/// that grouping scores groups by the rules the scheduler keeps. Every value
+/// out of range is named.
 pub fn read_triad_rules(path: &Path) -> Result<TriadRules> {
-    let rules: TriadRules = read_toml_table(path, "triads")?;
+    let mut rules: TriadRules = read_toml_table(path, "triads")?;
     rules
         .check()
         .map_err(|e| anyhow::anyhow!("{}:\n{e}", path.display()))?;
+    read_schedule_rules(path)?.apply_to(&mut rules);
     Ok(rules)
 }
 

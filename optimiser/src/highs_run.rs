@@ -24,17 +24,27 @@ pub fn prepare(
     mip_rel_gap: f64,
 ) -> Result<highs::Model, String> {
     let mut model = model.try_into_inner().map_err(|e| e.to_string())?;
+    configure(&mut model, time_limit)?;
+    model
+        .try_set_option("mip_rel_gap", mip_rel_gap)
+        .map_err(|e| format!("cannot set a HiGHS option: {e:?}"))?;
+    Ok(model)
+}
+
+/// Sets on a model built with the highs crate directly (the column
+/// generation's warm-started relaxation) what every run here has: quiet,
+/// one thread, fixed seed, `time_limit` seconds (infinite: none).
+pub fn configure(model: &mut highs::Model, time_limit: f64) -> Result<(), String> {
     model.make_quiet();
     let options = [
         model.try_set_option("time_limit", time_limit),
-        model.try_set_option("mip_rel_gap", mip_rel_gap),
         model.try_set_option("threads", 1),
         model.try_set_option("random_seed", 0),
     ];
     for o in options {
         o.map_err(|e| format!("cannot set a HiGHS option: {e:?}"))?;
     }
-    Ok(model)
+    Ok(())
 }
 
 pub fn solve_repeatably(

@@ -67,7 +67,7 @@ pub fn preferred_share(plan: &Plan, availability: &Availability) -> Option<f64> 
                 .into_iter()
                 .map(Person::Head)
                 .collect();
-            people.extend(t.adviser.clone().map(Person::Adviser));
+            people.extend(t.adviser_at(r).map(|a| Person::Adviser(a.to_string())));
             for d in &r.dates {
                 for p in &people {
                     all += 1;
@@ -374,6 +374,19 @@ fn headline(r: &Report, dated: usize) -> Vec<Stat> {
             None => String::new(),
         };
         out.push(stat("Reviews dated", format!("{dated} of {reviews}"), note));
+    }
+    if let Some(b) = s.dated_bound {
+        // The bound on dated reviews, and the gap to it, in plain words.
+        out.push(stat(
+            "Most datable",
+            b,
+            words::dated(s, reviews).unwrap_or_else(|| {
+                "no plan under these rules and dates can date more reviews".into()
+            }),
+        ));
+    }
+    for line in &s.relaxations {
+        out.push(stat("Relaxing one rule", "", line.clone()));
     }
     out.push(stat(
         "Adviser cost",

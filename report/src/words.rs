@@ -36,6 +36,35 @@ pub fn adviser_kind(k: AdviserKind) -> &'static str {
     }
 }
 
+/// Dated reviews against the bound, in plain words: "41 of 48 reviews
+/// dated; no plan under these rules and dates can date more than 44".
+/// None before the reviews are dated.
+pub fn dated(stats: &optimiser::triads::Stats, reviews: usize) -> Option<String> {
+    let dated = stats.dated?;
+    let mut out = format!(
+        "{dated} of {reviews} review{} dated",
+        if reviews == 1 { "" } else { "s" }
+    );
+    if let Some(b) = stats.dated_bound {
+        if b <= dated {
+            out += &format!("; no plan under these rules and dates can date more (at most {b})");
+        } else {
+            out += &format!(
+                "; no plan under these rules and dates can date more than {b} ({} short of that)",
+                b - dated
+            );
+        }
+    }
+    if stats.awaiting_groups > 0 {
+        out += &format!(
+            "; {} group{} awaiting a head's dates",
+            stats.awaiting_groups,
+            if stats.awaiting_groups == 1 { "" } else { "s" }
+        );
+    }
+    Some(out)
+}
+
 /// "Tue 12 Jan 2027".
 pub fn date(d: NaiveDate) -> String {
     d.format("%a %-d %b %Y").to_string()
@@ -96,6 +125,24 @@ mod tests {
         assert_eq!(
             area(NeedArea::ALL[0]),
             NeedArea::ALL[0].key().replace('_', " ")
+        );
+    }
+
+    #[test]
+    fn dated_reviews_are_said_against_the_bound() {
+        let mut s = optimiser::triads::Stats::default();
+        assert_eq!(dated(&s, 48), None);
+        s.dated = Some(41);
+        s.dated_bound = Some(44);
+        assert_eq!(
+            dated(&s, 48).unwrap(),
+            "41 of 48 reviews dated; no plan under these rules and dates can date more than 44 (3 short of that)"
+        );
+        s.dated_bound = Some(41);
+        s.awaiting_groups = 2;
+        assert_eq!(
+            dated(&s, 48).unwrap(),
+            "41 of 48 reviews dated; no plan under these rules and dates can date more (at most 41); 2 groups awaiting a head's dates"
         );
     }
 }

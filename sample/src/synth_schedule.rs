@@ -131,6 +131,66 @@ pub fn generate_availability(
     out
 }
 
+/// Availability as busy heads give it, for benchmarks of dating: each
+/// person free on two or three weekdays, away for whole half-terms (each
+/// with probability a quarter, never all), offering between 5 % and 60 % of
+/// the window's school days (drawn per person), about a third preferred;
+/// 8 % offer nothing at all. Advisers are generated the same way.
+/// Deterministic for a seed.
+pub fn generate_harsh_availability(
+    schools: &[School],
+    advisers: &[Adviser],
+    cal: &Calendar,
+    seed: u64,
+) -> Availability {
+    let days = Days::new(cal);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut people: Vec<Person> = schools.iter().map(|s| Person::Head(s.urn)).collect();
+    people.extend(advisers.iter().map(|a| Person::Adviser(a.id.clone())));
+    let periods = days.periods.len();
+    let mut out = Availability::default();
+    for p in people {
+        if rng.random_bool(0.08) {
+            continue; // silent: has not answered
+        }
+        // Two or three weekdays.
+        let mut weekdays: Vec<u32> = (0..5).collect();
+        for i in (1..weekdays.len()).rev() {
+            weekdays.swap(i, rng.random_range(0..=i));
+        }
+        weekdays.truncate(rng.random_range(2..=3));
+        // Whole half-terms away, never all of them.
+        let mut away: Vec<bool> = (0..periods).map(|_| rng.random_bool(0.25)).collect();
+        if away.iter().all(|&a| a) {
+            let keep = rng.random_range(0..periods);
+            away[keep] = false;
+        }
+        let share = rng.random_range(0.05..=0.60);
+        let open: Vec<NaiveDate> = days
+            .days
+            .iter()
+            .zip(&days.period)
+            .filter(|(d, p)| !away[**p] && weekdays.contains(&d.weekday().num_days_from_monday()))
+            .map(|(d, _)| *d)
+            .collect();
+        if open.is_empty() {
+            continue;
+        }
+        let q = (share * days.days.len() as f64 / open.len() as f64).clamp(0.0, 1.0);
+        for d in open {
+            if rng.random_bool(q) {
+                let level = if rng.random_bool(0.35) {
+                    Level::Preferred
+                } else {
+                    Level::Possible
+                };
+                out.insert(p.clone(), d, level);
+            }
+        }
+    }
+    out
+}
+
 pub fn availability_csv(a: &Availability) -> String {
     let mut s = String::from("person,date,level\n");
     for (p, dates) in &a.people {
@@ -248,6 +308,31 @@ mod tests {
         let mean = total as f64 / a.people.len() as f64 / days;
         assert!((0.35..0.45).contains(&mean), "mean share {mean}");
         assert_eq!(a.people.len(), sample.schools.len() + sample.advisers.len());
+    }
+
+    #[test]
+    fn harsh_availability_is_sparse_on_few_weekdays_with_some_silent() {
+        let spec = SampleSpec::default();
+        let sample = generate(&spec);
+        let cal = calendar_2026_27(&sample.schools, 1);
+        let days = Days::new(&cal).days.len() as f64;
+        let a = generate_harsh_availability(&sample.schools, &sample.advisers, &cal, 7);
+        let people = sample.schools.len() + sample.advisers.len();
+        // Some say nothing (8 % on average), most answer.
+        assert!(a.people.len() < people && a.people.len() * 4 > people * 3);
+        for dates in a.people.values() {
+            let weekdays: std::collections::BTreeSet<u32> = dates
+                .keys()
+                .map(|d| d.weekday().num_days_from_monday())
+                .collect();
+            assert!(weekdays.len() <= 3, "{weekdays:?}");
+            assert!(dates.len() as f64 <= 0.7 * days);
+        }
+        // Deterministic for a seed.
+        assert_eq!(
+            generate_harsh_availability(&sample.schools, &sample.advisers, &cal, 7),
+            a
+        );
     }
 
     #[test]

@@ -97,10 +97,12 @@ pub fn parse_rules(text: &str) -> Result<YearRules, String> {
             RULE_TABLES.join("], [")
         ));
     }
-    let triads: TriadRules = parse_toml_table(FILE, text, "triads").map_err(err)?;
+    let mut triads: TriadRules = parse_toml_table(FILE, text, "triads").map_err(err)?;
     triads.check()?;
     let schedule: ScheduleRules = parse_toml_table(FILE, text, "schedule").map_err(err)?;
     schedule.check()?;
+    // Grouping scores groups by the same dating rules the scheduler keeps.
+    schedule.apply_to(&mut triads);
     let allocation: AllocationRules = parse_toml_table(FILE, text, "allocation").map_err(err)?;
     allocation.check().map_err(|e| e.to_string())?;
     let writeups = WriteupRules::from_toml(text)?;
@@ -297,6 +299,9 @@ mod tests {
         .unwrap();
         assert_eq!(r.triads.max_distance_km, 12.0);
         assert_eq!(r.schedule.max_days_per_half_term, 2);
+        // Grouping reads the dating rules of [schedule], as the scheduler does.
+        assert_eq!(r.triads.dating, r.schedule.dating(r.triads.review_days));
+        assert_eq!(r.triads.dating.max_days_per_half_term, 2);
         assert_eq!(r.allocation.max_travel_km, 30.0);
     }
 

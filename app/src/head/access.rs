@@ -80,6 +80,8 @@ mod tests {
             start: None,
             dates: vec![],
             unscheduled_reason: None,
+            adviser: None,
+            adviser_absent: None,
             sequence: 0,
         };
         let triad = Triad {

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use super::availability::{Availability, Level, Person};
-use super::calendar::Days;
 use super::review_heads;
+use crate::calendar::Days;
+use crate::calendar::{Availability, Level, Person};
 use crate::model::Urn;
-use crate::triads::Plan;
+use crate::triads::{AdviserPresence, Plan};
 
 /// One review of the plan.
 #[derive(Debug, Clone)]
@@ -17,8 +17,10 @@ pub(crate) struct Item {
     pub triad: usize,
     pub review: usize,
     pub host: Urn,
-    /// Heads (host first), then the adviser if the group has one.
+    /// Heads (host first), then the adviser where they attend this review.
     pub people: Vec<Person>,
+    /// Why the adviser does not attend this review, where they do not.
+    pub adviser_absent: Option<String>,
     pub len: usize,
     /// The start in the previous plan, if it had one.
     pub previous: Option<NaiveDate>,
@@ -48,11 +50,15 @@ pub(crate) struct Instance<'a> {
 }
 
 impl<'a> Instance<'a> {
+    /// The plan's reviews; the adviser attends every review, or under
+    /// `AdviserPresence::OneReview` the one review of their group with the
+    /// most starts they and its heads share (the first such review on a tie).
     pub fn new(
         plan: &Plan,
         days: Days,
         availability: &'a Availability,
         previous: &BTreeMap<(String, Urn), NaiveDate>,
+        presence: AdviserPresence,
     ) -> Instance<'a> {
         let mut inst = Instance {
             days,
@@ -60,13 +66,50 @@ impl<'a> Instance<'a> {
             items: Vec::new(),
         };
         for (ti, t) in plan.triads.iter().enumerate() {
-            for (ri, r) in t.reviews.iter().enumerate() {
-                let mut people: Vec<Person> = review_heads(r.host, &r.reviewers)
+            let heads_of = |r: &crate::triads::Review| -> Vec<Person> {
+                review_heads(r.host, &r.reviewers)
                     .into_iter()
                     .map(Person::Head)
-                    .collect();
-                if let Some(a) = &t.adviser {
-                    people.push(Person::Adviser(a.clone()));
+                    .collect()
+            };
+            let attended: Option<usize> = match (&t.adviser, presence) {
+                (None, _) => None,
+                (Some(_), AdviserPresence::EveryReview) => None,
+                (Some(a), AdviserPresence::OneReview) => {
+                    let mut best: Option<(usize, usize)> = None;
+                    for (ri, r) in t.reviews.iter().enumerate() {
+                        let mut people = heads_of(r);
+                        people.push(Person::Adviser(a.clone()));
+                        let n = inst.starts(&people, r.days.max(1) as usize, None).len();
+                        if best.is_none_or(|(_, m)| n > m) {
+                            best = Some((ri, n));
+                        }
+                    }
+                    best.map(|(ri, _)| ri)
+                }
+            };
+            for (ri, r) in t.reviews.iter().enumerate() {
+                let mut people = heads_of(r);
+                let mut adviser_absent = None;
+                match (&t.adviser, presence) {
+                    (None, _) => {
+                        adviser_absent = Some(format!("group {} has no adviser", t.id));
+                    }
+                    (Some(a), AdviserPresence::EveryReview) => {
+                        people.push(Person::Adviser(a.clone()));
+                    }
+                    (Some(a), AdviserPresence::OneReview) => {
+                        if attended == Some(ri) {
+                            people.push(Person::Adviser(a.clone()));
+                        } else {
+                            let at = attended.map(|x| t.reviews[x].host);
+                            adviser_absent = Some(format!(
+                                "adviser {a} attends one review of group {} (adviser_presence = \"one_review\"): the review at {}, the one whose heads share the most dates with them",
+                                t.id,
+                                at.map_or_else(|| "none".to_string(), |u| u.to_string())
+                            ));
+                        }
+                    }
                 }
                 let len = r.days.max(1) as usize;
                 let prev = previous.get(&(t.id.clone(), r.host)).copied();
@@ -81,6 +124,7 @@ impl<'a> Instance<'a> {
                     review: ri,
                     host: r.host,
                     people,
+                    adviser_absent,
                     len,
                     previous: prev,
                     previous_works,

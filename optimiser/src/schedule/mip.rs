@@ -7,10 +7,10 @@ use chrono::Datelike;
 use good_lp::{variable, Expression, ProblemVariables, SolverModel, Variable};
 use highs::HighsSolutionStatus;
 
-use super::availability::Person;
 use super::instance::{Instance, Item};
 use super::rules::ScheduleRules;
 use super::ScheduleError;
+use crate::calendar::Person;
 
 /// The chosen start (index into the item's `starts`) per item of the component.
 pub(crate) struct Solved {

@@ -17,12 +17,11 @@
 //! every adviser rule of the grouping step), and gives one to a group left
 //! without where one's dates fit; the plan's adviser terms and ledger follow.
 
-pub mod availability;
-pub mod calendar;
 mod instance;
 mod mip;
 mod reasons;
 mod reassign;
+mod relax;
 pub mod rules;
 mod solve;
 pub mod validate;
@@ -38,8 +37,12 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Adviser, School, Urn};
 use crate::triads::{Plan, TriadRules};
 
-pub use availability::{Availability, Level, Person};
-pub use calendar::{Blackout, Calendar, HalfTerm, SchoolBlackout};
+// The calendar and availability types live in `crate::calendar`, shared
+// with grouping; these paths are kept for callers.
+pub use crate::calendar::{availability, days as calendar};
+pub use crate::calendar::{
+    Availability, Blackout, Calendar, HalfTerm, Level, Person, SchoolBlackout,
+};
 pub use rules::{ScheduleRules, ScheduleWeights};
 pub use solve::schedule;
 pub use validate::validate;
@@ -105,6 +108,28 @@ pub struct ScheduleStats {
     pub largest_component: usize,
     /// Review days per period name, over every person (for the burden report).
     pub days_by_period: BTreeMap<String, usize>,
+    /// Reviews dated (the same as `scheduled`, under the name the grouping uses).
+    #[serde(default)]
+    pub dated: usize,
+    /// No plan under these rules and availabilities, of any grouping of
+    /// these schools, dates more reviews (`triads::dated_bound`: heads'
+    /// dates, advisers aside, so it holds under every adviser rule). None
+    /// where the schools were not given.
+    #[serde(default)]
+    pub dated_bound: Option<usize>,
+    /// `(dated_bound - dated) / dated_bound` (0 where the bound is 0).
+    #[serde(default)]
+    pub dated_gap: Option<f64>,
+    /// Reviews left undated because a head of the group has offered no
+    /// dates yet (`no_availability = "wait"`).
+    #[serde(default)]
+    pub awaiting: usize,
+    /// What relaxing one rule would gain for this plan's groups and
+    /// advisers, group by group ("advisers at one review per group: 11 more
+    /// reviews dated"); limits shared between groups (an adviser's days)
+    /// are left aside, so each is at most what it says.
+    #[serde(default)]
+    pub relaxations: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -1,9 +1,9 @@
 //! Why a review has no date, naming the people and the numbers.
 
-use super::availability::Person;
 use super::instance::Instance;
 use super::rules::ScheduleRules;
 use super::{describe, ScheduleProblem};
+use crate::calendar::Person;
 use crate::model::Urn;
 
 /// Most dates listed in one reason; the rest are counted.

@@ -11,16 +11,16 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::availability::Person;
 use super::instance::Instance;
 use super::{review_heads, ScheduleProblem};
+use crate::calendar::Person;
 use crate::model::{Adviser, School, Urn};
 use crate::triads::advisers::{
     adviser_can_serve, adviser_score, group_days, AdviserScore, GroupNeed,
 };
 use crate::triads::plan::{AdviserLoad, Triad};
 use crate::triads::validate::is_adviser_term;
-use crate::triads::{Plan, TriadRules};
+use crate::triads::{AdviserPresence, Plan, TriadRules};
 
 /// Slack on money comparisons, as in the adviser step.
 const MONEY_EPS: f64 = 1e-6;
@@ -57,7 +57,12 @@ pub(crate) fn reassign(plan: &mut Plan, inst: &Instance, problem: &ScheduleProbl
             pinned_adviser: None,
             previous_adviser: previous_adviser(t, &previous),
         };
-        let dates = GroupDates::new(inst, t, problem.rules.min_days_between_group_reviews);
+        let dates = GroupDates::new(
+            inst,
+            t,
+            problem.rules.min_days_between_group_reviews,
+            rules.adviser_presence,
+        );
         let Some((choice, note)) = choose(t, &need, &dates, &pool, rules) else {
             continue;
         };
@@ -193,10 +198,12 @@ struct GroupDates<'a, 'i> {
     lens: Vec<usize>,
     /// Fewest calendar days between two starts of the group.
     gap: i64,
+    /// Which reviews the adviser attends.
+    presence: AdviserPresence,
 }
 
 impl<'a, 'i> GroupDates<'a, 'i> {
-    fn new(inst: &'a Instance<'i>, t: &Triad, gap: u32) -> Self {
+    fn new(inst: &'a Instance<'i>, t: &Triad, gap: u32, presence: AdviserPresence) -> Self {
         let mut heads = Vec::new();
         let mut lens = Vec::new();
         for r in &t.reviews {
@@ -218,27 +225,48 @@ impl<'a, 'i> GroupDates<'a, 'i> {
             heads,
             lens,
             gap: i64::from(gap),
+            presence,
         }
     }
 
-    /// How well the reviews fit the dates with this adviser (or none).
+    /// How well the reviews fit the dates with this adviser (or none): at
+    /// every review, or under "one_review" at the one that fits best.
     fn coverage(&self, adviser: Option<&str>) -> Coverage {
-        let starts: Vec<Vec<usize>> = match adviser {
-            None => self.heads.clone(),
-            Some(a) => {
-                let who = Person::Adviser(a.to_string());
-                let comes =
-                    |s: usize, len: usize| (s..s + len).all(|d| self.inst.level(&who, d).is_some());
-                self.heads
-                    .iter()
-                    .zip(&self.lens)
-                    .map(|(v, &len)| v.iter().copied().filter(|&s| comes(s, len)).collect())
-                    .collect()
+        let Some(a) = adviser else {
+            return Coverage {
+                dated: self.most_together(&self.heads, None, 0),
+                starts: self.heads.iter().map(Vec::len).sum(),
+            };
+        };
+        let who = Person::Adviser(a.to_string());
+        let comes = |s: usize, len: usize| (s..s + len).all(|d| self.inst.level(&who, d).is_some());
+        let with = |at: &dyn Fn(usize) -> bool| -> Coverage {
+            let starts: Vec<Vec<usize>> = self
+                .heads
+                .iter()
+                .zip(&self.lens)
+                .enumerate()
+                .map(|(ri, (v, &len))| {
+                    v.iter()
+                        .copied()
+                        .filter(|&s| !at(ri) || comes(s, len))
+                        .collect()
+                })
+                .collect();
+            Coverage {
+                dated: self.most_together(&starts, None, 0),
+                starts: starts.iter().map(Vec::len).sum(),
             }
         };
-        Coverage {
-            dated: self.most_together(&starts, None, 0),
-            starts: starts.iter().map(Vec::len).sum(),
+        match self.presence {
+            AdviserPresence::EveryReview => with(&|_| true),
+            AdviserPresence::OneReview => (0..self.heads.len())
+                .map(|r| with(&|ri| ri == r))
+                .max()
+                .unwrap_or(Coverage {
+                    dated: 0,
+                    starts: 0,
+                }),
         }
     }
 

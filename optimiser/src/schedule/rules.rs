@@ -65,6 +65,23 @@ impl Default for ScheduleRules {
 }
 
 impl ScheduleRules {
+    /// The rules a group's dating follows, for reviews of `review_days`.
+    pub fn dating(&self, review_days: u32) -> crate::dating::DatingRules {
+        crate::dating::DatingRules {
+            min_days_between_group_reviews: self.min_days_between_group_reviews,
+            max_days_per_half_term: self.max_days_per_half_term,
+            review_days,
+        }
+    }
+
+    /// Gives the grouping rules this table's dating rules, so that grouping
+    /// scores a group by the reviews its heads can keep under the same
+    /// rules the scheduler dates them by. The one place both the command
+    /// line and the service join the two tables.
+    pub fn apply_to(&self, triads: &mut crate::triads::TriadRules) {
+        triads.dating = self.dating(triads.review_days);
+    }
+
     /// Checks values a file could get wrong before any work starts, each
     /// fault of `faults` on its own line.
     pub fn check(&self) -> Result<(), String> {

@@ -7,12 +7,12 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use super::availability::Person;
-use super::calendar::Days;
 use super::instance::{previous_dates, Instance};
 use super::validate::validate;
 use super::{mip, reasons, reassign};
 use super::{ScheduleError, ScheduleProblem, ScheduleStats, ScheduledPlan};
+use crate::calendar::Days;
+use crate::calendar::Person;
 use crate::model::Urn;
 
 /// Dates every review it can, optimally under the weights (or the best found
@@ -27,6 +27,8 @@ pub fn schedule(problem: &ScheduleProblem) -> Result<ScheduledPlan, ScheduleErro
         r.start = None;
         r.dates.clear();
         r.unscheduled_reason = None;
+        r.adviser = None;
+        r.adviser_absent = None;
     }
     let mut reassigned = 0;
     if problem.rules.reassign_advisers && !problem.advisers.is_empty() {
@@ -40,7 +42,13 @@ pub fn schedule(problem: &ScheduleProblem) -> Result<ScheduledPlan, ScheduleErro
         plan.warnings.extend(notes);
     }
     let prev = previous_dates(problem.previous.as_ref());
-    let inst = Instance::new(&plan, days, &problem.availability, &prev);
+    let inst = Instance::new(
+        &plan,
+        days,
+        &problem.availability,
+        &prev,
+        problem.triad_rules.adviser_presence,
+    );
     let mut comps = components(&inst);
     comps.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
     let solved: Vec<_> = comps
@@ -74,6 +82,23 @@ pub fn schedule(problem: &ScheduleProblem) -> Result<ScheduledPlan, ScheduleErro
         .collect();
     write_back(&mut plan, problem, &inst, &choice, &start_day, &mut stats);
     stats.advisers_reassigned = reassigned;
+    stats.dated = stats.scheduled;
+    stats.dated_bound = dated_bound(problem, &plan);
+    stats.dated_gap = stats.dated_bound.map(|b| {
+        if b == 0 {
+            0.0
+        } else {
+            (b.saturating_sub(stats.dated)) as f64 / b as f64
+        }
+    });
+    stats.relaxations = super::relax::relaxations(problem, &plan, &inst.days);
+    // The plan carries them too, so that plan.json, its page and the report
+    // say how many reviews are dated and how many could be.
+    plan.stats.dated = Some(stats.dated);
+    if stats.dated_bound.is_some() {
+        plan.stats.dated_bound = stats.dated_bound;
+    }
+    plan.stats.relaxations = stats.relaxations.clone();
     stats.gap = if stats.objective > 1e-9 {
         ((stats.objective - stats.lower_bound) / stats.objective).max(0.0)
     } else {
@@ -114,6 +139,13 @@ fn write_back(
     for (i, item) in inst.items.iter().enumerate() {
         let id = plan.triads[item.triad].id.clone();
         let r = &mut plan.triads[item.triad].reviews[item.review];
+        // Who attends: the host and reviewers, and the adviser where the
+        // review has them; where not, why.
+        r.adviser = item.people.iter().find_map(|p| match p {
+            Person::Adviser(a) => Some(a.clone()),
+            Person::Head(_) => None,
+        });
+        r.adviser_absent = item.adviser_absent.clone();
         match (choice[i], start_day[i]) {
             (Some(si), Some(day)) => {
                 let s = &item.starts[si];
@@ -132,7 +164,16 @@ fn write_back(
             _ => {
                 stats.unscheduled += 1;
                 stats.moved += usize::from(item.previous.is_some());
-                r.unscheduled_reason = Some(if item.starts.is_empty() {
+                let silent = silent_heads(inst, item);
+                if !silent.is_empty() {
+                    stats.awaiting += 1;
+                }
+                r.unscheduled_reason = Some(if !silent.is_empty() {
+                    format!(
+                        "awaiting dates: {} offered no dates yet (no_availability = \"wait\": the group was formed as if they were free)",
+                        silent.join(" and ")
+                    )
+                } else if item.starts.is_empty() {
                     reasons::no_common_date(inst, problem, i)
                 } else {
                     reasons::all_dates_taken(inst, &problem.rules, i, start_day)
@@ -153,6 +194,72 @@ fn write_back(
     } else {
         0.0
     };
+}
+
+/// The heads of a review who have offered no dates at all, while others
+/// have: "the head of 900001".
+fn silent_heads(inst: &Instance, item: &super::instance::Item) -> Vec<String> {
+    if inst.availability.people.is_empty() {
+        return Vec::new();
+    }
+    item.people
+        .iter()
+        .filter(|p| matches!(p, Person::Head(_)) && !inst.availability.people.contains_key(p))
+        .map(super::describe)
+        .collect()
+}
+
+/// The bound on dated reviews over every grouping of the plan's schools
+/// under the grouping rules and this availability. The scope is per LA
+/// unless a group of the plan crosses an LA border (then across LAs, which
+/// allows more groups and so still bounds). None without schools.
+fn dated_bound(problem: &ScheduleProblem, plan: &crate::triads::Plan) -> Option<usize> {
+    if problem.schools.is_empty() {
+        return None;
+    }
+    // No one has offered a date: no review can be dated, whatever the plan.
+    if problem.availability.people.is_empty() {
+        return Some(0);
+    }
+    let in_plan: std::collections::HashSet<Urn> = plan
+        .triads
+        .iter()
+        .flat_map(|t| t.schools.iter().copied())
+        .chain(plan.unplaced.iter().map(|u| u.urn))
+        .collect();
+    let schools: Vec<crate::model::School> = problem
+        .schools
+        .iter()
+        .filter(|s| in_plan.contains(&s.urn))
+        .cloned()
+        .collect();
+    let la: HashMap<Urn, u16> = schools.iter().map(|s| (s.urn, s.la_code)).collect();
+    let crosses = plan.triads.iter().any(|t| {
+        let mut las = t.schools.iter().filter_map(|u| la.get(u));
+        let first = las.next();
+        las.any(|l| Some(l) != first)
+    });
+    let mut rules = problem.triad_rules.clone();
+    problem.rules.apply_to(&mut rules);
+    let tp = crate::triads::TriadProblem {
+        year: plan.year,
+        schools,
+        rules,
+        scope: if crosses {
+            crate::triads::Scope::CrossLa
+        } else {
+            crate::triads::Scope::PerLa
+        },
+        availability: Some(crate::triads::KnownDates {
+            availability: problem.availability.clone(),
+            calendar: problem.calendar.clone(),
+        }),
+        ..crate::triads::TriadProblem::default()
+    };
+    crate::triads::dated_bound(
+        &tp,
+        crate::triads::bound_seconds(problem.rules.time_limit_seconds),
+    )
 }
 
 /// Connected components of the "shares a person" graph, as sorted item lists.

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use proptest::prelude::*;
 
-use super::calendar::Days;
 use super::*;
+use crate::calendar::Days;
 use crate::model::{AdviserKind, Location, Phase, PhaseGroup};
 use crate::triads::advisers::{adviser_score, group_days, no_adviser_score, GroupNeed};
 use crate::triads::plan::{AdviserLoad, CostLedger, LedgerEntry, Review, Stats, Triad};
@@ -70,6 +70,8 @@ fn plan(groups: usize, days: u32, advisers: &[Option<&str>]) -> Plan {
                 start: None,
                 dates: vec![],
                 unscheduled_reason: None,
+                adviser: None,
+                adviser_absent: None,
                 sequence: 0,
             })
             .collect();
@@ -381,6 +383,9 @@ proptest! {
         let out = schedule(&p).unwrap();
         prop_assert!(validate(&out.plan, &p).is_empty());
         check_by_hand(&p, &out);
+        // No schedule dates more than the bound over every grouping.
+        let bound = out.schedule.dated_bound.expect("a bound, the schools being known");
+        prop_assert!(out.schedule.dated <= bound, "{} dated, bound {bound}", out.schedule.dated);
         // Deterministic.
         prop_assert_eq!(schedule(&p).unwrap().plan, out.plan);
     }
@@ -732,4 +737,97 @@ fn a_published_date_is_not_given_up_to_date_another_review() {
     let reviews = &second.plan.triads[0].reviews;
     assert_eq!(reviews[other].start, Some(date));
     assert_eq!(second.schedule.moved, 0);
+}
+
+/// A head who offered nothing while others did: their group's reviews stay
+/// undated, each saying it awaits that head's dates; the grouping step
+/// formed the group as if they were free (`triads` tests).
+#[test]
+fn a_silent_heads_reviews_await_their_dates() {
+    let plan = plan(2, 1, &[None, None]);
+    let mut avail = Availability::default();
+    let silent = Person::Head(Urn(100_000));
+    let people: Vec<Person> = heads(&plan).into_iter().filter(|p| *p != silent).collect();
+    every_day(&mut avail, &people);
+    let p = problem(plan, avail, ScheduleRules::default());
+    let out = schedule(&p).unwrap();
+    let g0 = &out.plan.triads[0];
+    for r in &g0.reviews {
+        let why = r.unscheduled_reason.as_deref().unwrap_or_default();
+        assert!(
+            why.starts_with("awaiting dates: the head of 100000"),
+            "{why}"
+        );
+    }
+    assert!(out.plan.triads[1].reviews.iter().all(|r| r.start.is_some()));
+    assert_eq!(out.schedule.awaiting, 3);
+    assert_eq!(out.schedule.dated, 3);
+    // The best grouping leaves the silent head's school out and dates a
+    // four of the other five: the bound is at least 4 (and below 6).
+    let b = out.schedule.dated_bound.unwrap();
+    assert!((4..=5).contains(&b), "{b}");
+}
+
+/// An adviser free on one day: at every review only one review is dated;
+/// at one review all three are, the adviser at one of them, and the other
+/// two say why the adviser is not there.
+#[test]
+fn an_adviser_at_one_review_lets_the_others_be_dated() {
+    let plan = plan(1, 1, &[Some("A1")]);
+    let mut avail = Availability::default();
+    every_day(&mut avail, &heads(&plan));
+    // A school day no school of the group has blacked out.
+    let days = Days::new(&calendar());
+    let free = (0..days.days.len())
+        .find(|d| days.school_off.values().all(|off| !off.contains(d)))
+        .unwrap();
+    let only = days.days[free];
+    avail.insert(Person::Adviser("A1".into()), only, Level::Possible);
+    let p = problem(plan.clone(), avail.clone(), ScheduleRules::default());
+    let every = schedule(&p).unwrap();
+    assert_eq!(
+        every.schedule.dated, 1,
+        "{:?}",
+        every.plan.triads[0].reviews
+    );
+    assert!(
+        every
+            .schedule
+            .relaxations
+            .iter()
+            .any(|l| l == "advisers at one review per group: 2 more reviews dated"),
+        "{:?}",
+        every.schedule.relaxations
+    );
+    assert!(every.plan.triads[0]
+        .reviews
+        .iter()
+        .all(|r| r.adviser.as_deref() == Some("A1") && r.adviser_absent.is_none()));
+
+    let mut p = problem(plan, avail, ScheduleRules::default());
+    p.triad_rules.adviser_presence = crate::triads::AdviserPresence::OneReview;
+    let one = schedule(&p).unwrap();
+    assert_eq!(one.schedule.dated, 3);
+    assert_eq!(one.plan.stats.dated, Some(3));
+    let t = &one.plan.triads[0];
+    let with: Vec<&Review> = t.reviews.iter().filter(|r| r.adviser.is_some()).collect();
+    assert_eq!(with.len(), 1);
+    assert_eq!(with[0].start, Some(only));
+    for r in t.reviews.iter().filter(|r| r.adviser.is_none()) {
+        let why = r.adviser_absent.as_deref().unwrap();
+        assert!(
+            why.starts_with("adviser A1 attends one review of group G0000")
+                && why.contains(&with[0].host.to_string()),
+            "{why}"
+        );
+    }
+    assert!(validate(&one.plan, &p).is_empty());
+    // The adviser taken off every review breaks the rule.
+    let mut broken = one.plan.clone();
+    for r in &mut broken.triads[0].reviews {
+        r.adviser = None;
+    }
+    assert!(validate(&broken, &p)
+        .iter()
+        .any(|v| v.rule == "adviser presence"));
 }

@@ -5,11 +5,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::availability::Person;
-use super::calendar::Days;
 use super::instance::Instance;
 use super::{describe, review_heads, ScheduleProblem};
-use crate::triads::{self, Plan, TriadProblem, Violation};
+use crate::calendar::Days;
+use crate::calendar::Person;
+use crate::triads::{self, AdviserPresence, Plan, TriadProblem, Violation};
 
 pub fn validate(plan: &Plan, problem: &ScheduleProblem) -> Vec<Violation> {
     let mut out = Vec::new();
@@ -25,10 +25,29 @@ pub fn validate(plan: &Plan, problem: &ScheduleProblem) -> Vec<Violation> {
     };
     let mut busy: HashMap<(Person, chrono::NaiveDate), String> = HashMap::new();
     let mut burden: BTreeMap<(Person, usize), u32> = BTreeMap::new();
+    let one_review = problem.triad_rules.adviser_presence == AdviserPresence::OneReview;
     for t in &plan.triads {
         let mut starts: Vec<(chrono::NaiveDate, crate::model::Urn)> = Vec::new();
+        if one_review && t.adviser.is_some() && t.reviews.iter().all(|r| r.adviser.is_none()) {
+            fail(
+                "adviser presence",
+                format!(
+                    "group {}: its adviser attends none of its reviews, at least one needed",
+                    t.id
+                ),
+            );
+        }
         for r in &t.reviews {
             let at = format!("group {}: review at {}", t.id, r.host);
+            if r.adviser.is_some() && r.adviser != t.adviser {
+                fail(
+                    "adviser presence",
+                    format!(
+                        "{at}: attended by adviser {}, not the group's",
+                        r.adviser.as_deref().unwrap_or_default()
+                    ),
+                );
+            }
             let Some(start) = r.start else {
                 if r.unscheduled_reason.is_none() || !r.dates.is_empty() {
                     fail("schedule", format!("{at} has no date and no reason"));
@@ -64,7 +83,10 @@ pub fn validate(plan: &Plan, problem: &ScheduleProblem) -> Vec<Violation> {
                 .into_iter()
                 .map(Person::Head)
                 .collect();
-            if let Some(a) = &t.adviser {
+            // Under "every_review" the group's adviser comes to every review
+            // whatever the review says; under "one_review" to those naming them.
+            let attends = if one_review { &r.adviser } else { &t.adviser };
+            if let Some(a) = attends {
                 people.push(Person::Adviser(a.clone()));
             }
             for (k, d) in r.dates.iter().enumerate() {

@@ -169,13 +169,30 @@ fn terms(adv: &Adviser, need: &GroupNeed, days: u32, rules: &TriadRules) -> (Ter
 /// Chooses an adviser for every group it can, optimally under the weights
 /// (or the best found within `rules.time_limit_seconds`, with its bound).
 /// Deterministic: advisers are taken in id order and ties go to the lower id.
+#[cfg(test)]
 pub fn assign_advisers(
     groups: &[GroupNeed],
     advisers: &[Adviser],
     rules: &TriadRules,
 ) -> AdviserPlan {
+    assign_advisers_dated(groups, advisers, rules, &|_, _| Ok(()))
+}
+
+/// Whether an adviser can come on dates group `g`'s heads can keep; the
+/// error says why not.
+pub type DatesFit<'f> = &'f dyn Fn(usize, &Adviser) -> Result<(), String>;
+
+/// As [`assign_advisers`], giving a group only advisers `fits` accepts (a
+/// pinned adviser is kept regardless): advisers and dates chosen together.
+/// Why an adviser did not fit is part of a group's reason for having none.
+pub fn assign_advisers_dated(
+    groups: &[GroupNeed],
+    advisers: &[Adviser],
+    rules: &TriadRules,
+    fits: DatesFit,
+) -> AdviserPlan {
     let (roster, mut warnings) = roster(advisers);
-    let inst = Instance::new(groups, roster, rules);
+    let inst = Instance::new(groups, roster, rules, fits);
     let start = greedy(&inst);
     let solved = if inst.pairs.is_empty() {
         // Nothing to decide: every group is without an adviser.
@@ -243,12 +260,20 @@ struct Instance<'r> {
     forced: Vec<Option<usize>>,
     /// Why a group's pin was not kept.
     pin_notes: Vec<Option<String>>,
+    /// Advisers otherwise able to take the group who cannot come on dates
+    /// its heads can keep.
+    date_notes: Vec<Vec<String>>,
     budget: f64,
     no_adviser: f64,
 }
 
 impl<'r> Instance<'r> {
-    fn new(groups: &[GroupNeed], roster: Vec<&'r Adviser>, rules: &TriadRules) -> Self {
+    fn new(
+        groups: &[GroupNeed],
+        roster: Vec<&'r Adviser>,
+        rules: &TriadRules,
+        fits: DatesFit,
+    ) -> Self {
         let days: Vec<u32> = groups
             .iter()
             .map(|g| group_days(g.schools.len(), rules))
@@ -260,12 +285,20 @@ impl<'r> Instance<'r> {
             by_group: vec![Vec::new(); groups.len()],
             forced: vec![None; groups.len()],
             pin_notes: vec![None; groups.len()],
+            date_notes: vec![Vec::new(); groups.len()],
             budget: budget(rules),
             no_adviser: rules.weights.no_adviser,
         };
         for (g, need) in groups.iter().enumerate() {
             for a in 0..inst.roster.len() {
                 if let Some(pair) = inst.pair(g, need, a, rules) {
+                    let adv = inst.roster[a];
+                    if need.pinned_adviser.as_ref() != Some(&adv.id) {
+                        if let Err(why) = fits(g, adv) {
+                            inst.date_notes[g].push(why);
+                            continue;
+                        }
+                    }
                     inst.by_group[g].push(inst.pairs.len());
                     inst.pairs.push(pair);
                 }
@@ -691,7 +724,13 @@ fn build_plan(
             }
             None => {
                 plan.score[g] = no_adviser_score(rules);
-                let why = explain(g, need, inst, &load, rules);
+                let mut why = explain(g, need, inst, &load, rules);
+                if !inst.date_notes[g].is_empty() {
+                    why = format!(
+                        "dates: {}; {why}",
+                        capped(inst.date_notes[g].iter().map(String::as_str))
+                    );
+                }
                 plan.reason[g] = Some(match &inst.pin_notes[g] {
                     Some(note) => format!("{note}; {why}"),
                     None => why,

@@ -24,7 +24,7 @@ fn nearest_free(comp: &Component, a: u32, used: &[bool], also: &[u32]) -> Option
         .map(|e| e.to)
 }
 
-pub fn nearest_neighbour(comp: &Component) -> Vec<Members> {
+pub(crate) fn nearest_neighbour(comp: &Component) -> Vec<Members> {
     let n = comp.len();
     let mut used = vec![false; n];
     let mut groups = Vec::new();

@@ -2,11 +2,12 @@
 //! and the independent parts of the compatibility graph.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use petgraph::unionfind::UnionFind;
 
 use super::compat::{pairs_within, PairRules};
-use super::component::{members_of, Component, Edge, Members, ScoreWeights};
+use super::component::{members_of, Component, Dating, Edge, Members, ScoreWeights};
 use super::problem::TriadProblem;
 use crate::model::{School, Urn};
 
@@ -142,6 +143,16 @@ impl Prepared<'_> {
             .map(|&g| self.participants[g].location.is_some())
             .collect();
         let pos = self.positions(&nodes);
+        let dating = self.rules.dating().map(|d| {
+            Arc::new(Dating {
+                grid: d.grid.clone(),
+                starts: nodes
+                    .iter()
+                    .map(|&g| d.starts_of(self.participants[g].urn))
+                    .collect(),
+                points: problem_weights(self).undated_review,
+            })
+        });
         Component {
             nodes,
             adj,
@@ -150,6 +161,7 @@ impl Prepared<'_> {
             located,
             weights,
             bonus: HashMap::new(),
+            dating,
         }
     }
 
@@ -207,4 +219,8 @@ impl Prepared<'_> {
             }
         }
     }
+}
+
+fn problem_weights<'a>(prep: &Prepared<'a>) -> &'a super::rules::Weights {
+    &prep.rules.problem().rules.weights
 }

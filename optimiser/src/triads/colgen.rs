@@ -1,7 +1,7 @@
-//! Solves one component: column generation over every feasible group for
-//! the linear relaxation (a valid lower bound), an integer master over the
-//! generated groups, and, where the gap allows, every group that could still
-//! improve the plan added so that the optimum is proven.
+//! The relaxation of one component: column generation over every feasible
+//! group (a valid lower bound), with the packing, divisibility and
+//! subset-row cuts, the bound for any duals, and diving. `steps` puts these
+//! together with the integer master (`master`) and local improvement.
 //!
 //! The model is set partitioning: each school is in exactly one chosen group
 //! or is left out (at `unplaced` points). Pricing enumerates triangles and
@@ -10,45 +10,12 @@
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
-use std::sync::OnceLock;
 use std::time::Instant;
 
-use good_lp::solvers::highs::highs;
-use good_lp::{
-    constraint, variable, Expression, ProblemVariables, Solution, SolverModel, Variable,
-    WithInitialSolution,
-};
 use highs::{Col, ColProblem, HighsModelStatus, Model, Row, Sense};
 use rayon::prelude::*;
 
-use super::component::{
-    left_out, members_of, size_of, Component, Members, Prices, ScoreWeights, NONE,
-};
-use super::improve::improve_guided;
-
-/// What the caller may spend on one component.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    pub seconds: f64,
-    /// Most groups the proof step may add to the integer master.
-    pub max_proof_columns: usize,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Solved {
-    /// Chosen groups, local indices.
-    pub groups: Vec<Members>,
-    pub unplaced: Vec<u32>,
-    pub objective: f64,
-    pub lower_bound: f64,
-    pub proven: bool,
-    pub columns: usize,
-    /// Final duals: a school's marginal worth, used by the cross-component bound.
-    pub duals: Vec<f64>,
-    /// The groups the relaxation was solved over, with their scores: a warm
-    /// start for a relaxation of a larger whole (see `regions`).
-    pub pool: Vec<(Members, f64)>,
-}
+use super::component::{members_of, size_of, Component, Members, Prices, ScoreWeights, NONE};
 
 const EPS: f64 = 1e-7;
 
@@ -59,7 +26,7 @@ const CUTS_UNTIL: f64 = 0.6;
 /// of them, so `Σ_g [|g ∩ S| ≥ 2] x_g ≤ 1`. Valid for every plan; they cut
 /// off the fractional "odd cycles" of groups that make the plain relaxation weak.
 #[derive(Debug, Clone, Default)]
-struct Cuts {
+pub(super) struct Cuts {
     sets: Vec<[u32; 3]>,
     of_node: Vec<Vec<u32>>,
     /// Per cut, the non-negative price a group pays for holding two of its schools.
@@ -68,7 +35,7 @@ struct Cuts {
 }
 
 impl Cuts {
-    fn new(n: usize) -> Cuts {
+    pub(super) fn new(n: usize) -> Cuts {
         Cuts {
             of_node: vec![Vec::new(); n],
             ..Cuts::default()
@@ -81,7 +48,7 @@ impl Cuts {
     }
 
     /// What a group pays for the cuts it meets twice.
-    fn price_of(&self, m: &Members) -> f64 {
+    pub(super) fn price_of(&self, m: &Members) -> f64 {
         if self.sets.is_empty() {
             return 0.0;
         }
@@ -186,7 +153,7 @@ fn price(
 /// A bound over every feasible group of the component for the given duals:
 /// every group priced exactly where that ends by `deadline`, else threes
 /// exactly and fours through `four_share_floor`.
-pub fn bound_for_duals(comp: &Component, pi: &[f64], deadline: Instant) -> f64 {
+pub(super) fn bound_for_duals(comp: &Component, pi: &[f64], deadline: Instant) -> f64 {
     let cuts = Cuts::new(comp.len());
     let exact = price(comp, pi, &cuts, 0.0, -EPS, true, Some(deadline));
     let mut node_min = if exact.complete {
@@ -224,6 +191,9 @@ fn four_share_floor(comp: &Component, pi: &[f64]) -> Vec<f64> {
     let prices = Prices::new(comp, pi);
     for a in 0..n as u32 {
         comp.enumerate_from(a, &prices, f64::INFINITY, false, &mut |m, score, _| {
+            // Without its undated reviews: a four's own are never negative,
+            // but need not be at least its threes'.
+            let score = score - comp.undated_points3([m[0], m[1], m[2]]);
             let v = score - 4.0 / 3.0 * m[..3].iter().map(|&x| pi[x as usize]).sum::<f64>();
             global = global.min(v);
             for &x in &m[..3] {
@@ -248,7 +218,7 @@ fn four_share_floor(comp: &Component, pi: &[f64]) -> Vec<f64> {
 /// A lower bound valid for any duals: every group's score is shared among
 /// its members as `pi_i + rc/k`, so each school pays at least its cheapest
 /// share, or the left-out points.
-pub fn node_bound(pi: &[f64], node_min: &[f64], unplaced: f64) -> f64 {
+pub(super) fn node_bound(pi: &[f64], node_min: &[f64], unplaced: f64) -> f64 {
     pi.iter()
         .zip(node_min)
         .map(|(p, m)| (p + m.min(0.0)).min(unplaced))
@@ -258,7 +228,7 @@ pub fn node_bound(pi: &[f64], node_min: &[f64], unplaced: f64) -> f64 {
 /// The least number of fours plus left-out schools of any plan: with
 /// n = 3·threes + 4·fours + left out, that number is ≡ n (mod 3), and it is
 /// at least the `min_unplaced` schools some plan must leave out.
-fn divisibility_floor(n: usize, min_unplaced: f64) -> f64 {
+pub(super) fn divisibility_floor(n: usize, min_unplaced: f64) -> f64 {
     let r = (n % 3) as f64;
     if min_unplaced <= r {
         r
@@ -267,10 +237,10 @@ fn divisibility_floor(n: usize, min_unplaced: f64) -> f64 {
     }
 }
 
-struct Master {
+pub(super) struct Master {
     model: Option<Model>,
     rows: Vec<Row>,
-    columns: Vec<(Members, f64)>,
+    pub(super) columns: Vec<(Members, f64)>,
     /// HiGHS's handle of each group column, in the order of `columns`.
     handles: Vec<Col>,
     seen: HashSet<Members>,
@@ -281,8 +251,8 @@ struct Master {
     div_row: Option<Row>,
     remainder: f64,
     /// The divisibility row's dual: what a group of four earns for meeting it.
-    four_discount: f64,
-    cuts: Cuts,
+    pub(super) four_discount: f64,
+    pub(super) cuts: Cuts,
 }
 
 impl Master {
@@ -292,11 +262,10 @@ impl Master {
     /// A second row counts divisibility: with n = 3·threes + 4·fours + left
     /// out, fours + left out ≡ n (mod 3), so at least `divisibility_floor` of
     /// them. The relaxation ignores this unless told, and it is most of its gap.
-    fn new(comp: &Component, min_unplaced: f64) -> Master {
+    pub(super) fn new(comp: &Component, min_unplaced: f64, remainder: f64) -> Master {
         let mut pb = ColProblem::default();
         let rows: Vec<Row> = (0..comp.len()).map(|_| pb.add_row(1.0..=1.0)).collect();
         let cut = (min_unplaced > 0.0).then(|| pb.add_row(min_unplaced..));
-        let remainder = divisibility_floor(comp.len(), min_unplaced);
         let div = (remainder > 0.0).then(|| pb.add_row(remainder..));
         for r in &rows {
             let factors: Vec<(Row, f64)> = [Some(*r), cut, div]
@@ -307,8 +276,10 @@ impl Master {
             pb.add_column(comp.weights.unplaced, 0.0..=1.0, factors);
         }
         let mut model = pb.optimise(Sense::Minimise);
-        model.make_quiet();
-        model.set_option("threads", 1);
+        // No time limit inside an LP solve: it would lose the duals the
+        // bound needs; column generation keeps its own clock between solves.
+        // Setting options on a fresh model cannot fail.
+        let _ = crate::highs_run::configure(&mut model, f64::INFINITY);
         Master {
             model: Some(model),
             rows,
@@ -324,7 +295,7 @@ impl Master {
         }
     }
 
-    fn add(&mut self, m: Members, score: f64) -> bool {
+    pub(super) fn add(&mut self, m: Members, score: f64) -> bool {
         if !self.seen.insert(m) {
             return false;
         }
@@ -486,185 +457,23 @@ impl Master {
     }
 }
 
-/// A quick plan to start from: hardest schools (fewest partners) first, each
-/// with its cheapest two free partners; a school left over joins the cheapest
-/// group it fits as a fourth.
-pub fn greedy(comp: &Component) -> Vec<Members> {
-    let n = comp.len();
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    order.sort_by_key(|&a| (comp.adj[a as usize].len(), a));
-    let mut used = vec![false; n];
-    let mut groups: Vec<Members> = Vec::new();
-    for &a in &order {
-        if used[a as usize] {
-            continue;
-        }
-        let mut best: Option<(f64, Members)> = None;
-        let free: Vec<u32> = comp.adj[a as usize]
-            .iter()
-            .map(|e| e.to)
-            .filter(|&b| !used[b as usize])
-            .collect();
-        for (i, &b) in free.iter().enumerate() {
-            for &c in &free[i + 1..] {
-                let m = members_of(&[a, b, c]);
-                if let Some(s) = comp.score(&m) {
-                    if best.is_none_or(|(bs, _)| s < bs) {
-                        best = Some((s, m));
-                    }
-                }
-            }
-        }
-        if let Some((_, m)) = best {
-            for &x in &m[..3] {
-                used[x as usize] = true;
-            }
-            groups.push(m);
-        }
-    }
-    if comp.weights.allow_four {
-        for a in 0..n as u32 {
-            if used[a as usize] {
-                continue;
-            }
-            let best = groups
-                .iter()
-                .enumerate()
-                .filter(|(_, g)| size_of(g) == 3)
-                .filter_map(|(i, g)| {
-                    let m = members_of(&[g[0], g[1], g[2], a]);
-                    let delta = comp.score(&m)? - comp.score(g)?;
-                    Some((delta, i, m))
-                })
-                .min_by(|x, y| x.0.total_cmp(&y.0));
-            if let Some((delta, i, m)) = best {
-                if delta < comp.weights.unplaced {
-                    groups[i] = m;
-                    used[a as usize] = true;
-                }
-            }
-        }
-    }
-    groups
-}
-
 /// A plan's score: its groups' and the left-out points.
-pub fn objective_of(comp: &Component, groups: &[Members]) -> f64 {
+pub(super) fn objective_of(comp: &Component, groups: &[Members]) -> f64 {
     let placed: usize = groups.iter().map(size_of).sum();
     groups.iter().filter_map(|g| comp.score(g)).sum::<f64>()
         + (comp.len() - placed) as f64 * comp.weights.unplaced
 }
-
-/// Solves the integer master over the given columns, starting from `start`.
-/// Returns the chosen groups and whether HiGHS proved them optimal over these columns.
-fn integer_master(
-    comp: &Component,
-    columns: &[(Members, f64)],
-    start: &[Members],
-    min_unplaced: f64,
-    seconds: f64,
-) -> Result<(Vec<Members>, bool), String> {
-    let mut vars = ProblemVariables::new();
-    let x: Vec<Variable> = columns
-        .iter()
-        .map(|_| vars.add(variable().binary()))
-        .collect();
-    let u: Vec<Variable> = (0..comp.len())
-        .map(|_| vars.add(variable().binary()))
-        .collect();
-    let mut objective = Expression::from(0.0);
-    let mut rows: Vec<Expression> = u.iter().map(|&v| Expression::from(v)).collect();
-    for (j, (m, score)) in columns.iter().enumerate() {
-        objective += *score * x[j];
-        for &node in &m[..size_of(m)] {
-            rows[node as usize] += x[j];
-        }
-    }
-    for &v in &u {
-        objective += comp.weights.unplaced * v;
-    }
-    let chosen: HashSet<&Members> = start.iter().collect();
-    let mut placed = vec![false; comp.len()];
-    for g in start {
-        for &node in &g[..size_of(g)] {
-            placed[node as usize] = true;
-        }
-    }
-    let initial: Vec<(Variable, f64)> = columns
-        .iter()
-        .enumerate()
-        .map(|(j, (m, _))| (x[j], if chosen.contains(m) { 1.0 } else { 0.0 }))
-        .chain(
-            u.iter()
-                .enumerate()
-                .map(|(i, &v)| (v, if placed[i] { 0.0 } else { 1.0 })),
-        )
-        .collect();
-    let left_out: Expression = u.iter().copied().sum();
-    let fours: Expression = columns
-        .iter()
-        .enumerate()
-        .filter(|(_, (m, _))| size_of(m) == 4)
-        .map(|(j, _)| x[j])
-        .sum();
-    let remainder = divisibility_floor(comp.len(), min_unplaced);
-    let mut model = vars.minimise(objective).using(highs);
-    if min_unplaced > 0.0 {
-        model = model.with(constraint!(left_out.clone() >= min_unplaced));
-    }
-    if remainder > 0.0 {
-        model = model.with(constraint!(fours + left_out >= remainder));
-    }
-    for row in rows {
-        model = model.with(constraint!(row == 1.0));
-    }
-    model.set_verbose(false);
-    let model = model
-        .with_initial_solution(initial)
-        .set_time_limit(seconds.max(0.5))
-        .set_threads(1)
-        // Feasibility jump looks for a first plan; the start is one already.
-        .set_option("mip_heuristic_run_feasibility_jump", false)
-        .set_mip_rel_gap(0.0)
-        .map_err(|e| format!("{e:?}"))?;
-    let solution = model
-        .solve()
-        .map_err(|e| format!("HiGHS failed on the integer master: {e}"))?;
-    let proven = matches!(solution.status(), good_lp::SolutionStatus::Optimal);
-    let groups: Vec<Members> = columns
-        .iter()
-        .enumerate()
-        .filter(|(j, _)| solution.value(x[*j]) > 0.5)
-        .map(|(_, (m, _))| *m)
-        .collect();
-    // Stopped by its time limit before it held a plan of its own (a loaded
-    // machine), HiGHS can hand back values that are no plan at all; the
-    // caller then keeps its incumbent.
-    let mut seen = vec![false; comp.len()];
-    for g in &groups {
-        for &s in &g[..size_of(g)] {
-            if std::mem::replace(&mut seen[s as usize], true) {
-                return Err(format!(
-                    "HiGHS stopped ({:?}) with overlapping groups",
-                    solution.status()
-                ));
-            }
-        }
-    }
-    Ok((groups, proven))
-}
-
-struct Relaxation {
-    lower_bound: f64,
-    converged: bool,
-    pi: Vec<f64>,
+pub(super) struct Relaxation {
+    pub(super) lower_bound: f64,
+    pub(super) converged: bool,
+    pub(super) pi: Vec<f64>,
     value: f64,
 }
 
 /// Column generation until no group prices out, or `budget` seconds since
 /// `started` are spent. The bound is valid either way.
 #[allow(clippy::too_many_arguments)]
-fn column_generation(
+pub(super) fn column_generation(
     comp: &Component,
     master: &mut Master,
     bonus: &[(Members, f64)],
@@ -779,7 +588,7 @@ fn column_generation(
 /// The fewest schools any plan must leave out, from the relaxation of pure
 /// packing (every group free, every left-out school 1). Rounded up, it is a
 /// valid cut for the scored problem and closes most of its integrality gap.
-fn packing_bound(
+pub(super) fn packing_bound(
     comp: &Component,
     start: &[Members],
     budget: f64,
@@ -804,7 +613,9 @@ fn packing_bound(
         }
     }
     packing.bonus.clear();
-    let mut master = Master::new(&packing, 0.0);
+    // Leaving schools out is all that counts here.
+    packing.dating = None;
+    let mut master = Master::new(&packing, 0.0, divisibility_floor(packing.len(), 0.0));
     for g in start {
         master.add(*g, 0.0);
     }
@@ -818,13 +629,14 @@ fn packing_bound(
 }
 
 /// A fresh master over the same groups, none fixed.
-fn rebuild(
+pub(super) fn rebuild(
     comp: &Component,
     min_unplaced: f64,
+    remainder: f64,
     first: &[(Members, f64)],
     all: &[(Members, f64)],
 ) -> Master {
-    let mut master = Master::new(comp, min_unplaced);
+    let mut master = Master::new(comp, min_unplaced, remainder);
     for (m, s) in first.iter().chain(all) {
         master.add(*m, *s);
     }
@@ -835,7 +647,7 @@ fn rebuild(
 /// already takes whole), price again, and repeat until the relaxation is
 /// integral. Set partitioning relaxations are tight enough that this finds
 /// plans close to the bound quickly; the bound itself comes from the root.
-fn dive(
+pub(super) fn dive(
     comp: &Component,
     master: &mut Master,
     budget: f64,
@@ -941,13 +753,13 @@ fn add_best(master: &mut Master, comp: &Component, best: &[(f64, Members)]) -> u
 /// converge in time, from the last exact pricing) and its duals. It has no
 /// packing row: on national graphs that relaxation is slow, and the
 /// subset-row cuts separated here come to the same bound without it.
-pub fn relaxation(
+pub(super) fn relaxation(
     comp: &Component,
     start: &[(Members, f64)],
     seconds: f64,
 ) -> Result<(f64, Vec<f64>), String> {
     let started = Instant::now();
-    let mut master = Master::new(comp, 0.0);
+    let mut master = Master::new(comp, 0.0, divisibility_floor(comp.len(), 0.0));
     for (m, s) in start {
         master.add(*m, *s);
     }
@@ -963,183 +775,10 @@ pub fn relaxation(
     Ok((lp.lower_bound, lp.pi))
 }
 
-/// Solves one component as well as the limits allow.
-pub fn solve(comp: &Component, limits: Limits) -> Result<Solved, String> {
-    solve_from(comp, greedy(comp), limits)
-}
-
-/// Solves one component from a known plan (its groups must be feasible and
-/// disjoint), never returning a worse one. Where the relaxation's bound
-/// shows no plan is better, that is proven at once, before any search:
-/// most neighbourhoods of a good plan are settled that way.
-pub fn solve_from(comp: &Component, start: Vec<Members>, limits: Limits) -> Result<Solved, String> {
-    let started = Instant::now();
-    let n = comp.len();
-    let elapsed = || started.elapsed().as_secs_f64();
-    if n < 3 {
-        return Ok(Solved {
-            groups: vec![],
-            unplaced: (0..n as u32).collect(),
-            objective: n as f64 * comp.weights.unplaced,
-            lower_bound: n as f64 * comp.weights.unplaced,
-            proven: true,
-            columns: 0,
-            duals: vec![comp.weights.unplaced; n],
-            pool: Vec::new(),
-        });
-    }
-    let mut incumbent = start;
-    let bonus: Vec<(Members, f64)> = comp
-        .bonus
-        .keys()
-        .filter_map(|m| Some((*m, comp.score(m)?)))
-        .collect();
-
-    let packing = packing_bound(comp, &incumbent, limits.seconds * 0.2, started)?;
-    let mut master = Master::new(comp, packing);
-    for g in &incumbent {
-        if let Some(s) = comp.score(g) {
-            master.add(*g, s);
-        }
-    }
-    for (m, s) in &bonus {
-        master.add(*m, *s);
-    }
-    let lp = column_generation(
-        comp,
-        &mut master,
-        &bonus,
-        packing,
-        true,
-        limits.seconds * 0.6,
-        started,
-    )?;
-    let (mut lower_bound, converged, pi) = (lp.lower_bound, lp.converged, lp.pi);
-    let start_value = objective_of(comp, &incumbent);
-    if start_value - lower_bound <= 1e-6 * start_value.abs().max(1.0) {
-        return Ok(Solved {
-            unplaced: left_out(n, &incumbent),
-            groups: incumbent,
-            objective: start_value,
-            lower_bound: start_value,
-            proven: true,
-            columns: master.columns.len(),
-            duals: pi,
-            pool: master.columns,
-        });
-    }
-    let root_columns = master.columns.clone();
-    let root_cuts = master.cuts.clone();
-    let root_discount = master.four_discount;
-    let dive_until = elapsed() + limits.seconds * 0.2;
-    if let Some(dived) = dive(comp, &mut master, dive_until, started)? {
-        if objective_of(comp, &dived) < objective_of(comp, &incumbent) {
-            incumbent = dived;
-        }
-    }
-    if objective_of(comp, &incumbent) - lower_bound > 1e-6 * lower_bound.abs().max(1.0) {
-        // Guided by the root's duals: the gap is where reduced costs are.
-        incumbent = improve_guided(
-            comp,
-            incumbent,
-            started + std::time::Duration::from_secs_f64(limits.seconds * 0.6),
-            &OnceLock::from(pi.clone()),
-        );
-    }
-    // The integer master works on every group seen, without the dive's
-    // fixings, and starts from the incumbent.
-    let mut master = rebuild(comp, packing, &root_columns, &master.columns);
-    for g in &incumbent {
-        if let Some(s) = comp.score(g) {
-            master.add(*g, s);
-        }
-    }
-
-    let left = |e: f64| (limits.seconds - e).max(1.0);
-    // Optimal over the generated groups only: that proves nothing globally.
-    // HiGHS may stop without a plan of its own (a loaded machine, a short
-    // limit); the incumbent is then kept, never lost.
-    let (mut groups, _) =
-        integer_master(comp, &master.columns, &incumbent, packing, left(elapsed()))
-            .unwrap_or_else(|_| (incumbent.clone(), false));
-    let mut proven = false;
-    if objective_of(comp, &groups) > objective_of(comp, &incumbent) {
-        groups = incumbent.clone();
-    }
-    incumbent = groups;
-    let mut objective = objective_of(comp, &incumbent);
-
-    // Any plan better than the incumbent uses only groups whose reduced cost
-    // is below the gap (the relaxation's value plus the reduced costs of the
-    // chosen groups is the plan's score). Adding all of them makes the integer
-    // master exact.
-    let gap = objective - lower_bound;
-    if converged && gap > 1e-6 && elapsed() < limits.seconds {
-        let prices = Prices::new(comp, &pi);
-        let mut extra: Vec<(Members, f64)> = Vec::new();
-        let mut too_many = false;
-        for a in 0..n as u32 {
-            comp.enumerate_from(
-                a,
-                &prices,
-                gap + 1e-6 + root_discount,
-                true,
-                &mut |m, s, rc| {
-                    let discount = if size_of(&m) == 4 { root_discount } else { 0.0 };
-                    if rc - discount + root_cuts.price_of(&m) >= gap + 1e-6 {
-                        return;
-                    }
-                    if extra.len() <= limits.max_proof_columns {
-                        extra.push((m, s));
-                    } else {
-                        too_many = true;
-                    }
-                },
-            );
-            // Out of time counts as too many: the proof is skipped.
-            if too_many || elapsed() > limits.seconds {
-                too_many = true;
-                break;
-            }
-        }
-        if !too_many {
-            for (m, s) in extra {
-                let s = comp.score(&m).unwrap_or(s);
-                master.add(m, s);
-            }
-            let (better, exact) =
-                integer_master(comp, &master.columns, &incumbent, packing, left(elapsed()))
-                    .unwrap_or_else(|_| (incumbent.clone(), false));
-            let value = objective_of(comp, &better);
-            if value <= objective + 1e-9 {
-                incumbent = better;
-                objective = value;
-            }
-            if exact {
-                proven = true;
-                lower_bound = lower_bound.max(objective);
-            }
-        }
-    }
-    if objective - lower_bound <= 1e-6 * objective.abs().max(1.0) {
-        proven = true;
-        lower_bound = objective;
-    }
-    Ok(Solved {
-        unplaced: left_out(n, &incumbent),
-        groups: incumbent,
-        objective,
-        lower_bound: lower_bound.min(objective),
-        proven,
-        columns: master.columns.len(),
-        duals: pi,
-        pool: root_columns,
-    })
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::super::component::tests::{component, weights};
+    use super::super::steps::{greedy_start as greedy, solve, Limits};
     use super::*;
 
     /// Brute force over every partition of a small component.

@@ -6,10 +6,10 @@
 use std::collections::{HashMap, HashSet};
 
 use super::problem::{KnownDates, Scope, TriadProblem};
-use super::rules::TrustRule;
+use super::rules::{NoAvailability, TrustRule};
+use crate::calendar::{Days, Person};
+use crate::dating::{self, Bits, DatingRules, DayGrid, Need};
 use crate::model::{School, Urn};
-use crate::schedule::calendar::Days;
-use crate::schedule::Person;
 
 /// Why two schools may not share a group.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +25,8 @@ pub enum PairBreak {
     Excluded(String),
     /// Both heads offered dates and none is common: school days each offered.
     NoCommonDate(u32, u32),
+    /// One head offered no dates and `no_availability = "leave_out"`.
+    NoAnswer(Urn),
 }
 
 impl PairBreak {
@@ -39,6 +41,7 @@ impl PairBreak {
             PairBreak::History(_) => "history",
             PairBreak::Excluded(_) => "exclusion",
             PairBreak::NoCommonDate(..) => "availability",
+            PairBreak::NoAnswer(_) => "no dates offered",
         }
     }
 
@@ -71,6 +74,13 @@ impl PairBreak {
                 "the heads of {} and {} share no available date (they offered {n} and {m} school days of the window)",
                 a.name, b.name
             ),
+            PairBreak::NoAnswer(u) => {
+                let who = if *u == a.urn { a } else { b };
+                format!(
+                    "the head of {} ({u}) has offered no dates yet and no_availability = \"leave_out\"",
+                    who.name
+                )
+            }
         }
     }
 }
@@ -149,6 +159,162 @@ fn head_days(known: &KnownDates) -> HashMap<Urn, DaySet> {
     out
 }
 
+/// What a group's dating needs: the school days and, per head, the starts
+/// they can come on (a head who offered nothing: every school day but
+/// their school's blackouts, as if free, under `no_availability = "wait"`).
+pub struct HeadDating {
+    pub grid: std::sync::Arc<DayGrid>,
+    starts: HashMap<Urn, Bits>,
+    /// Heads who offered nothing.
+    silent: HashSet<Urn>,
+    /// Per adviser of the problem, the starts they can come on (none where
+    /// they offered nothing: dating treats them as never available).
+    advisers: HashMap<String, Bits>,
+    presence: super::rules::AdviserPresence,
+}
+
+impl HeadDating {
+    fn new(problem: &TriadProblem, known: &KnownDates) -> Option<HeadDating> {
+        let days = Days::new(&known.calendar);
+        let rules = DatingRules {
+            review_days: problem.rules.review_days,
+            ..problem.rules.dating
+        };
+        let grid = DayGrid::new(&days, rules)?;
+        let mut starts = HashMap::new();
+        let mut silent = HashSet::new();
+        for s in &problem.schools {
+            let free = match grid.free_days(&days, &known.availability, &Person::Head(s.urn)) {
+                Some(b) => b,
+                None => {
+                    silent.insert(s.urn);
+                    grid.all_days(&days, Some(s.urn))
+                }
+            };
+            starts.insert(s.urn, grid.starts(&free));
+        }
+        let advisers = problem
+            .advisers
+            .iter()
+            .map(|a| {
+                let free = grid
+                    .free_days(&days, &known.availability, &Person::Adviser(a.id.clone()))
+                    .unwrap_or_default();
+                (a.id.clone(), grid.starts(&free))
+            })
+            .collect();
+        Some(HeadDating {
+            grid: std::sync::Arc::new(grid),
+            starts,
+            silent,
+            advisers,
+            presence: problem.rules.adviser_presence,
+        })
+    }
+
+    /// The starts the head can come on (every start where unknown).
+    pub fn starts_of(&self, head: Urn) -> Bits {
+        self.starts
+            .get(&head)
+            .copied()
+            .unwrap_or_else(|| Bits::first(self.grid.days))
+    }
+
+    pub fn is_silent(&self, head: Urn) -> bool {
+        self.silent.contains(&head)
+    }
+
+    /// The needs of a group's reviews, heads only, in rotation order.
+    pub fn needs(&self, order: &[Urn]) -> Vec<Need> {
+        let starts: Vec<Bits> = order.iter().map(|u| self.starts_of(*u)).collect();
+        dating::rotation_people(order.len())
+            .map(|people| {
+                let mut b = Bits::first(self.grid.days);
+                for (i, s) in starts.iter().enumerate() {
+                    if people >> i & 1 == 1 {
+                        b = b.and(s);
+                    }
+                }
+                Need { starts: b, people }
+            })
+            .collect()
+    }
+
+    /// The most reviews of a group (rotation order) its heads can keep on
+    /// the dates they have offered so far: a head who offered nothing
+    /// cannot come on any (their group awaits dates).
+    pub fn datable_now(&self, order: &[Urn]) -> usize {
+        if order.iter().any(|u| self.is_silent(*u)) {
+            return 0;
+        }
+        dating::max_dated(&self.grid, &self.needs(order))
+    }
+
+    /// Reviews of a group in rotation order its heads cannot all keep.
+    pub fn undated(&self, order: &[Urn]) -> usize {
+        order.len() - dating::max_dated(&self.grid, &self.needs(order))
+    }
+
+    /// The most reviews of a group (rotation order) that can be dated with
+    /// the adviser present as `adviser_presence` asks: at every review, or
+    /// at one (the best one for the dates; None: the adviser can come to
+    /// none of a dating of that many). Returns (reviews dated, the review
+    /// the adviser attends under "one_review").
+    pub fn dated_with_adviser(&self, order: &[Urn], adviser: &str) -> (usize, Option<usize>) {
+        let adv = self.advisers.get(adviser).copied().unwrap_or_default();
+        let heads = self.needs(order);
+        let with = |on: &dyn Fn(usize) -> bool| -> Vec<Need> {
+            heads
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    if on(i) {
+                        Need {
+                            starts: n.starts.and(&adv),
+                            people: n.people | 1 << 4,
+                        }
+                    } else {
+                        *n
+                    }
+                })
+                .collect()
+        };
+        match self.presence {
+            super::rules::AdviserPresence::EveryReview => {
+                (dating::max_dated(&self.grid, &with(&|_| true)), None)
+            }
+            super::rules::AdviserPresence::OneReview => {
+                let mut best = (0, None);
+                for r in 0..order.len() {
+                    let n = dating::max_dated(&self.grid, &with(&|i| i == r));
+                    if n > best.0 {
+                        best = (n, Some(r));
+                    }
+                }
+                best
+            }
+        }
+    }
+
+    /// Whether the adviser can come on dates the group's heads can keep:
+    /// with them the group dates as many reviews as its heads alone can.
+    pub fn adviser_fits(&self, order: &[Urn], adviser: &str) -> Result<(), String> {
+        let heads = dating::max_dated(&self.grid, &self.needs(order));
+        let (with, _) = self.dated_with_adviser(order, adviser);
+        if with >= heads {
+            return Ok(());
+        }
+        let presence = match self.presence {
+            super::rules::AdviserPresence::EveryReview => "at every review",
+            super::rules::AdviserPresence::OneReview => "at one review",
+        };
+        Err(format!(
+            "adviser {adviser} ({} usable days offered) would leave {with} of the {heads} reviews its heads can keep datable ({presence})",
+            self.advisers.get(adviser).map_or(0, Bits::count)
+        ))
+    }
+}
+
 /// The pair rules of one problem, with history, exclusions and heads'
 /// available days indexed.
 pub struct PairRules<'a> {
@@ -157,6 +323,8 @@ pub struct PairRules<'a> {
     excluded: HashMap<(Urn, Urn), String>,
     /// Only heads who offered dates; the others are unconstrained.
     days: HashMap<Urn, DaySet>,
+    /// Where availability is known (and the window fits `dating::MAX_DAYS`).
+    dating: Option<HeadDating>,
 }
 
 impl<'a> PairRules<'a> {
@@ -181,12 +349,22 @@ impl<'a> PairRules<'a> {
             .map(|x| (key(x.a, x.b), x.reason.clone()))
             .collect();
         let days = problem.availability.as_ref().map(head_days);
+        let dating = problem
+            .availability
+            .as_ref()
+            .and_then(|k| HeadDating::new(problem, k));
         PairRules {
             problem,
             history,
             excluded,
             days: days.unwrap_or_default(),
+            dating,
         }
+    }
+
+    /// Heads' dates for scoring groups by their datable reviews.
+    pub fn dating(&self) -> Option<&HeadDating> {
+        self.dating.as_ref()
     }
 
     pub fn problem(&self) -> &'a TriadProblem {
@@ -217,6 +395,15 @@ impl<'a> PairRules<'a> {
         }
         if let Some(&y) = self.history.get(&key(a.urn, b.urn)) {
             return Err(PairBreak::History(y));
+        }
+        if rules.no_availability == NoAvailability::LeaveOut {
+            if let Some(d) = &self.dating {
+                for s in [a, b] {
+                    if d.is_silent(s.urn) {
+                        return Err(PairBreak::NoAnswer(s.urn));
+                    }
+                }
+            }
         }
         // Last: the explanations apply the rules in this order.
         if self.common_dates(a.urn, b.urn) == Some(0) {
@@ -271,14 +458,6 @@ impl<'a> PairRules<'a> {
             common_dates,
             dates_short,
         }
-    }
-
-    pub fn history_pairs(&self) -> &HashMap<(Urn, Urn), i32> {
-        &self.history
-    }
-
-    pub fn excluded_pairs(&self) -> HashSet<(Urn, Urn)> {
-        self.excluded.keys().copied().collect()
     }
 }
 

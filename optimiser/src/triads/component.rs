@@ -2,6 +2,9 @@
 //! the exact score of any group of three or four of its schools.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::dating::{self, Bits, DayGrid, Need};
 
 /// A compatible pair, seen from one end.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -76,15 +79,37 @@ pub struct Component {
     pub weights: ScoreWeights,
     /// Groups of the previous plan, with the points keeping each one saves.
     pub bonus: HashMap<Members, f64>,
+    /// Where heads' dates are known: what scores a group by the reviews its
+    /// heads cannot keep.
+    pub dating: Option<Arc<Dating>>,
+}
+
+/// Heads' dates of a component, for the "undated reviews" term: exact for
+/// the group alone (`crate::dating`), and never negative, so every pruning
+/// of pricing by the other terms stays a valid lower bound.
+#[derive(Debug)]
+pub struct Dating {
+    pub grid: Arc<DayGrid>,
+    /// Per node, the review starts its head can come on.
+    pub starts: Vec<Bits>,
+    /// Points per undated review.
+    pub points: f64,
+}
+
+impl Dating {
+    /// The same dates for the given nodes, in their order.
+    pub fn subset(&self, nodes: &[u32]) -> Dating {
+        Dating {
+            grid: self.grid.clone(),
+            starts: nodes.iter().map(|&g| self.starts[g as usize]).collect(),
+            points: self.points,
+        }
+    }
 }
 
 impl Component {
     pub fn len(&self) -> usize {
         self.nodes.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
     }
 
     pub fn edge(&self, a: u32, b: u32) -> Option<&Edge> {
@@ -109,27 +134,75 @@ impl Component {
         }
     }
 
-    /// Score of a three from its three pairs: each head drives to both others.
+    /// Points for the reviews of a three its heads cannot all keep (every
+    /// review needs all three heads).
+    pub fn undated_points3(&self, m: [u32; 3]) -> f64 {
+        let Some(d) = &self.dating else {
+            return 0.0;
+        };
+        let starts = d.starts[m[0] as usize]
+            .and(&d.starts[m[1] as usize])
+            .and(&d.starts[m[2] as usize]);
+        let need = Need {
+            starts,
+            people: 0b111,
+        };
+        (3 - dating::max_dated(&d.grid, &[need; 3])) as f64 * d.points
+    }
+
+    /// Reviews of a four in rotation `order` its heads cannot all keep.
+    fn undated4(&self, d: &Dating, order: [u32; 4]) -> usize {
+        let needs: Vec<Need> = dating::rotation_people(4)
+            .map(|people| {
+                let mut starts = Bits::first(d.grid.days);
+                for (i, &x) in order.iter().enumerate() {
+                    if people >> i & 1 == 1 {
+                        starts = starts.and(&d.starts[x as usize]);
+                    }
+                }
+                Need { starts, people }
+            })
+            .collect();
+        4 - dating::max_dated(&d.grid, &needs)
+    }
+
+    /// Score of a three from its three pairs: each head drives to both
+    /// others; plus its undated reviews.
     pub fn triad_score(&self, members: [u32; 3], e: [&Edge; 3]) -> f64 {
         let km: f64 = e.iter().map(|x| x.km).sum();
         let pts: f64 = e.iter().map(|x| x.pts).sum();
-        self.weights.travel_km * 2.0 * km + pts + self.no_good_points(&members)
+        self.weights.travel_km * 2.0 * km
+            + pts
+            + self.no_good_points(&members)
+            + self.undated_points3(members)
     }
 
     /// Score of a four from its six pairs. With the rotation A→B→C→D, each
     /// head visits the next two, so the two "diagonal" pairs (A,C) and (B,D)
     /// are driven twice; the rotation is chosen to make them the shortest matching.
-    /// `e` is ordered ab, ac, ad, bc, bd, cd.
+    /// `e` is ordered ab, ac, ad, bc, bd, cd. Where heads' dates are known
+    /// the rotation also decides which heads meet at each review, so it is
+    /// the one with the least doubled travel plus undated reviews' points
+    /// (`output::rotation` chooses the same way).
     pub fn quad_score(&self, members: [u32; 4], e: [&Edge; 6]) -> f64 {
         let km: f64 = e.iter().map(|x| x.km).sum();
         let pts: f64 = e.iter().map(|x| x.pts).sum();
-        let matching = (e[0].km + e[5].km)
-            .min(e[1].km + e[4].km)
-            .min(e[2].km + e[3].km);
-        self.weights.travel_km * (km + matching)
-            + pts
-            + self.weights.group_of_four
-            + self.no_good_points(&members)
+        let w = self.weights.travel_km;
+        let [a, b, c, d] = members;
+        // Rotations by their diagonals: (a,b)+(c,d), (a,c)+(b,d), (a,d)+(b,c).
+        let options = [
+            ([a, c, b, d], e[0].km + e[5].km),
+            ([a, b, c, d], e[1].km + e[4].km),
+            ([a, b, d, c], e[2].km + e[3].km),
+        ];
+        let rotation = match &self.dating {
+            None => w * options.iter().map(|o| o.1).fold(f64::INFINITY, f64::min),
+            Some(dt) => options
+                .iter()
+                .map(|(order, diag)| w * diag + self.undated4(dt, *order) as f64 * dt.points)
+                .fold(f64::INFINITY, f64::min),
+        };
+        w * km + rotation + pts + self.weights.group_of_four + self.no_good_points(&members)
     }
 
     /// The full score of a group (with any previous-plan bonus), or `None`
@@ -385,6 +458,7 @@ pub(crate) mod tests {
             located: vec![true; n],
             weights: w,
             bonus: HashMap::new(),
+            dating: None,
         }
     }
 

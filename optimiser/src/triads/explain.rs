@@ -26,6 +26,14 @@ pub fn unplaced_reason(prep: &Prepared, i: usize) -> String {
         Scope::PerLa => format!(" in {}", me.la_name),
         Scope::CrossLa => String::new(),
     };
+    if problem.rules.no_availability == super::rules::NoAvailability::LeaveOut
+        && prep.rules.dating().is_some_and(|d| d.is_silent(me.urn))
+    {
+        return format!(
+            "no dates offered: the head of {} ({}) has offered no dates yet, and no_availability = \"leave_out\" keeps the school out until they do",
+            me.name, me.urn
+        );
+    }
     if same_phase.is_empty() {
         return format!(
             "phase: no other participating {} school{where_}",

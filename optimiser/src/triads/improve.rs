@@ -13,12 +13,18 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use super::colgen::{self, Limits};
 use super::component::{lift, members_of, size_of, Component, Members, NONE};
+
+/// The exact solver of one neighbourhood (a small component of its own):
+/// its best plan from the groups it holds, never worse, with its value; none
+/// where it fails. Passed in by the caller (`steps::solve_neighbourhood`),
+/// so that this module does not depend on the solver that calls it.
+pub(super) type SubSolve<'a> =
+    &'a (dyn Fn(&Component, Vec<Members>) -> Option<(Vec<Members>, f64)> + Sync);
 
 /// Schools per neighbourhood: small enough to be solved to proven optimum
 /// in a few milliseconds, large enough to move several groups at once.
-pub const NEIGHBOURHOOD: usize = 36;
+pub(super) const NEIGHBOURHOOD: usize = 36;
 
 /// Neighbourhoods per thread in one batch: more than one, so that a slow
 /// solve does not leave the other threads waiting.
@@ -26,19 +32,26 @@ const PER_THREAD: usize = 8;
 
 /// Re-solves neighbourhoods of `groups` until every one was tried without
 /// gain since it last changed, or until `deadline`.
-pub fn improve(comp: &Component, groups: Vec<Members>, deadline: Instant) -> Vec<Members> {
-    improve_guided(comp, groups, deadline, &OnceLock::new())
+#[cfg(test)]
+pub(super) fn improve(
+    comp: &Component,
+    groups: Vec<Members>,
+    deadline: Instant,
+    solve: SubSolve,
+) -> Vec<Members> {
+    improve_guided(comp, groups, deadline, &OnceLock::new(), solve)
 }
 
 /// As `improve`; once `duals` are set (by a relaxation of the whole running
 /// beside it), seeds are chosen by reduced cost: a plan's value less the
 /// relaxation's is the sum of its groups' reduced costs and its left-out
 /// schools' `unplaced − π`, so that is where the gap is.
-pub fn improve_guided(
+pub(super) fn improve_guided(
     comp: &Component,
     groups: Vec<Members>,
     deadline: Instant,
     duals: &OnceLock<Vec<f64>>,
+    solve: SubSolve,
 ) -> Vec<Members> {
     let n = comp.len();
     if n <= 2 * NEIGHBOURHOOD {
@@ -67,7 +80,7 @@ pub fn improve_guided(
         }
         let better: Vec<Option<Scored>> = picked
             .par_iter()
-            .map(|(_, nodes)| resolve(comp, &plan, nodes))
+            .map(|(_, nodes)| resolve(comp, &plan, nodes, solve))
             .collect();
         // The neighbourhoods are disjoint and hold whole groups, so each
         // replacement stands on its own.
@@ -242,11 +255,7 @@ fn pick(
 /// its relaxation alone settles most neighbourhoods of a good plan. A
 /// neighbourhood the solver fails on is left as it is: the plan stands
 /// without it.
-fn resolve(comp: &Component, plan: &Current, nodes: &[u32]) -> Option<Scored> {
-    let limits = Limits {
-        seconds: 1.0,
-        max_proof_columns: 50_000,
-    };
+fn resolve(comp: &Component, plan: &Current, nodes: &[u32], solve: SubSolve) -> Option<Scored> {
     let sub = comp.subset(nodes);
     // `nodes` is sorted, so a school's place in it is its index in `sub`.
     let local = |x: u32| nodes.binary_search(&x).map(|l| l as u32).ok();
@@ -263,9 +272,9 @@ fn resolve(comp: &Component, plan: &Current, nodes: &[u32]) -> Option<Scored> {
         })
         .collect();
     let before = plan.cost_of(nodes);
-    let s = colgen::solve_from(&sub, start, limits).ok()?;
-    (s.objective < before - 1e-6).then(|| {
-        s.groups
+    let (groups, objective) = solve(&sub, start)?;
+    (objective < before - 1e-6).then(|| {
+        groups
             .iter()
             .map(|m| (lift(m, nodes), sub.score(m).unwrap_or(f64::INFINITY)))
             .collect()
@@ -353,8 +362,9 @@ impl Ord for Near {
 
 #[cfg(test)]
 mod tests {
-    use super::super::colgen::objective_of;
     use super::super::colgen::tests::random_component;
+    use super::super::colgen::{self, objective_of};
+    use super::super::steps::{greedy_start, solve_neighbourhood};
     use super::*;
 
     fn is_plan(comp: &Component, groups: &[Members]) -> bool {
@@ -380,13 +390,13 @@ mod tests {
     fn improving_keeps_a_plan_and_never_makes_it_worse() {
         for seed in 0..4 {
             let (n, comp) = (90, on_a_grid(seed));
-            let start = colgen::greedy(&comp);
+            let start = greedy_start(&comp);
             let far = Instant::now() + std::time::Duration::from_secs(60);
-            let better = improve(&comp, start.clone(), far);
+            let better = improve(&comp, start.clone(), far, &solve_neighbourhood);
             assert!(is_plan(&comp, &better), "seed {seed}");
             assert!(objective_of(&comp, &better) <= objective_of(&comp, &start) + 1e-9);
             // From nobody placed, it places schools.
-            let from_nothing = improve(&comp, Vec::new(), far);
+            let from_nothing = improve(&comp, Vec::new(), far, &solve_neighbourhood);
             assert!(is_plan(&comp, &from_nothing));
             assert!(
                 objective_of(&comp, &from_nothing) < n as f64 * comp.weights.unplaced / 2.0,
@@ -399,14 +409,14 @@ mod tests {
     fn guided_by_the_relaxation_it_keeps_a_plan_and_never_makes_it_worse() {
         for seed in 0..3 {
             let comp = on_a_grid(seed);
-            let start = colgen::greedy(&comp);
+            let start = greedy_start(&comp);
             let scored: Vec<(Members, f64)> =
                 start.iter().map(|m| (*m, comp.score(m).unwrap())).collect();
             let (_, pi) = colgen::relaxation(&comp, &scored, 10.0).unwrap();
             let duals = OnceLock::new();
             duals.set(pi).unwrap();
             let far = Instant::now() + std::time::Duration::from_secs(60);
-            let better = improve_guided(&comp, start.clone(), far, &duals);
+            let better = improve_guided(&comp, start.clone(), far, &duals, &solve_neighbourhood);
             assert!(is_plan(&comp, &better), "seed {seed}");
             assert!(objective_of(&comp, &better) <= objective_of(&comp, &start) + 1e-9);
         }
@@ -415,7 +425,10 @@ mod tests {
     #[test]
     fn small_components_are_left_to_the_exact_solve() {
         let comp = random_component(1, 20, 0.5);
-        let start = colgen::greedy(&comp);
-        assert_eq!(improve(&comp, start.clone(), Instant::now()), start);
+        let start = greedy_start(&comp);
+        assert_eq!(
+            improve(&comp, start.clone(), Instant::now(), &solve_neighbourhood),
+            start
+        );
     }
 }

@@ -1,29 +1,41 @@
 //! Forming the year's groups: reciprocal, like-for-like triads (fours where
 //! needed) with their reviews and external advisers.
 //!
-//! `solve::plan` is the entry point; `validate::validate` is the one check
-//! of a plan against every rule.
+//! The API: [`plan`] forms the groups of a [`TriadProblem`] under
+//! [`TriadRules`]; [`validate`] is the one check of a plan against every
+//! rule; [`baseline`] (the module is public for its old path) is the
+//! hand-made grouping benchmarks compare against.
+//! `plan` (the module) holds the output types, serialised as `plan.json`.
+//! Everything else is internal; `schedule` reaches the adviser scoring it
+//! reuses through `pub(crate)` paths.
 
-pub mod advisers;
+pub(crate) mod advisers;
 pub mod baseline;
-pub mod build;
-pub mod colgen;
-pub mod compat;
-pub mod component;
-pub mod explain;
-pub mod improve;
-pub mod output;
+mod bound;
+mod build;
+mod colgen;
+mod compat;
+mod component;
+mod explain;
+mod improve;
+mod master;
+mod output;
 pub mod plan;
-pub mod problem;
-pub mod regions;
-pub mod rules;
-pub mod solve;
-pub mod validate;
+mod problem;
+mod regions;
+mod rules;
+mod solve;
+mod steps;
+pub(crate) mod validate;
 
-pub use plan::Plan;
+pub use baseline::{baseline, Baseline};
+pub use bound::{bound_seconds, dated_bound};
+pub use plan::{
+    AdviserLoad, CostLedger, GroupMetrics, LedgerEntry, Plan, Review, Stats, Triad, Unplaced,
+};
 pub use problem::{Exclusion, KnownDates, Pin, Scope, TriadProblem};
-pub use rules::TriadRules;
-pub use solve::{plan, PlanError};
+pub use rules::{AdviserPresence, NoAvailability, TriadRules, TrustRule, Weights};
+pub use solve::{plan, PlanError, Progress};
 pub use validate::{validate, Violation};
 #[cfg(test)]
 mod tests;

@@ -34,6 +34,24 @@ pub fn rotation<'a>(rules: &PairRules, schools: &[&'a School]) -> (Vec<&'a Schoo
                 .min_by(|x, y| x.1.total_cmp(&y.1))
                 .unwrap_or(([a, b, c, d], 0.0));
             let all = km(a, b) + km(a, c) + km(a, d) + km(b, c) + km(b, d) + km(c, d);
+            // Where heads' dates are known, the rotation also decides who
+            // meets at each review: the least doubled travel plus undated
+            // reviews' points, as the solver scored it (`quad_score`).
+            if let Some(dt) = rules.dating() {
+                let w = rules.problem().rules.weights.travel_km;
+                let points = rules.problem().rules.weights.undated_review;
+                let cost = |o: &[&School; 4], diag: f64| {
+                    let urns: Vec<_> = o.iter().map(|s| s.urn).collect();
+                    w * diag + dt.undated(&urns) as f64 * points
+                };
+                let (order, diag) = options
+                    .into_iter()
+                    .map(|(o, diag)| (cost(&o, diag), o, diag))
+                    .min_by(|x, y| x.0.total_cmp(&y.0))
+                    .map(|(_, o, diag)| (o, diag))
+                    .unwrap_or(([a, b, c, d], 0.0));
+                return (order.to_vec(), all + diag);
+            }
             (order.to_vec(), all + diag)
         }
         _ => {
@@ -59,6 +77,8 @@ pub fn reviews(order: &[&School], days: u32) -> Vec<Review> {
                 start: None,
                 dates: Vec::new(),
                 unscheduled_reason: None,
+                adviser: None,
+                adviser_absent: None,
                 sequence: 0,
             }
         })
@@ -122,6 +142,34 @@ pub fn triad(id: String, rules: &PairRules, schools: &[&School], bonus: f64) -> 
     if dates_short > 0 {
         let points = w.few_common_dates * f64::from(dates_short);
         score.insert("few_common_dates".to_string(), points);
+    }
+    if let Some(dt) = rules.dating() {
+        let urns: Vec<_> = order.iter().map(|s| s.urn).collect();
+        let undated = dt.undated(&urns);
+        if undated > 0 {
+            score.insert(
+                "undated_reviews".to_string(),
+                w.undated_review * undated as f64,
+            );
+            flags.push(format!(
+                "the heads can keep only {} of the group's {} reviews (rules: one review a day, {} days apart, at most {} review days per half-term)",
+                order.len() - undated,
+                order.len(),
+                r.dating.min_days_between_group_reviews,
+                r.dating.max_days_per_half_term
+            ));
+        }
+        let silent: Vec<String> = order
+            .iter()
+            .filter(|s| dt.is_silent(s.urn))
+            .map(|s| format!("{} ({})", s.name, s.urn))
+            .collect();
+        if !silent.is_empty() {
+            flags.push(format!(
+                "awaiting dates: the head of {} has offered no dates yet",
+                silent.join(" and the head of ")
+            ));
+        }
     }
     if r.require_good_school
         && !order

@@ -56,6 +56,16 @@ impl Triad {
     pub fn total_score(&self) -> f64 {
         self.score.values().sum()
     }
+
+    /// The adviser who attends review `r`: as the scheduler recorded it
+    /// (none where it says why not), or on a plan not yet dated the group's.
+    pub fn adviser_at<'a>(&'a self, r: &'a Review) -> Option<&'a str> {
+        match (&r.adviser, &r.adviser_absent) {
+            (Some(a), _) => Some(a),
+            (None, Some(_)) => None,
+            (None, None) => self.adviser.as_deref(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -93,6 +103,14 @@ pub struct Review {
     /// Why the scheduler could not date the review: the people and the numbers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unscheduled_reason: Option<String>,
+    /// The adviser who attends this review, once the scheduler has dated the
+    /// plan: with the host and the reviewers, everyone who comes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adviser: Option<String>,
+    /// Why the review is held without an adviser (`adviser_presence =
+    /// "one_review"`, or a group without one), in a sentence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adviser_absent: Option<String>,
     /// Calendar revision (ICS SEQUENCE): bumped each time a published date changes.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub sequence: u32,
@@ -163,4 +181,23 @@ pub struct Stats {
     /// groups' scores, not of `objective`) and its own bound.
     pub adviser_objective: f64,
     pub adviser_lower_bound: f64,
+    /// Where heads' dates are known: reviews of the plan's groups their
+    /// heads can keep on the dates offered so far (each group alone, by the
+    /// `[schedule]` rules; advisers aside, as the scheduler may change them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datable: Option<usize>,
+    /// No plan under these rules and availabilities dates more reviews
+    /// (`triads::dated_bound`; holds under every adviser rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dated_bound: Option<usize>,
+    /// Groups awaiting dates: a head offered none yet (`no_availability = "wait"`).
+    #[serde(default)]
+    pub awaiting_groups: usize,
+    /// Reviews the scheduler dated (None before it has run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dated: Option<usize>,
+    /// What relaxing one rule would gain, as the scheduler found
+    /// ("advisers at one review per group: 11 more reviews dated").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relaxations: Vec<String>,
 }

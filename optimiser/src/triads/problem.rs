@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::plan::Plan;
 use super::rules::TriadRules;
+use crate::calendar::{Availability, Calendar};
 use crate::model::{Adviser, PastTriad, School, Urn};
-use crate::schedule::{Availability, Calendar};
 
 /// Whether groups stay inside one local authority.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

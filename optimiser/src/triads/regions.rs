@@ -13,13 +13,14 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use super::colgen::{self, Limits, Solved};
+use super::colgen;
 use super::component::{left_out, lift, members_of, size_of, Component, Edge, Members};
 use super::improve::improve_guided;
+use super::steps::{self, Limits, Solved};
 
 /// Splits the nodes into parts of at most `max` schools, cutting across the
 /// longer side of each part's extent at its median.
-pub fn split(comp: &Component, max: usize) -> Vec<Vec<u32>> {
+pub(super) fn split(comp: &Component, max: usize) -> Vec<Vec<u32>> {
     let mut out = Vec::new();
     let mut stack = vec![(0..comp.len() as u32).collect::<Vec<u32>>()];
     while let Some(mut part) = stack.pop() {
@@ -48,7 +49,7 @@ pub fn split(comp: &Component, max: usize) -> Vec<Vec<u32>> {
 
 impl Component {
     /// The part of this component on the given nodes, in their order.
-    pub fn subset(&self, nodes: &[u32]) -> Component {
+    pub(super) fn subset(&self, nodes: &[u32]) -> Component {
         let local: HashMap<u32, u32> = nodes
             .iter()
             .enumerate()
@@ -89,6 +90,10 @@ impl Component {
             located: nodes.iter().map(|&g| self.located[g as usize]).collect(),
             weights: self.weights,
             bonus,
+            dating: self
+                .dating
+                .as_ref()
+                .map(|d| std::sync::Arc::new(d.subset(nodes))),
         }
     }
 }
@@ -102,11 +107,15 @@ const WHOLE_RELAXATION: f64 = 8.0;
 const SEAMS: f64 = 8.0;
 
 /// Solves a large component region by region; the bound covers every group.
-pub fn solve_large(comp: &Component, limits: Limits, region_size: usize) -> Result<Solved, String> {
+pub(super) fn solve_large(
+    comp: &Component,
+    limits: Limits,
+    region_size: usize,
+) -> Result<Solved, String> {
     let parts = split(comp, region_size);
     let solved: Vec<(Vec<u32>, Solved)> = parts
         .into_par_iter()
-        .map(|p| colgen::solve(&comp.subset(&p), limits).map(|s| (p, s)))
+        .map(|p| steps::solve(&comp.subset(&p), limits).map(|s| (p, s)))
         .collect::<Result<_, String>>()?;
     let n = comp.len();
     let mut pi = vec![0.0; n];
@@ -146,7 +155,7 @@ pub fn solve_large(comp: &Component, limits: Limits, region_size: usize) -> Resu
         || {
             let seams = std::time::Instant::now()
                 + std::time::Duration::from_secs_f64(limits.seconds * SEAMS);
-            improve_guided(comp, groups, seams, &duals)
+            improve_guided(comp, groups, seams, &duals, &steps::solve_neighbourhood)
         },
     );
     let (whole, whole_pi) = whole?;

@@ -6,6 +6,31 @@ use serde::{Deserialize, Serialize};
 use crate::model::AdviserKind;
 use crate::rules_check::{describe, Faults, RuleFault, MOST, MOST_KM, MOST_SECONDS};
 
+/// A head who offered no dates, while others did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum NoAvailability {
+    /// Grouped as if free on every school day; the group is flagged
+    /// "awaiting dates" and its reviews stay undated with that reason
+    /// until the head answers.
+    #[default]
+    Wait,
+    /// Left out of grouping (reason: no dates offered), so no group waits.
+    LeaveOut,
+}
+
+/// Which reviews of a group its adviser attends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AdviserPresence {
+    /// Every review: a review is dated only on a day the adviser can come.
+    #[default]
+    EveryReview,
+    /// At least one review of the group (the one they moderate); the
+    /// others are dated on the heads' dates alone.
+    OneReview,
+}
+
 /// What to do with two schools of the same trust.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -55,6 +80,16 @@ pub struct Weights {
     /// `common_dates_wanted`, for each pair where both heads offered dates
     /// (a pair sharing none may not meet at all).
     pub few_common_dates: f64,
+    /// Points per review of a group that its heads cannot all keep: the
+    /// most of the group's reviews that can be dated on days its host and
+    /// reviewers offered, under the `[schedule]` rules (one review a day,
+    /// `min_days_between_group_reviews` apart, `max_days_per_half_term`),
+    /// computed exactly for the group alone (`crate::dating`). Only where
+    /// heads' availability is known. Below `unplaced / 3`, so that a group
+    /// is still formed where its reviews cannot be dated. Above 0 it also
+    /// gives a group only an adviser who can come on dates its heads can
+    /// keep; 0 turns both off (grouping, then advisers, then dates).
+    pub undated_review: f64,
 }
 
 impl Default for Weights {
@@ -75,6 +110,9 @@ impl Default for Weights {
             // A pair sharing one date pays 50 points, as much as 50 km of
             // driving: worth a longer trip, not worth leaving a school out.
             few_common_dates: 10.0,
+            // A review that cannot happen: worth 300 km of driving, a third
+            // of a school left out.
+            undated_review: 300.0,
         }
     }
 }
@@ -117,6 +155,16 @@ pub struct TriadRules {
     pub region_size: usize,
     /// Seed for every choice the optimiser breaks ties with.
     pub seed: u64,
+    /// A head who offered no dates while others did: `"wait"` or `"leave_out"`.
+    /// The same policy holds in grouping and in dating.
+    pub no_availability: NoAvailability,
+    /// Which reviews the adviser attends: `"every_review"` or `"one_review"`.
+    pub adviser_presence: AdviserPresence,
+    /// The dating rules grouping scores groups by: the `[schedule]` table's
+    /// `min_days_between_group_reviews` and `max_days_per_half_term` (callers
+    /// copy them in; not read from `[triads]`), with `review_days`.
+    #[serde(skip)]
+    pub dating: crate::dating::DatingRules,
 }
 
 impl Default for TriadRules {
@@ -137,6 +185,9 @@ impl Default for TriadRules {
             time_limit_seconds: 8.0,
             region_size: 800,
             seed: 1,
+            no_availability: NoAvailability::Wait,
+            adviser_presence: AdviserPresence::EveryReview,
+            dating: crate::dating::DatingRules::default(),
         }
     }
 }
@@ -231,6 +282,7 @@ impl TriadRules {
             ("adviser_continuity", w.adviser_continuity),
             ("adviser_cost_per_pound", w.adviser_cost_per_pound),
             ("few_common_dates", w.few_common_dates),
+            ("undated_review", w.undated_review),
         ]);
         list.extend(f.list);
         list

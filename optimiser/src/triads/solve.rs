@@ -7,17 +7,18 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use super::advisers::{assign_advisers, GroupNeed};
+use super::advisers::{assign_advisers_dated, GroupNeed};
 use super::build::{prepare, Prepared};
-use super::colgen::{self, Limits};
-use super::component::size_of;
+use super::compat::PairRules;
+use super::component::{size_of, Component};
 use super::explain::{diagnose, unplaced_reason};
 use super::output;
 use super::plan::{LedgerEntry, Plan, Stats, Triad, Unplaced};
 use super::problem::TriadProblem;
 use super::regions;
+use super::steps::{self, Limits};
 use super::validate::{grouping_score, validate, Violation};
-use crate::model::{School, Urn};
+use crate::model::{Adviser, School, Urn};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
@@ -35,12 +36,67 @@ pub enum PlanError {
 pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
 
 /// Forms the year's groups. The result has passed [`validate`].
+///
+/// The steps: check the rules and pins; prepare participants and the
+/// compatibility graph; split it into components; solve every component
+/// (`steps`, or `regions` for a national one); number the groups and add
+/// the pinned ones; give advisers; explain who is left out; the stats; the
+/// one check.
 pub fn plan(problem: &TriadProblem, progress: Progress) -> Result<Plan, PlanError> {
     let started = Instant::now();
     problem.rules.check().map_err(PlanError::Rules)?;
     check_pins(problem)?;
     let prep = prepare(problem);
-    let previous: Vec<Vec<Urn>> = problem
+    let comps = prep.components(&previous_groups(problem));
+    let solved = solve_components(problem, &comps, progress)?;
+    let mut found = collect(&prep, &comps, &solved);
+    let mut triads = number_groups(problem, &prep, std::mem::take(&mut found.groups));
+    let pinned = pinned_groups(problem, &prep);
+    let pinned_points: f64 = pinned.iter().map(grouping_score).sum();
+    found.objective += pinned_points;
+    found.lower_bound += pinned_points;
+    triads.extend(pinned);
+
+    let mut adviser_stats = attach_advisers(problem, &prep.rules, &mut triads);
+    let (unplaced, diagnosis) = explain(&prep, &found.unplaced, &triads);
+    let mut warnings = std::mem::take(&mut adviser_stats.2);
+    warnings.extend(pin_warnings(&triads));
+    let mut stats = stats(&found, &triads, &prep, comps.len(), &adviser_stats, started);
+    if let Some(d) = prep.rules.dating() {
+        stats.datable = Some(triads.iter().map(|t| d.datable_now(&t.schools)).sum());
+        stats.awaiting_groups = triads
+            .iter()
+            .filter(|t| t.schools.iter().any(|u| d.is_silent(*u)))
+            .count();
+        // Its own small budget: the bound holds whenever its search stops.
+        stats.dated_bound = super::bound::dated_bound(
+            problem,
+            super::bound::bound_seconds(problem.rules.time_limit_seconds),
+        );
+    }
+    stats.seconds = started.elapsed().as_secs_f64();
+    let plan = Plan {
+        year: problem.year,
+        ledger: ledger(&triads),
+        cost: adviser_stats.3,
+        triads,
+        unplaced,
+        diagnosis,
+        warnings,
+        stats,
+    };
+    let violations = validate(&plan, problem);
+    if violations.is_empty() {
+        Ok(plan)
+    } else {
+        Err(PlanError::Invalid(violations))
+    }
+}
+
+/// The groups of the previous plan that were not pinned: they earn a bonus
+/// for staying together.
+fn previous_groups(problem: &TriadProblem) -> Vec<Vec<Urn>> {
+    problem
         .previous
         .iter()
         .flat_map(|p| {
@@ -49,8 +105,16 @@ pub fn plan(problem: &TriadProblem, progress: Progress) -> Result<Plan, PlanErro
                 .filter(|t| !t.pinned)
                 .map(|t| t.schools.clone())
         })
-        .collect();
-    let comps = prep.components(&previous);
+        .collect()
+}
+
+/// Solves every component, largest first, in parallel; results in the
+/// order of `comps`.
+fn solve_components(
+    problem: &TriadProblem,
+    comps: &[Component],
+    progress: Progress,
+) -> Result<Vec<(usize, steps::Solved)>, PlanError> {
     let limits = Limits {
         seconds: problem.rules.time_limit_seconds,
         max_proof_columns: 60_000,
@@ -64,7 +128,7 @@ pub fn plan(problem: &TriadProblem, progress: Progress) -> Result<Plan, PlanErro
     order.sort_by_key(|&c| std::cmp::Reverse(comps[c].len()));
     let next = AtomicUsize::new(0);
     let workers = rayon::current_num_threads().min(order.len()).max(1);
-    let mut solved: Vec<(usize, colgen::Solved)> = (0..workers)
+    let mut solved: Vec<(usize, steps::Solved)> = (0..workers)
         .into_par_iter()
         .map(|_| {
             let mut mine = Vec::new();
@@ -76,14 +140,14 @@ pub fn plan(problem: &TriadProblem, progress: Progress) -> Result<Plan, PlanErro
                 let r = if comps[c].len() > problem.rules.region_size {
                     regions::solve_large(&comps[c], limits, problem.rules.region_size)
                 } else {
-                    colgen::solve(&comps[c], limits)
+                    steps::solve(&comps[c], limits)
                 };
                 progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
                 match r {
                     // The pools are only for a larger whole; drop them now.
                     Ok(s) => mine.push((
                         c,
-                        colgen::Solved {
+                        steps::Solved {
                             pool: Vec::new(),
                             ..s
                         },
@@ -102,40 +166,68 @@ pub fn plan(problem: &TriadProblem, progress: Progress) -> Result<Plan, PlanErro
         .flatten()
         .collect();
     solved.sort_by_key(|(c, _)| *c);
+    Ok(solved)
+}
 
-    let mut groups: Vec<(Vec<&School>, f64)> = Vec::new();
-    let mut unplaced_idx: Vec<usize> = Vec::new();
-    let (mut objective, mut lower_bound) = (0.0, 0.0);
-    let mut proven = 0;
-    let mut columns = 0;
-    for (c, s) in &solved {
+/// The components' results together, in participants' terms.
+struct Found<'a> {
+    /// Members and previous-plan bonus of each group.
+    groups: Vec<(Vec<&'a School>, f64)>,
+    /// Participants left out.
+    unplaced: Vec<usize>,
+    objective: f64,
+    lower_bound: f64,
+    proven: usize,
+    columns: usize,
+}
+
+fn collect<'a>(
+    prep: &Prepared<'a>,
+    comps: &[Component],
+    solved: &[(usize, steps::Solved)],
+) -> Found<'a> {
+    let mut found = Found {
+        groups: Vec::new(),
+        unplaced: Vec::new(),
+        objective: 0.0,
+        lower_bound: 0.0,
+        proven: 0,
+        columns: 0,
+    };
+    for (c, s) in solved {
         let comp = &comps[*c];
         for g in &s.groups {
             let members: Vec<&School> = g[..size_of(g)]
                 .iter()
                 .map(|&l| prep.participants[comp.nodes[l as usize]])
                 .collect();
-            groups.push((members, comp.bonus.get(g).copied().unwrap_or(0.0)));
+            found
+                .groups
+                .push((members, comp.bonus.get(g).copied().unwrap_or(0.0)));
         }
-        unplaced_idx.extend(s.unplaced.iter().map(|&l| comp.nodes[l as usize]));
-        objective += s.objective;
-        lower_bound += s.lower_bound;
-        proven += s.proven as usize;
-        columns += s.columns;
+        found
+            .unplaced
+            .extend(s.unplaced.iter().map(|&l| comp.nodes[l as usize]));
+        found.objective += s.objective;
+        found.lower_bound += s.lower_bound;
+        found.proven += s.proven as usize;
+        found.columns += s.columns;
     }
-    let mut triads = number_groups(problem, &prep, groups);
-    let pinned = pinned_groups(problem, &prep);
-    let pinned_points: f64 = pinned.iter().map(grouping_score).sum();
-    objective += pinned_points;
-    lower_bound += pinned_points;
-    triads.extend(pinned);
+    found
+}
 
-    let adviser_stats = attach_advisers(problem, &mut triads);
+/// Every left-out school with its reason, and the diagnosis of the whole
+/// (with each group's reason for having no adviser).
+fn explain(
+    prep: &Prepared,
+    unplaced_idx: &[usize],
+    triads: &[Triad],
+) -> (Vec<Unplaced>, Vec<String>) {
     let mut unplaced: Vec<Unplaced> = unplaced_idx
         .iter()
         .map(|&i| Unplaced {
             urn: prep.participants[i].urn,
-            reason: unplaced_reason(&prep, i),
+            reason: unplaced_reason(prep, i),
         })
         .collect();
     unplaced.sort_by_key(|u| u.urn);
@@ -149,15 +241,29 @@ pub fn plan(problem: &TriadProblem, progress: Progress) -> Result<Plan, PlanErro
             .iter()
             .filter_map(|t| Some(format!("group {}: {}", t.id, t.adviser_reason.as_ref()?))),
     );
-    let mut warnings = adviser_stats.2;
-    warnings.extend(triads.iter().filter(|t| t.pinned).flat_map(|t| {
+    (unplaced, diagnosis)
+}
+
+/// Pinned groups that break a rule: kept, and warned about.
+fn pin_warnings(triads: &[Triad]) -> impl Iterator<Item = String> + '_ {
+    triads.iter().filter(|t| t.pinned).flat_map(|t| {
         t.flags
             .iter()
             .filter(|f| f.starts_with("breaks"))
             .map(move |f| format!("pinned group {}: {f}", t.id))
-    }));
-    let placed: usize = triads.iter().map(|t| t.schools.len()).sum();
-    let stats = Stats {
+    })
+}
+
+fn stats(
+    found: &Found,
+    triads: &[Triad],
+    prep: &Prepared,
+    components: usize,
+    adviser_stats: &AdviserStats,
+    started: Instant,
+) -> Stats {
+    let (objective, lower_bound) = (found.objective, found.lower_bound);
+    Stats {
         objective,
         lower_bound: lower_bound.min(objective),
         gap: if objective.abs() > 1e-12 {
@@ -167,30 +273,15 @@ pub fn plan(problem: &TriadProblem, progress: Progress) -> Result<Plan, PlanErro
         },
         seconds: started.elapsed().as_secs_f64(),
         schools: prep.participants.len(),
-        placed,
+        placed: triads.iter().map(|t| t.schools.len()).sum(),
         groups: triads.len(),
         groups_of_four: triads.iter().filter(|t| t.schools.len() == 4).count(),
-        components: comps.len(),
-        components_proven_optimal: proven,
-        columns,
+        components,
+        components_proven_optimal: found.proven,
+        columns: found.columns,
         adviser_objective: adviser_stats.0,
         adviser_lower_bound: adviser_stats.1,
-    };
-    let plan = Plan {
-        year: problem.year,
-        ledger: ledger(&triads),
-        cost: adviser_stats.3,
-        triads,
-        unplaced,
-        diagnosis,
-        warnings,
-        stats,
-    };
-    let violations = validate(&plan, problem);
-    if violations.is_empty() {
-        Ok(plan)
-    } else {
-        Err(PlanError::Invalid(violations))
+        ..Stats::default()
     }
 }
 
@@ -289,10 +380,14 @@ fn pinned_groups(problem: &TriadProblem, prep: &Prepared) -> Vec<Triad> {
 
 /// Runs the adviser step on the chosen groups and writes its result into them.
 /// Returns (objective, lower bound, warnings, cost ledger).
+/// The adviser step's objective, its lower bound, warnings and cost ledger.
+type AdviserStats = (f64, f64, Vec<String>, super::plan::CostLedger);
+
 fn attach_advisers(
     problem: &TriadProblem,
+    rules: &PairRules,
     triads: &mut [Triad],
-) -> (f64, f64, Vec<String>, super::plan::CostLedger) {
+) -> AdviserStats {
     let by_urn: HashMap<Urn, &School> = problem.schools.iter().map(|s| (s.urn, s)).collect();
     let mut last_year: HashMap<Urn, Vec<String>> = HashMap::new();
     for past in problem
@@ -317,6 +412,7 @@ fn attach_advisers(
         .iter()
         .map(|p| (p.schools.iter().copied().collect(), p.adviser.clone()))
         .collect();
+    let triads_order: Vec<Vec<Urn>> = triads.iter().map(|t| t.schools.clone()).collect();
     let needs: Vec<GroupNeed> = triads
         .iter()
         .map(|t| {
@@ -346,7 +442,16 @@ fn attach_advisers(
             }
         })
         .collect();
-    let mut result = assign_advisers(&needs, &problem.advisers, &problem.rules);
+    // Advisers and dates together: a group gets only an adviser who can
+    // come on dates its heads can keep (where heads' dates are known and
+    // undated reviews are scored at all: `weights.undated_review = 0` gives
+    // the sequential steps, grouping and advisers blind to dates).
+    let dated = problem.rules.weights.undated_review > 0.0;
+    let fits = |g: usize, adv: &Adviser| match rules.dating() {
+        Some(d) if dated => d.adviser_fits(&triads_order[g], &adv.id),
+        _ => Ok(()),
+    };
+    let mut result = assign_advisers_dated(&needs, &problem.advisers, &problem.rules, &fits);
     record_last_year(&mut result.ledger, triads, &last_year);
     for (i, t) in triads.iter_mut().enumerate() {
         t.adviser = result.adviser[i].clone();

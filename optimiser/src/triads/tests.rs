@@ -10,10 +10,10 @@ use proptest::prelude::*;
 use super::problem::{Exclusion, KnownDates, Pin, TriadProblem};
 use super::rules::{TriadRules, TrustRule};
 use super::{plan, validate};
+use crate::calendar::{Availability, Calendar, Level, Person};
 use crate::model::{
     Adviser, AdviserKind, Location, OfstedGrade, PastTriad, Phase, PhaseGroup, School, Urn,
 };
-use crate::schedule::{Availability, Calendar, Level, Person};
 
 fn school(
     i: u32,
@@ -518,4 +518,185 @@ fn a_school_whose_head_shares_no_date_is_told_the_availability_rule() {
         "{:?}",
         p.diagnosis
     );
+}
+
+/// Six schools in a line whose heads offer only the first week (five
+/// school days): no three reviews a week apart fit, so every group can date
+/// just one of its reviews.
+#[test]
+fn a_group_whose_heads_share_no_three_dates_a_week_apart_never_scores_as_datable() {
+    let mut problem = six_in_a_line();
+    let all: Vec<(usize, std::ops::Range<usize>)> = (0..6).map(|i| (i, 0..5)).collect();
+    problem.availability = Some(dates_except(&problem, &all));
+    let p = plan(&problem, &|_, _| {}).unwrap();
+    assert!(validate(&p, &problem).is_empty());
+    let w = problem.rules.weights.undated_review;
+    for t in &p.triads {
+        let undated = t.schools.len() - 1;
+        assert_eq!(t.score["undated_reviews"], w * undated as f64, "{t:?}");
+        assert!(
+            t.flags.iter().any(|f| f.contains("only 1 of")),
+            "{:?}",
+            t.flags
+        );
+    }
+    // No grouping of these schools dates more than one review a group.
+    assert_eq!(super::dated_bound(&problem, 5.0), Some(2));
+}
+
+/// Heads who share three dates a week apart: every review is datable and
+/// the group pays nothing for dates.
+#[test]
+fn three_dates_a_week_apart_make_a_datable_group() {
+    let mut problem = six_in_a_line();
+    problem.schools.truncate(3);
+    problem.availability = Some(dates_except(&problem, &[]));
+    let p = plan(&problem, &|_, _| {}).unwrap();
+    assert_eq!(p.triads.len(), 1);
+    assert!(!p.triads[0].score.contains_key("undated_reviews"));
+    assert_eq!(super::dated_bound(&problem, 5.0), Some(3));
+}
+
+/// A head who offered nothing: under "wait" grouped as if free, the group
+/// flagged as awaiting dates; under "leave_out" left out, with that reason.
+#[test]
+fn a_silent_head_is_treated_by_the_policy() {
+    let mut problem = six_in_a_line();
+    let mut dates = dates_except(&problem, &[]);
+    let silent = problem.schools[0].urn;
+    dates.availability.people.remove(&Person::Head(silent));
+    problem.availability = Some(dates);
+    let p = plan(&problem, &|_, _| {}).unwrap();
+    let t = p
+        .triads
+        .iter()
+        .find(|t| t.schools.contains(&silent))
+        .unwrap();
+    assert!(
+        t.flags.iter().any(|f| f.starts_with("awaiting dates")),
+        "{:?}",
+        t.flags
+    );
+    assert!(!t.score.contains_key("undated_reviews"));
+    // Nothing a group holding the silent head can be dated now; the best
+    // plan leaves that school out and dates a four of the other five.
+    assert_eq!(super::dated_bound(&problem, 5.0), Some(4));
+
+    problem.rules.no_availability = super::NoAvailability::LeaveOut;
+    let p = plan(&problem, &|_, _| {}).unwrap();
+    assert!(validate(&p, &problem).is_empty());
+    let u = p
+        .unplaced
+        .iter()
+        .find(|u| u.urn == silent)
+        .expect("left out");
+    assert!(u.reason.starts_with("no dates offered"), "{}", u.reason);
+}
+
+/// Every grouping of a small instance, with every rotation of its fours:
+/// the most reviews any plan dates, by brute force.
+fn most_dated_by_brute_force(problem: &TriadProblem) -> usize {
+    let rules = super::compat::PairRules::new(problem);
+    let d = rules.dating().unwrap();
+    let urns: Vec<Urn> = problem.schools.iter().map(|s| s.urn).collect();
+    let by: std::collections::HashMap<Urn, &School> =
+        problem.schools.iter().map(|s| (s.urn, s)).collect();
+    let ok = |g: &[Urn]| {
+        g.iter()
+            .enumerate()
+            .all(|(i, a)| g[i + 1..].iter().all(|b| rules.check(by[a], by[b]).is_ok()))
+    };
+    fn go(
+        free: &mut Vec<bool>,
+        urns: &[Urn],
+        ok: &dyn Fn(&[Urn]) -> bool,
+        d: &super::compat::HeadDating,
+        acc: usize,
+        best: &mut usize,
+    ) {
+        let Some(a) = free.iter().position(|&f| f) else {
+            *best = (*best).max(acc);
+            return;
+        };
+        free[a] = false;
+        go(free, urns, ok, d, acc, best);
+        let n = urns.len();
+        for b in a + 1..n {
+            for c in b + 1..n {
+                if !free[b] || !free[c] || !ok(&[urns[a], urns[b], urns[c]]) {
+                    continue;
+                }
+                free[b] = false;
+                free[c] = false;
+                let g3 = d.datable_now(&[urns[a], urns[b], urns[c]]);
+                go(free, urns, ok, d, acc + g3, best);
+                for e in c + 1..n {
+                    if !free[e] || !ok(&[urns[a], urns[b], urns[c], urns[e]]) {
+                        continue;
+                    }
+                    free[e] = false;
+                    let [p, q, r, s] = [urns[a], urns[b], urns[c], urns[e]];
+                    let g4 = [[p, r, q, s], [p, q, r, s], [p, q, s, r]]
+                        .iter()
+                        .map(|o| d.datable_now(o))
+                        .max()
+                        .unwrap();
+                    go(free, urns, ok, d, acc + g4, best);
+                    free[e] = true;
+                }
+                free[b] = true;
+                free[c] = true;
+            }
+        }
+        free[a] = true;
+    }
+    let mut best = 0;
+    go(&mut vec![true; urns.len()], &urns, &ok, d, 0, &mut best);
+    best
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    /// The bound on dated reviews holds for every plan (brute force over
+    /// every grouping of a small instance), and the plan's own datable
+    /// reviews never exceed it.
+    #[test]
+    fn the_dated_bound_is_at_least_what_brute_force_finds(seed in 0u64..1_000_000, n in 5usize..9) {
+        let mut problem = six_in_a_line();
+        problem.schools = (0..n as u32)
+            .map(|i| school(2 * i, Phase::Primary, (i % 3) as f64, (i / 3) as f64, None, 300, true))
+            .collect();
+        let calendar = eight_weeks();
+        let days = weekdays(&calendar);
+        let mut s = seed;
+        let mut next = |m: u64| {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (s >> 33) % m
+        };
+        let mut availability = Availability::default();
+        for sch in &problem.schools {
+            if next(8) == 0 {
+                continue; // silent
+            }
+            let per = 10 + next(40);
+            for d in &days {
+                if next(100) < per {
+                    availability.insert(Person::Head(sch.urn), *d, Level::Possible);
+                }
+            }
+        }
+        problem.availability = Some(KnownDates { availability, calendar });
+        let bound = super::dated_bound(&problem, 10.0).unwrap();
+        let best = most_dated_by_brute_force(&problem);
+        prop_assert!(bound >= best, "bound {bound} below a plan dating {best}");
+        // Without search (no budget left) it holds too, and is never tighter.
+        let alone = super::dated_bound(&problem, 0.0).unwrap();
+        prop_assert!(alone >= bound, "bound without search {alone} below {bound}");
+        let p = plan(&problem, &|_, _| {}).unwrap();
+        prop_assert!(validate(&p, &problem).is_empty());
+        let rules = super::compat::PairRules::new(&problem);
+        let d = rules.dating().unwrap();
+        let datable: usize = p.triads.iter().map(|t| d.datable_now(&t.schools)).sum();
+        prop_assert!(datable <= bound);
+    }
 }

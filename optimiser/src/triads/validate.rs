@@ -116,6 +116,7 @@ fn group_rules(c: &mut Check, t: &Triad) {
         .iter()
         .filter_map(|u| c.schools.get(u).copied())
         .collect();
+    undated_term(c, t);
     if t.pinned {
         return;
     }
@@ -136,6 +137,29 @@ fn group_rules(c: &mut Check, t: &Triad) {
                 c.fail(broken.rule(), msg);
             }
         }
+    }
+}
+
+/// The group's "undated_reviews" term is its heads' undatable reviews, for
+/// its rotation, at `weights.undated_review` each. Checked where the
+/// problem holds heads' dates (the scheduler checks groups without them).
+fn undated_term(c: &mut Check, t: &Triad) {
+    let Some(d) = c.rules.dating() else {
+        return;
+    };
+    if !(3..=4).contains(&t.schools.len()) {
+        return;
+    }
+    let expected = d.undated(&t.schools) as f64 * c.problem.rules.weights.undated_review;
+    let got = t.score.get("undated_reviews").copied().unwrap_or(0.0);
+    if (got - expected).abs() > 1e-6 {
+        c.fail(
+            "undated reviews",
+            format!(
+                "group {}: undated_reviews term {got}, expected {expected}",
+                t.id
+            ),
+        );
     }
 }
 

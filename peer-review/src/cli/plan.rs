@@ -135,6 +135,8 @@ pub fn run(args: &PlanArgs) -> Result<()> {
 }
 
 fn problem(args: &PlanArgs, schools: Vec<School>) -> Result<TriadProblem> {
+    // With the `[schedule]` table's dating rules: groups are scored by the
+    // reviews their heads can keep under the rules the scheduler keeps.
     let rules = match &args.rules {
         Some(p) => read_triad_rules(p)?,
         None => TriadRules::default(),
@@ -247,6 +249,14 @@ fn print_summary(plan: &Plan, problem: &TriadProblem, seconds: f64) {
             "availability: {heads} heads offered dates; {short} groups have a pair sharing fewer than {} (see flags)",
             problem.rules.common_dates_wanted
         );
+        if let (Some(d), Some(b)) = (s.datable, s.dated_bound) {
+            let reviews: usize = plan.triads.iter().map(|t| t.reviews.len()).sum();
+            println!(
+                "dates: the heads can keep {d} of {reviews} reviews; dated_bound {b} (no plan dates more), gap {:.1}%; {} groups awaiting dates",
+                if b > 0 { 100.0 * b.saturating_sub(d) as f64 / b as f64 } else { 0.0 },
+                s.awaiting_groups
+            );
+        }
     }
     let without = plan.triads.iter().filter(|t| t.adviser.is_none()).count();
     println!(

@@ -241,6 +241,18 @@ fn print_summary(dated: &ScheduledPlan) {
         s.components,
         s.seconds
     );
+    match (s.dated_bound, s.dated_gap) {
+        (Some(b), Some(g)) => println!(
+            "dated {}, dated_bound {b} (no plan under these rules and availabilities dates more), gap {:.1}%; {} awaiting a head's dates",
+            s.dated,
+            g * 100.0,
+            s.awaiting
+        ),
+        _ => println!("dated {}; {} awaiting a head's dates", s.dated, s.awaiting),
+    }
+    for r in &s.relaxations {
+        println!("relaxing one rule: {r}");
+    }
     let undated: Vec<&String> = dated
         .plan
         .triads

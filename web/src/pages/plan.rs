@@ -164,6 +164,14 @@ pub async fn show(
             ),
         ),
     ];
+    let mut stats = stats;
+    let reviews: usize = plan.triads.iter().map(|t| t.reviews.len()).sum();
+    if let Some(d) = words::dated(s, reviews) {
+        stats.push(("Reviews dated", d));
+    }
+    for line in &s.relaxations {
+        stats.push(("Relaxing one rule", line.clone()));
+    }
     let groups = plan
         .triads
         .iter()
@@ -194,8 +202,13 @@ pub async fn show(
                         (Some(why), true) => format!("not dated: {why}"),
                         _ => dates_text(&store::writeups::review_days(r)),
                     };
+                    // Who attends beyond the heads: the adviser, or why not.
+                    let adviser = match (&t.adviser, &r.adviser_absent) {
+                        (Some(_), Some(why)) => format!(" (without the adviser: {why})"),
+                        _ => String::new(),
+                    };
                     format!(
-                        "{} led by {}: {when}",
+                        "{} led by {}: {when}{adviser}",
                         name_of(&names, r.host),
                         name_of(&names, r.lead)
                     )

@@ -1,0 +1,174 @@
+//! A bound on dated reviews: no plan under these rules and availabilities
+//! can date more reviews than this.
+//!
+//! Each school hosts one review, so a plan dates `n − (left out) − Σ_g
+//! undated(g)` reviews of its `n` schools, where `undated(g)` is what the
+//! heads of group `g` cannot keep (exact for the group alone, as a head is
+//! in one group: `crate::dating`). The least of `Σ_g undated(g) + left out`
+//! over all plans is a set-partitioning problem on the same compatibility
+//! graph: a component with every other term at zero, a left-out school at
+//! 1 and an undated review at 1. Its relaxation by column generation (exact
+//! pricing, or the floor for any duals where time runs out) is a lower
+//! bound `L`, so no plan dates more than `n − ⌈L⌉` of the component's
+//! reviews. Heads who have offered nothing count as never available here
+//! (their reviews cannot be dated now, whatever the grouping), and advisers'
+//! dates are left out, which only raises the bound: it covers every adviser
+//! rule.
+//!
+//! The relaxation has a budget of its own for the whole bound
+//! ([`bound_seconds`]): with every cost but the undated reviews at zero its
+//! pricing is degenerate, and left to a step's full time limit per
+//! component it kept a service job waiting for minutes. Each component
+//! first gets a bound that needs no search: every head takes part in three
+//! reviews of their group (host once, reviewer twice, in a three or a
+//! four), so if head `i` alone can keep only `c_i` of three reviews under
+//! the rules, at least `3 − c_i` of their group's reviews go undated.
+//! Spread over the group's members (`(3 − c_i)/4`, or `/3` without fours)
+//! these are duals no group exceeds, so their sum bounds the relaxation.
+//! The column generation then runs while the budget lasts and raises that
+//! bound where it can; any of its answers, converged or not, is valid.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use super::build::prepare;
+use super::colgen;
+use super::component::{Component, Dating, ScoreWeights};
+use super::problem::TriadProblem;
+use super::steps::greedy_start;
+use crate::dating::{max_dated, Need};
+use crate::model::School;
+
+/// Seconds the bound on dated reviews may take in all, for a step whose
+/// time limit per component is `time_limit`: a tenth of it, at most 2 s.
+pub fn bound_seconds(time_limit: f64) -> f64 {
+    (time_limit / 10.0).clamp(0.0, 2.0)
+}
+
+/// The most reviews any plan of `problem` (its rules, pins and heads'
+/// availability) can date, heads' dates alone; None where heads' dates are
+/// unknown. The column generation of all components together stops after
+/// `seconds` (0: the bound without search alone); the bound holds whenever
+/// it stops.
+pub fn dated_bound(problem: &TriadProblem, seconds: f64) -> Option<usize> {
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs_f64(seconds.clamp(0.0, 86_400.0));
+    let prep = prepare(problem);
+    let dt = prep.rules.dating()?;
+    let mut comps = prep.components(&[]);
+    // Largest first, so that the budget goes where the search gains most.
+    comps.sort_by_key(|c| std::cmp::Reverse(c.len()));
+    let free: usize = comps
+        .par_iter()
+        .map(|c| {
+            let silent: Vec<bool> = c
+                .nodes
+                .iter()
+                .map(|&g| dt.is_silent(prep.participants[g].urn))
+                .collect();
+            let left = deadline.saturating_duration_since(Instant::now());
+            component_bound(c, &silent, left.as_secs_f64()).unwrap_or(c.len())
+        })
+        .sum();
+    // A pinned group is in every plan; any of its rotations is counted.
+    let pinned: usize = problem
+        .pins
+        .iter()
+        .map(|p| {
+            let members: Vec<&School> = p
+                .schools
+                .iter()
+                .filter_map(|u| prep.index.get(u).map(|&i| prep.participants[i]))
+                .collect();
+            let urns: Vec<_> = members.iter().map(|s| s.urn).collect();
+            match urns.len() {
+                3 => dt.datable_now(&urns),
+                4 => {
+                    let [a, b, c, d] = [urns[0], urns[1], urns[2], urns[3]];
+                    [[a, c, b, d], [a, b, c, d], [a, b, d, c]]
+                        .iter()
+                        .map(|o| dt.datable_now(o))
+                        .max()
+                        .unwrap_or(0)
+                }
+                _ => 0,
+            }
+        })
+        .sum();
+    Some(free + pinned)
+}
+
+/// The most reviews of the component's schools any plan can date, or None
+/// where heads' dates are unknown. `silent[l]`: node `l`'s head offered nothing.
+fn component_bound(comp: &Component, silent: &[bool], seconds: f64) -> Option<usize> {
+    let dating = comp.dating.as_ref()?;
+    let n = comp.len();
+    if n < 3 {
+        return Some(0);
+    }
+    let mut c = comp.clone();
+    c.weights = ScoreWeights {
+        travel_km: 0.0,
+        group_of_four: 0.0,
+        no_good_school: 0.0,
+        unplaced: 1.0,
+        ..comp.weights
+    };
+    for list in &mut c.adj {
+        for e in list.iter_mut() {
+            e.pts = 0.0;
+        }
+    }
+    c.bonus.clear();
+    c.dating = Some(Arc::new(Dating {
+        grid: dating.grid.clone(),
+        starts: dating
+            .starts
+            .iter()
+            .zip(silent)
+            .map(|(s, &quiet)| if quiet { Default::default() } else { *s })
+            .collect(),
+        points: 1.0,
+    }));
+    let cheap = heads_alone(&c);
+    // Out of budget: the bound without search.
+    if seconds <= 0.0 {
+        return Some(n.saturating_sub((cheap - 1e-6).ceil() as usize));
+    }
+    let start: Vec<_> = greedy_start(&c)
+        .into_iter()
+        .filter_map(|m| Some((m, c.score(&m)?)))
+        .collect();
+    let lower = match colgen::relaxation(&c, &start, seconds) {
+        Ok((l, _)) if l.is_finite() => l.max(cheap),
+        // No bound from the relaxation: the one without search holds.
+        _ => cheap,
+    };
+    Some(n.saturating_sub((lower - 1e-6).ceil() as usize))
+}
+
+/// A lower bound on the undated reviews and left-out schools of every plan
+/// of the component (its dating points 1 a review, silent heads already
+/// without starts), with no search: each head's `3 − c_i` shared over the
+/// largest group's members (see the module text). A left-out school costs 1,
+/// more than any share, so it bounds that choice too.
+pub(super) fn heads_alone(comp: &Component) -> f64 {
+    let Some(dating) = comp.dating.as_ref() else {
+        return 0.0;
+    };
+    let size = if comp.weights.allow_four { 4.0 } else { 3.0 };
+    dating
+        .starts
+        .iter()
+        .map(|s| {
+            let own = Need {
+                starts: *s,
+                people: 1,
+            };
+            let kept = max_dated(&dating.grid, &[own; 3]);
+            3usize.saturating_sub(kept) as f64 / size
+        })
+        .sum()
+}
