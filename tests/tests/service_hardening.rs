@@ -495,3 +495,38 @@ async fn estimates_reach_the_sim_only_in_aggregate() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     app.stop().await.unwrap();
 }
+
+/// Fault 3 (the lists a page renders): every matching job adds a plan
+/// version, and the dashboard lists the newest twenty and the published one.
+#[tokio::test]
+async fn the_dashboard_lists_the_newest_plan_versions_and_the_published_one() {
+    let (s, plan) = sample();
+    let app = TestApp::spawn(&Backend::Sqlite).await.unwrap();
+    let year = year(&app, &s).await;
+    let sim = app.signed_in("sim", "Sam Sim", None).await.unwrap();
+    let first = draft(&app, year, &plan, sim.user_id).await;
+    assert!(plans::publish(&app.state.db, year, first, sim.user_id)
+        .await
+        .unwrap());
+    for _ in 0..25 {
+        draft(&app, year, &plan, sim.user_id).await;
+    }
+    let (status, _, html) = answer(
+        reqwest::Client::new()
+            .get(format!("{}/years/{year}", app.base))
+            .header(
+                "cookie",
+                format!("{}={}", web::auth::SESSION_COOKIE, sim.token),
+            ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let listed = html.matches(">Plan version ").count();
+    assert_eq!(listed, 21, "the newest 20 and the published one");
+    assert!(html.contains(&format!("plans/{first}\">Plan version {first}<")));
+    assert!(
+        html.contains("5 older versions, none of them published, not listed"),
+        "{html}"
+    );
+    app.stop().await.unwrap();
+}

@@ -1,15 +1,14 @@
 //! The SIM's background jobs (matching, allocation) and the allocations they
 //! store; a consultant's own days. Adapters over `app::jobs`.
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use crate::error::{AppError, AppResult, ErrorBody};
-use crate::extract::{Signed, SimYear};
+use crate::error::{AppResult, ErrorBody};
+use crate::extract::{Body, Signed, SimYear};
 use crate::AppState;
 use app::jobs::{self, MyAllocation};
 use store::jobs::allocations::AllocationVersion;
@@ -64,9 +63,8 @@ pub struct StartJob {
 pub async fn start_job(
     State(state): State<AppState>,
     year: SimYear,
-    req: Result<Json<StartJob>, JsonRejection>,
+    Body(req): Body<StartJob>,
 ) -> AppResult<(StatusCode, Json<Job>)> {
-    let Json(req) = req.map_err(|e| AppError::bad_request(e.body_text()))?;
     let job = crate::jobs::start(&state.db, &year, req.kind).await?;
     Ok((StatusCode::ACCEPTED, Json(job)))
 }

@@ -20,6 +20,8 @@ use store::{inputs, plans};
 
 /// Jobs the dashboard lists.
 const JOBS_SHOWN: i64 = 5;
+/// Plan versions the dashboard lists (the published one is always listed).
+const PLANS_SHOWN: usize = 20;
 
 #[derive(Template)]
 #[template(path = "pages/sim_dashboard.html")]
@@ -33,6 +35,7 @@ struct Dashboard {
     advisers: Option<Returns>,
     inputs: Vec<InputRow>,
     plans: Vec<PlanRow>,
+    older_plans: usize,
     jobs: Vec<JobRow>,
     matching_active: Option<i64>,
     allocation_active: Option<i64>,
@@ -119,15 +122,20 @@ pub async fn dashboard(state: &AppState, caller: &Caller, year_id: i64) -> PageR
             },
         })
         .collect();
-    let plans = plans::list(&state.db, year_id)
-        .await?
-        .into_iter()
-        .map(|(version, status, created_at)| PlanRow {
-            version,
-            status,
-            created: when(created_at),
+    // Every matching job adds a version: the page lists the newest and the
+    // published one, and says how many older ones it leaves out.
+    let all_plans = plans::list(&state.db, year_id).await?;
+    let plans: Vec<PlanRow> = all_plans
+        .iter()
+        .enumerate()
+        .filter(|(i, (_, status, _))| *i < PLANS_SHOWN || status == "published")
+        .map(|(_, (version, status, created_at))| PlanRow {
+            version: *version,
+            status: status.clone(),
+            created: when(*created_at),
         })
         .collect();
+    let older_plans = all_plans.len() - plans.len();
     let recent = jobs::list(&state.db, year_id, JOBS_SHOWN).await?;
     let active = |kind: JobKind| {
         recent
@@ -149,6 +157,7 @@ pub async fn dashboard(state: &AppState, caller: &Caller, year_id: i64) -> PageR
         advisers,
         inputs,
         plans,
+        older_plans,
         matching_active: active(JobKind::Matching),
         allocation_active: active(JobKind::Allocation),
         jobs: recent.iter().map(job_row).collect(),

@@ -2,14 +2,13 @@
 //! inputs, the list of users, and who has given availability. Adapters over
 //! `app::people`.
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 
-use super::problems::{json_body, SimResult};
+use super::problems::SimResult;
 use crate::error::{AppResult, ErrorBody};
-use crate::extract::{Signed, SimYear};
+use crate::extract::{Body, Signed, SimYear};
 use crate::AppState;
 use app::people::{self, AvailabilityStatus, InvitationRequest, PersonAvailability};
 use store::people::{Invited, Person};
@@ -32,9 +31,8 @@ use store::people::{Invited, Person};
 pub async fn invite(
     State(state): State<AppState>,
     year: SimYear,
-    body: Result<Json<InvitationRequest>, JsonRejection>,
+    Body(req): Body<InvitationRequest>,
 ) -> SimResult<(StatusCode, Json<Vec<Invited>>)> {
-    let req = json_body(body)?;
     let invited = people::invite(&state.db, &year, &req, &state.config.base_url).await?;
     Ok((StatusCode::CREATED, Json(invited)))
 }

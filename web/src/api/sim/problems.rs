@@ -1,7 +1,6 @@
 //! Errors that list every problem found: a rejected upload names each line,
 //! field and value; a rejected hand or plan each rule it breaks.
 
-use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -112,13 +111,6 @@ impl IntoResponse for SimError {
             }
         }
     }
-}
-
-/// A JSON body, or a 400 in the API's error shape (axum's own rejection is
-/// plain text).
-pub fn json_body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
-    b.map(|Json(t)| t)
-        .map_err(|e| AppError::bad_request(e.body_text()))
 }
 
 /// Where a project CSV reader found its problem.
