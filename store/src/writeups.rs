@@ -598,17 +598,12 @@ pub async fn progress(db: &Db, year_id: i64) -> anyhow::Result<BTreeMap<String, 
     Ok(out)
 }
 
-/// The support each school needs according to its latest submitted
-/// write-up of the year (drafts do not count): the allocation's need.
-pub async fn support_needed_by_school(
+/// A part of the latest submitted write-up of each host of the year
+/// (drafts do not count), by host URN as stored.
+async fn latest_submitted<T: serde::de::DeserializeOwned>(
     db: &Db,
     year_id: i64,
-) -> anyhow::Result<BTreeMap<Urn, Vec<NeedArea>>> {
-    #[derive(Deserialize)]
-    struct Support {
-        #[serde(default)]
-        support_needed: Vec<NeedArea>,
-    }
+) -> anyhow::Result<BTreeMap<String, T>> {
     let rows = sqlx::query(
         "SELECT host_urn, body FROM writeups WHERE year_id = $1 AND status = 'submitted' \
          ORDER BY host_urn, version",
@@ -620,14 +615,33 @@ pub async fn support_needed_by_school(
     for r in rows {
         let host: String = r.try_get(0)?;
         let body: String = r.try_get(1)?;
-        let urn: Urn = host
-            .parse()
-            .map_err(|e| anyhow::anyhow!("write-up host {host}: {e}"))?;
-        let s: Support = serde_json::from_str(&body)?;
         // Rows come in version order: the last one of a host stays.
-        out.insert(urn, s.support_needed);
+        out.insert(host, serde_json::from_str(&body)?);
     }
     Ok(out)
+}
+
+/// The support each school needs according to its latest submitted
+/// write-up of the year: the allocation's need.
+pub async fn support_needed_by_school(
+    db: &Db,
+    year_id: i64,
+) -> anyhow::Result<BTreeMap<Urn, Vec<NeedArea>>> {
+    #[derive(Deserialize)]
+    struct Support {
+        #[serde(default)]
+        support_needed: Vec<NeedArea>,
+    }
+    latest_submitted::<Support>(db, year_id)
+        .await?
+        .into_iter()
+        .map(|(host, s)| {
+            let urn: Urn = host
+                .parse()
+                .map_err(|e| anyhow::anyhow!("write-up host {host}: {e}"))?;
+            Ok((urn, s.support_needed))
+        })
+        .collect()
 }
 
 /// The estimates of the latest submitted write-up of every school whose
@@ -639,38 +653,21 @@ pub async fn estimates_without_consent(db: &Db, year_id: i64) -> anyhow::Result<
         #[serde(default)]
         estimates: Estimates,
     }
-    let shared: BTreeMap<String, bool> = {
-        let rows = sqlx::query(
-            "SELECT urn, sim_full FROM sharing WHERE year_id = $1 ORDER BY urn, version",
-        )
-        .bind(year_id)
-        .fetch_all(&db.read)
-        .await?;
-        let mut out = BTreeMap::new();
-        for r in rows {
-            // Version order: each school's latest choice stays.
-            out.insert(r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)? != 0);
-        }
-        out
-    };
-    let rows = sqlx::query(
-        "SELECT host_urn, body FROM writeups WHERE year_id = $1 AND status = 'submitted' \
-         ORDER BY host_urn, version",
-    )
-    .bind(year_id)
-    .fetch_all(&db.read)
-    .await?;
-    let mut latest: BTreeMap<String, Estimates> = BTreeMap::new();
+    let rows =
+        sqlx::query("SELECT urn, sim_full FROM sharing WHERE year_id = $1 ORDER BY urn, version")
+            .bind(year_id)
+            .fetch_all(&db.read)
+            .await?;
+    let mut shared = BTreeMap::new();
     for r in rows {
-        let host: String = r.try_get(0)?;
-        let body: String = r.try_get(1)?;
-        let g: Graded = serde_json::from_str(&body)?;
-        latest.insert(host, g.estimates);
+        // Version order: each school's latest choice stays.
+        shared.insert(r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)? != 0);
     }
-    Ok(latest
+    Ok(latest_submitted::<Graded>(db, year_id)
+        .await?
         .into_iter()
         .filter(|(urn, _)| !shared.get(urn).copied().unwrap_or(false))
-        .map(|(_, e)| e)
+        .map(|(_, g)| g.estimates)
         .collect())
 }
 

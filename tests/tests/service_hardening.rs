@@ -5,23 +5,14 @@
 
 use std::time::Duration;
 
-use chrono::{Datelike, Days, NaiveDate, Utc, Weekday};
+use chrono::{Datelike, NaiveDate, Weekday};
 use e2e::app::{backends, Backend, TestApp};
-use optimiser::schedule::Calendar;
+use e2e::day;
 use optimiser::triads::{self, Plan};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use store::{inputs, plans};
+use store::plans;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-fn day(offset: i64) -> NaiveDate {
-    let today = Utc::now().date_naive();
-    if offset >= 0 {
-        today + Days::new(offset as u64)
-    } else {
-        today - Days::new(offset.unsigned_abs())
-    }
-}
 
 /// The sample's schools and advisers.
 struct Inputs {
@@ -54,42 +45,7 @@ fn school_day(n: usize) -> NaiveDate {
 /// A year open for availability for 30 more days, with the sample's
 /// schools and advisers.
 async fn year(app: &TestApp, s: &Inputs) -> i64 {
-    let db = &app.state.db;
-    let calendar = Calendar {
-        first: day(-100),
-        last: day(200),
-        half_terms: vec![],
-        blackouts: vec![],
-        school_blackouts: vec![],
-    };
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO years (name, first_day, last_day, deadline, calendar, rules, created_at) \
-         VALUES ('test year', $1, $2, $3, $4, '', 0) RETURNING id",
-    )
-    .bind(calendar.first.to_string())
-    .bind(calendar.last.to_string())
-    .bind(day(30).to_string())
-    .bind(serde_json::to_string(&calendar).unwrap())
-    .fetch_one(&db.write)
-    .await
-    .unwrap();
-    let mut tx = db.begin_write().await.unwrap();
-    inputs::store(&mut tx, id, "schools", "schools.csv", &s.schools, None, "")
-        .await
-        .unwrap();
-    inputs::store(
-        &mut tx,
-        id,
-        "advisers",
-        "advisers.csv",
-        &s.advisers,
-        None,
-        "",
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    id
+    e2e::sample::year(app, &s.schools, &s.advisers, 200, 30, "").await
 }
 
 async fn draft(app: &TestApp, year: i64, plan: &Plan, sim: i64) -> i64 {

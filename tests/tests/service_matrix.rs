@@ -20,8 +20,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{Days, NaiveDate, Utc};
+use chrono::Utc;
 use e2e::app::{backends, Session, TestApp};
+use e2e::day;
 use optimiser::schedule::Calendar;
 use optimiser::triads::{self, Plan};
 use reqwest::{Method, StatusCode};
@@ -184,15 +185,6 @@ fn is_public(r: &Rule) -> bool {
 
 // ---------------------------------------------------------------------------
 // The world the routes are called in.
-
-fn day(offset: i64) -> NaiveDate {
-    let today = Utc::now().date_naive();
-    if offset >= 0 {
-        today + Days::new(offset as u64)
-    } else {
-        today - Days::new(offset.unsigned_abs())
-    }
-}
 
 /// The sample authority's plan with A's group dated, and the schools.
 struct Sample {

@@ -2,27 +2,14 @@
 //! sample authority's published plan: choices, groups, assignments, and the
 //! write-up of a review (drafts, versions, submission, who reads what).
 
-use chrono::{Days, NaiveDate, Utc};
 use e2e::app::{backends, Session, TestApp};
+use e2e::day;
 use optimiser::model::{Adviser, School};
-use optimiser::schedule::Calendar;
 use optimiser::triads::plan::Triad;
 use optimiser::triads::{self, Plan};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use store::{inputs, plans, writeups};
-
-fn today() -> NaiveDate {
-    Utc::now().date_naive()
-}
-
-fn days_from_today(n: i64) -> NaiveDate {
-    if n >= 0 {
-        today() + Days::new(n as u64)
-    } else {
-        today() - Days::new(n.unsigned_abs())
-    }
-}
+use store::{plans, writeups};
 
 /// The sample's schools and advisers, and its plan with the reviews of one
 /// group of three dated by hand: its first school's review 40 days ago, the
@@ -44,7 +31,7 @@ fn sample() -> Sample {
         .position(|t| t.schools.len() == 3 && t.adviser.is_some())
         .expect("the sample has a group of three with an adviser");
     for (r, offset) in plan.triads[gi].reviews.iter_mut().zip([-40, -30, 20]) {
-        let d = days_from_today(offset);
+        let d = day(offset);
         r.start = Some(d);
         r.dates = vec![d];
     }
@@ -60,43 +47,15 @@ fn sample() -> Sample {
 /// A year whose availability deadline is `deadline_in` days away (negative:
 /// passed), with the sample's schools and advisers.
 async fn year(app: &TestApp, s: &Sample, deadline_in: i64) -> i64 {
-    let db = &app.state.db;
-    let calendar = Calendar {
-        first: days_from_today(-100),
-        last: days_from_today(100),
-        half_terms: vec![],
-        blackouts: vec![],
-        school_blackouts: vec![],
-    };
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO years (name, first_day, last_day, deadline, calendar, rules, created_at) \
-         VALUES ('test year', $1, $2, $3, $4, $5, 0) RETURNING id",
-    )
-    .bind(calendar.first.to_string())
-    .bind(calendar.last.to_string())
-    .bind(days_from_today(deadline_in).to_string())
-    .bind(serde_json::to_string(&calendar).unwrap())
-    .bind("[writeups]\ndue_days = 14\n")
-    .fetch_one(&db.write)
-    .await
-    .unwrap();
-    let mut tx = db.begin_write().await.unwrap();
-    inputs::store(&mut tx, id, "schools", "schools.csv", &s.schools, None, "")
-        .await
-        .unwrap();
-    inputs::store(
-        &mut tx,
-        id,
-        "advisers",
-        "advisers.csv",
+    e2e::sample::year(
+        app,
+        &s.schools,
         &s.advisers,
-        None,
-        "",
+        100,
+        deadline_in,
+        "[writeups]\ndue_days = 14\n",
     )
     .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    id
 }
 
 async fn publish(app: &TestApp, year: i64, plan: &Plan, sim: i64) {
@@ -265,10 +224,7 @@ async fn heads_see_their_school_group_and_choices() {
         let adviser_id = s.group.adviser.clone().unwrap();
         let adviser = s.advisers.iter().find(|a| a.id == adviser_id).unwrap();
         assert_eq!(g["adviser"]["name"], adviser.name.as_str());
-        assert_eq!(
-            g["reviews"][0]["dates"][0],
-            days_from_today(-40).to_string()
-        );
+        assert_eq!(g["reviews"][0]["dates"][0], day(-40).to_string());
         // Rotation: each school's review is led by the next one, so the
         // first school hosts, leads at the last and reviews at the second.
         let roles: Vec<(String, String)> = g["my_roles"]
@@ -514,7 +470,7 @@ async fn write_ups_are_written_by_the_lead_and_read_as_the_host_chose() {
             err["message"].as_str().unwrap().contains("next_steps"),
             "{err}"
         );
-        let review_day = days_from_today(-40);
+        let review_day = day(-40);
         let (st, err) = call(
             &app,
             Method::POST,
@@ -531,7 +487,7 @@ async fn write_ups_are_written_by_the_lead_and_read_as_the_host_chose() {
             err["message"].as_str().unwrap().contains("follow_up"),
             "{err}"
         );
-        let follow_up = days_from_today(30).to_string();
+        let follow_up = day(30).to_string();
         let full = json!({
             "strengths": "Calm corridors and a strong reading culture",
             "areas_to_develop": "Fluency in times tables",
@@ -727,7 +683,7 @@ async fn write_ups_are_written_by_the_lead_and_read_as_the_host_chose() {
             Some(&host),
             Some(json!({
                 "strengths": "s", "areas_to_develop": "a", "next_steps": "n",
-                "follow_up": days_from_today(60).to_string(),
+                "follow_up": day(60).to_string(),
             })),
         )
         .await;
@@ -793,7 +749,7 @@ async fn write_ups_are_written_by_the_lead_and_read_as_the_host_chose() {
             (Some("draft"), Some(true)),
             "{be}"
         );
-        assert_eq!(b["due"], days_from_today(-16).to_string());
+        assert_eq!(b["due"], day(-16).to_string());
         assert_eq!(
             (c["status"].as_str(), c["overdue"].as_bool()),
             (Some("submitted"), Some(false)),
