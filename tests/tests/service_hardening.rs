@@ -319,12 +319,12 @@ async fn every_error_is_in_the_services_shape() {
         ),
         (
             "job id not a number",
-            StatusCode::BAD_REQUEST,
+            StatusCode::NOT_FOUND,
             app.request(Method::GET, "/api/jobs/abc", Some(&sim)),
         ),
         (
             "plan version not a number",
-            StatusCode::BAD_REQUEST,
+            StatusCode::NOT_FOUND,
             app.request(
                 Method::GET,
                 &format!("/api/years/{year}/plans/x"),

@@ -172,6 +172,14 @@ pub fn is_api(path: &str) -> bool {
 
 /// One of axum's own refusals as the service's error, in words.
 fn refusal(status: StatusCode, method: &axum::http::Method, path: &str, text: &str) -> AppError {
+    // A path segment of the wrong type ("Invalid URL: Cannot parse `abc`
+    // to a `i64`") names nothing that exists: not found, as an unknown year
+    // is, and in words.
+    let status = if status == StatusCode::BAD_REQUEST && text.starts_with("Invalid URL") {
+        StatusCode::NOT_FOUND
+    } else {
+        status
+    };
     let (code, message) = match status {
         StatusCode::NOT_FOUND => ("not_found", format!("there is nothing at {path}")),
         StatusCode::METHOD_NOT_ALLOWED => (
@@ -230,12 +238,15 @@ mod tests {
         let e = refusal(
             StatusCode::BAD_REQUEST,
             &get,
-            "/",
+            "/y/x",
             "Invalid URL: Cannot parse `x`",
         );
+        assert_eq!(e.status, StatusCode::NOT_FOUND);
+        assert_eq!(e.message, "there is nothing at /y/x");
+        let e = refusal(StatusCode::BAD_REQUEST, &get, "/", "expected a value");
         assert_eq!(
             (e.code, e.message.as_str()),
-            ("bad_request", "Invalid URL: Cannot parse `x`")
+            ("bad_request", "expected a value")
         );
         let e = refusal(StatusCode::INTERNAL_SERVER_ERROR, &get, "/", "a secret");
         assert!(!e.message.contains("secret"));
