@@ -54,9 +54,3 @@ pub async fn put_own(
     let saved = availability::submit(&state.db, &caller, year_id, req).await?;
     Ok((StatusCode::CREATED, Json(saved)))
 }
-
-/// A year, or the 404 that names it, for the upload handlers, which do not
-/// take a checked year yet (everything else calls `app::caller::year_or_404`).
-pub async fn year_or_404(state: &AppState, year_id: i64) -> AppResult<store::years::Year> {
-    Ok(app::caller::year_or_404(&state.db, year_id).await?)
-}

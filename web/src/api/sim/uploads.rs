@@ -11,9 +11,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::problems::{from_import_error, from_input_error, Problem, SimError, SimResult};
-use crate::api::availability::year_or_404;
 use crate::error::{AppError, AppResult, ErrorBody};
-use crate::extract::{Signed, SimYear};
+use crate::extract::SimYear;
 use crate::AppState;
 use formats::gias::{self, ImportOptions, LaSelector};
 use formats::inputs::{self as readers, InputError};
@@ -280,12 +279,9 @@ pub async fn upload_input(
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    Signed(caller): Signed,
-    Path(year_id): Path<i64>,
+    year: SimYear,
 ) -> AppResult<Json<Vec<InputSummary>>> {
-    caller.require_sim()?;
-    year_or_404(&state, year_id).await?;
-    Ok(Json(inputs::list(&state.db, year_id).await?))
+    Ok(Json(inputs::list(&state.db, year.year.id).await?))
 }
 
 /// The latest version of one input, as stored.
@@ -315,11 +311,10 @@ pub struct StoredInput {
     ))]
 pub async fn get(
     State(state): State<AppState>,
-    Signed(caller): Signed,
-    Path((year_id, kind)): Path<(i64, String)>,
+    year: SimYear,
+    Path((_, kind)): Path<(String, String)>,
 ) -> AppResult<Json<StoredInput>> {
-    caller.require_sim()?;
-    year_or_404(&state, year_id).await?;
+    let year_id = year.year.id;
     if !inputs::KINDS.contains(&kind.as_str()) {
         return Err(AppError::not_found(format!("no input kind {kind:?}")));
     }
