@@ -48,6 +48,14 @@ pub fn dated(stats: &optimiser::triads::Stats, reviews: usize) -> Option<String>
     if let Some(b) = stats.dated_bound {
         if b <= dated {
             out += &format!("; no plan under these rules and dates can date more (at most {b})");
+        } else if b > reviews {
+            // The bound is over every plan, also those that place schools
+            // this one leaves out: "6 short" of 56 would read as missing
+            // reviews that this plan does not have.
+            out += &format!(
+                "; a plan that placed more schools could date at most {b} \
+                 under these rules and dates"
+            );
         } else {
             out += &format!(
                 "; no plan under these rules and dates can date more than {b} ({} short of that)",
@@ -137,6 +145,11 @@ mod tests {
         assert_eq!(
             dated(&s, 48).unwrap(),
             "41 of 48 reviews dated; no plan under these rules and dates can date more than 44 (3 short of that)"
+        );
+        s.dated_bound = Some(50);
+        assert_eq!(
+            dated(&s, 48).unwrap(),
+            "41 of 48 reviews dated; a plan that placed more schools could date at most 50 under these rules and dates"
         );
         s.dated_bound = Some(41);
         s.awaiting_groups = 2;
