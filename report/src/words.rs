@@ -69,6 +69,12 @@ pub fn dated(stats: &optimiser::triads::Stats, reviews: usize) -> Option<String>
             stats.awaiting_groups,
             if stats.awaiting_groups == 1 { "" } else { "s" }
         );
+        if let (Some(ready), Some(b)) = (stats.ready_awaiting, stats.answered_bound) {
+            out += &format!(
+                "; if those heads are free when they answer, {ready} more could be dated ({} in all, where no plan could date more than {b})",
+                dated + ready
+            );
+        }
     }
     Some(out)
 }
@@ -156,6 +162,13 @@ mod tests {
         assert_eq!(
             dated(&s, 48).unwrap(),
             "41 of 48 reviews dated; no plan under these rules and dates can date more (at most 41); 2 groups awaiting a head's dates"
+        );
+        s.ready_awaiting = Some(5);
+        s.answered_bound = Some(47);
+        assert_eq!(
+            dated(&s, 48).unwrap(),
+            "41 of 48 reviews dated; no plan under these rules and dates can date more (at most 41); 2 groups awaiting a head's dates; \
+             if those heads are free when they answer, 5 more could be dated (46 in all, where no plan could date more than 47)"
         );
     }
 }

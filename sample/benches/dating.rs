@@ -9,7 +9,9 @@
 //! their dates fit) and as today's sequential steps (`undated_review = 0`:
 //! group, then advisers, then dates) on the same input. Printed: dated
 //! reviews, the bound on dated reviews over every plan (`dated_bound`),
-//! their ratio, the grouping's gap, seconds.
+//! their ratio, the grouping's gap, seconds; and, as "wait" sees it, the
+//! dated reviews plus those the awaiting groups could date once their
+//! silent heads answer, against the bound on that (`answered_bound`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -62,6 +64,8 @@ struct Outcome {
     grouping_gap: f64,
     seconds: f64,
     awaiting: usize,
+    ready: usize,
+    answered_bound: Option<usize>,
 }
 
 fn run(
@@ -116,6 +120,8 @@ fn run(
         grouping_gap,
         seconds: started.elapsed().as_secs_f64(),
         awaiting: out.schedule.awaiting,
+        ready: out.schedule.ready_awaiting.unwrap_or(0),
+        answered_bound: out.schedule.answered_bound,
     }
 }
 
@@ -133,13 +139,16 @@ fn report(
         _ => "-".into(),
     };
     println!(
-        "{name}: joint: {} of {} reviews dated, dated_bound {}, {} of bound, grouping gap {:.3}%, {} awaiting a silent head, plan + schedule {:.2} s | sequential: {} dated, {} of bound, {:.2} s",
+        "{name}: joint: {} of {} reviews dated, dated_bound {}, {} of bound, grouping gap {:.3}%, {} awaiting a silent head | once they answer: dated + ready {} of answered_bound {}, {} | plan + schedule {:.2} s | sequential: {} dated, {} of bound, {:.2} s",
         j.dated,
         j.reviews,
         j.bound.map_or("-".into(), |b| b.to_string()),
         pct(j.dated, j.bound),
         j.grouping_gap * 100.0,
         j.awaiting,
+        j.dated + j.ready,
+        j.answered_bound.map_or("-".into(), |b| b.to_string()),
+        pct(j.dated + j.ready, j.answered_bound),
         j.seconds,
         s.dated,
         pct(s.dated, j.bound),

@@ -124,6 +124,16 @@ pub struct ScheduleStats {
     /// dates yet (`no_availability = "wait"`).
     #[serde(default)]
     pub awaiting: usize,
+    /// Of those, the reviews their groups could date once the silent heads
+    /// answer, free on every school day (`triads::ready_awaiting`). Dated
+    /// plus these is what grouping under "wait" optimises.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_awaiting: Option<usize>,
+    /// No plan of these schools dates more reviews once the silent heads
+    /// answer, free (`triads::answered_bound`); it bounds `dated +
+    /// ready_awaiting`. None where nobody is silent or under "leave_out".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_bound: Option<usize>,
     /// What relaxing one rule would gain for this plan's groups and
     /// advisers, group by group ("advisers at one review per group: 11 more
     /// reviews dated"); limits shared between groups (an adviser's days)

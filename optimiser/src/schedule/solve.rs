@@ -83,7 +83,18 @@ pub fn schedule(problem: &ScheduleProblem) -> Result<ScheduledPlan, ScheduleErro
     write_back(&mut plan, problem, &inst, &choice, &start_day, &mut stats);
     stats.advisers_reassigned = reassigned;
     stats.dated = stats.scheduled;
-    stats.dated_bound = dated_bound(problem, &plan);
+    if let Some(tp) = bound_problem(problem, &plan) {
+        let seconds = crate::triads::bound_seconds(problem.rules.time_limit_seconds);
+        // No one has offered a date: no review can be dated, whatever the plan.
+        stats.dated_bound = if problem.availability.people.is_empty() {
+            Some(0)
+        } else {
+            crate::triads::dated_bound(&tp, seconds)
+        };
+        let groups: Vec<Vec<Urn>> = plan.triads.iter().map(|t| t.schools.clone()).collect();
+        stats.ready_awaiting = crate::triads::ready_awaiting(&tp, &groups);
+        stats.answered_bound = crate::triads::answered_bound(&tp, seconds);
+    }
     stats.dated_gap = stats.dated_bound.map(|b| {
         if b == 0 {
             0.0
@@ -97,6 +108,8 @@ pub fn schedule(problem: &ScheduleProblem) -> Result<ScheduledPlan, ScheduleErro
     plan.stats.dated = Some(stats.dated);
     if stats.dated_bound.is_some() {
         plan.stats.dated_bound = stats.dated_bound;
+        plan.stats.ready_awaiting = stats.ready_awaiting;
+        plan.stats.answered_bound = stats.answered_bound;
     }
     plan.stats.relaxations = stats.relaxations.clone();
     stats.gap = if stats.objective > 1e-9 {
@@ -209,17 +222,17 @@ fn silent_heads(inst: &Instance, item: &super::instance::Item) -> Vec<String> {
         .collect()
 }
 
-/// The bound on dated reviews over every grouping of the plan's schools
-/// under the grouping rules and this availability. The scope is per LA
-/// unless a group of the plan crosses an LA border (then across LAs, which
-/// allows more groups and so still bounds). None without schools.
-fn dated_bound(problem: &ScheduleProblem, plan: &crate::triads::Plan) -> Option<usize> {
+/// The grouping problem whose bounds on dated reviews hold for every
+/// grouping of the plan's schools under the grouping rules and this
+/// availability. The scope is per LA unless a group of the plan crosses an
+/// LA border (then across LAs, which allows more groups and so still
+/// bounds). None without schools.
+fn bound_problem(
+    problem: &ScheduleProblem,
+    plan: &crate::triads::Plan,
+) -> Option<crate::triads::TriadProblem> {
     if problem.schools.is_empty() {
         return None;
-    }
-    // No one has offered a date: no review can be dated, whatever the plan.
-    if problem.availability.people.is_empty() {
-        return Some(0);
     }
     let in_plan: std::collections::HashSet<Urn> = plan
         .triads
@@ -241,7 +254,7 @@ fn dated_bound(problem: &ScheduleProblem, plan: &crate::triads::Plan) -> Option<
     });
     let mut rules = problem.triad_rules.clone();
     problem.rules.apply_to(&mut rules);
-    let tp = crate::triads::TriadProblem {
+    Some(crate::triads::TriadProblem {
         year: plan.year,
         schools,
         rules,
@@ -255,11 +268,7 @@ fn dated_bound(problem: &ScheduleProblem, plan: &crate::triads::Plan) -> Option<
             calendar: problem.calendar.clone(),
         }),
         ..crate::triads::TriadProblem::default()
-    };
-    crate::triads::dated_bound(
-        &tp,
-        crate::triads::bound_seconds(problem.rules.time_limit_seconds),
-    )
+    })
 }
 
 /// Connected components of the "shares a person" graph, as sorted item lists.

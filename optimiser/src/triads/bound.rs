@@ -39,7 +39,7 @@ use super::component::{Component, Dating, ScoreWeights};
 use super::problem::TriadProblem;
 use super::steps::greedy_start;
 use crate::dating::{max_dated, Need};
-use crate::model::School;
+use crate::model::{School, Urn};
 
 /// Seconds the bound on dated reviews may take in all, for a step whose
 /// time limit per component is `time_limit`: a tenth of it, at most 2 s.
@@ -53,6 +53,56 @@ pub fn bound_seconds(time_limit: f64) -> f64 {
 /// `seconds` (0: the bound without search alone); the bound holds whenever
 /// it stops.
 pub fn dated_bound(problem: &TriadProblem, seconds: f64) -> Option<usize> {
+    bound(problem, seconds, Silent::NeverAvailable)
+}
+
+/// Under `no_availability = "wait"`, where some head has offered nothing:
+/// the most reviews any plan can date once those heads answer, if they
+/// then turn out free on every school day (as grouping assumes of them).
+/// It bounds the plan's dated reviews plus the reviews of its awaiting
+/// groups that those groups could date then (`Stats::ready_awaiting`), the
+/// measure the "wait" policy is optimising; [`dated_bound`] stays the bound
+/// on what can be dated today. None under "leave_out", where nobody is
+/// silent, or where heads' dates are unknown.
+pub fn answered_bound(problem: &TriadProblem, seconds: f64) -> Option<usize> {
+    if problem.rules.no_availability != super::rules::NoAvailability::Wait {
+        return None;
+    }
+    let prep = prepare(problem);
+    let dt = prep.rules.dating()?;
+    if !prep.participants.iter().any(|s| dt.is_silent(s.urn)) {
+        return None;
+    }
+    bound(problem, seconds, Silent::AsIfFree)
+}
+
+/// Under "wait": the reviews of `groups` (each in rotation order) that
+/// have a silent head and could be dated once those heads answer, free on
+/// every school day. None where no group has a silent head, or heads' dates
+/// are unknown.
+pub fn ready_awaiting(problem: &TriadProblem, groups: &[Vec<Urn>]) -> Option<usize> {
+    if problem.rules.no_availability != super::rules::NoAvailability::Wait {
+        return None;
+    }
+    let prep = prepare(problem);
+    let dt = prep.rules.dating()?;
+    let awaiting: Vec<&Vec<Urn>> = groups
+        .iter()
+        .filter(|g| g.iter().any(|u| dt.is_silent(*u)))
+        .collect();
+    (!awaiting.is_empty()).then(|| awaiting.iter().map(|g| g.len() - dt.undated(g)).sum())
+}
+
+/// How the bound counts a head who has offered no dates.
+#[derive(Clone, Copy, PartialEq)]
+enum Silent {
+    /// Never available: nothing of theirs can be dated today.
+    NeverAvailable,
+    /// Free on every school day, as grouping under "wait" assumes.
+    AsIfFree,
+}
+
+fn bound(problem: &TriadProblem, seconds: f64, silent_heads: Silent) -> Option<usize> {
     let started = Instant::now();
     let deadline = started + Duration::from_secs_f64(seconds.clamp(0.0, 86_400.0));
     let prep = prepare(problem);
@@ -66,7 +116,9 @@ pub fn dated_bound(problem: &TriadProblem, seconds: f64) -> Option<usize> {
             let silent: Vec<bool> = c
                 .nodes
                 .iter()
-                .map(|&g| dt.is_silent(prep.participants[g].urn))
+                .map(|&g| {
+                    silent_heads == Silent::NeverAvailable && dt.is_silent(prep.participants[g].urn)
+                })
                 .collect();
             let left = deadline.saturating_duration_since(Instant::now());
             component_bound(c, &silent, left.as_secs_f64()).unwrap_or(c.len())
@@ -83,13 +135,17 @@ pub fn dated_bound(problem: &TriadProblem, seconds: f64) -> Option<usize> {
                 .filter_map(|u| prep.index.get(u).map(|&i| prep.participants[i]))
                 .collect();
             let urns: Vec<_> = members.iter().map(|s| s.urn).collect();
+            let datable = |order: &[Urn]| match silent_heads {
+                Silent::NeverAvailable => dt.datable_now(order),
+                Silent::AsIfFree => order.len() - dt.undated(order),
+            };
             match urns.len() {
-                3 => dt.datable_now(&urns),
+                3 => datable(&urns),
                 4 => {
                     let [a, b, c, d] = [urns[0], urns[1], urns[2], urns[3]];
                     [[a, c, b, d], [a, b, c, d], [a, b, d, c]]
                         .iter()
-                        .map(|o| dt.datable_now(o))
+                        .map(|o| datable(o))
                         .max()
                         .unwrap_or(0)
                 }

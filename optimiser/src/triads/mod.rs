@@ -29,7 +29,7 @@ mod steps;
 pub(crate) mod validate;
 
 pub use baseline::{baseline, Baseline};
-pub use bound::{bound_seconds, dated_bound};
+pub use bound::{answered_bound, bound_seconds, dated_bound, ready_awaiting};
 pub use plan::{
     AdviserLoad, CostLedger, GroupMetrics, LedgerEntry, Plan, Review, Stats, Triad, Unplaced,
 };

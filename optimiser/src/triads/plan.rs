@@ -193,6 +193,16 @@ pub struct Stats {
     /// Groups awaiting dates: a head offered none yet (`no_availability = "wait"`).
     #[serde(default)]
     pub awaiting_groups: usize,
+    /// Reviews of the awaiting groups that their heads could keep once the
+    /// silent heads answer, if they are then free on every school day (as
+    /// grouping assumed). Dated plus these is what "wait" optimises.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_awaiting: Option<usize>,
+    /// No plan dates more than this once the silent heads answer, free
+    /// (`triads::answered_bound`); None where nobody is silent or under
+    /// "leave_out".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_bound: Option<usize>,
     /// Reviews the scheduler dated (None before it has run).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dated: Option<usize>,

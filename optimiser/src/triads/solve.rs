@@ -68,11 +68,12 @@ pub fn plan(problem: &TriadProblem, progress: Progress) -> Result<Plan, PlanErro
             .iter()
             .filter(|t| t.schools.iter().any(|u| d.is_silent(*u)))
             .count();
-        // Its own small budget: the bound holds whenever its search stops.
-        stats.dated_bound = super::bound::dated_bound(
-            problem,
-            super::bound::bound_seconds(problem.rules.time_limit_seconds),
-        );
+        let groups: Vec<Vec<Urn>> = triads.iter().map(|t| t.schools.clone()).collect();
+        stats.ready_awaiting = super::bound::ready_awaiting(problem, &groups);
+        // Their own small budget: a bound holds whenever its search stops.
+        let seconds = super::bound::bound_seconds(problem.rules.time_limit_seconds);
+        stats.dated_bound = super::bound::dated_bound(problem, seconds);
+        stats.answered_bound = super::bound::answered_bound(problem, seconds);
     }
     stats.seconds = started.elapsed().as_secs_f64();
     let plan = Plan {

@@ -581,6 +581,10 @@ fn a_silent_head_is_treated_by_the_policy() {
     // Nothing a group holding the silent head can be dated now; the best
     // plan leaves that school out and dates a four of the other five.
     assert_eq!(super::dated_bound(&problem, 5.0), Some(4));
+    // Once they answer, free: every review of every grouping can be dated,
+    // and the awaiting group's are all ready.
+    assert_eq!(super::answered_bound(&problem, 5.0), Some(6));
+    assert_eq!(p.stats.ready_awaiting, Some(t.schools.len()));
 
     problem.rules.no_availability = super::NoAvailability::LeaveOut;
     let p = plan(&problem, &|_, _| {}).unwrap();
@@ -594,8 +598,9 @@ fn a_silent_head_is_treated_by_the_policy() {
 }
 
 /// Every grouping of a small instance, with every rotation of its fours:
-/// the most reviews any plan dates, by brute force.
-fn most_dated_by_brute_force(problem: &TriadProblem) -> usize {
+/// the most reviews any plan dates, by brute force; with `answered`, once
+/// the silent heads answer free on every school day.
+fn most_dated_by_brute_force(problem: &TriadProblem, answered: bool) -> usize {
     let rules = super::compat::PairRules::new(problem);
     let d = rules.dating().unwrap();
     let urns: Vec<Urn> = problem.schools.iter().map(|s| s.urn).collect();
@@ -606,11 +611,18 @@ fn most_dated_by_brute_force(problem: &TriadProblem) -> usize {
             .enumerate()
             .all(|(i, a)| g[i + 1..].iter().all(|b| rules.check(by[a], by[b]).is_ok()))
     };
+    let datable = |g: &[Urn]| {
+        if answered {
+            g.len() - d.undated(g)
+        } else {
+            d.datable_now(g)
+        }
+    };
     fn go(
         free: &mut Vec<bool>,
         urns: &[Urn],
         ok: &dyn Fn(&[Urn]) -> bool,
-        d: &super::compat::HeadDating,
+        d: &dyn Fn(&[Urn]) -> usize,
         acc: usize,
         best: &mut usize,
     ) {
@@ -628,7 +640,7 @@ fn most_dated_by_brute_force(problem: &TriadProblem) -> usize {
                 }
                 free[b] = false;
                 free[c] = false;
-                let g3 = d.datable_now(&[urns[a], urns[b], urns[c]]);
+                let g3 = d(&[urns[a], urns[b], urns[c]]);
                 go(free, urns, ok, d, acc + g3, best);
                 for e in c + 1..n {
                     if !free[e] || !ok(&[urns[a], urns[b], urns[c], urns[e]]) {
@@ -638,7 +650,7 @@ fn most_dated_by_brute_force(problem: &TriadProblem) -> usize {
                     let [p, q, r, s] = [urns[a], urns[b], urns[c], urns[e]];
                     let g4 = [[p, r, q, s], [p, q, r, s], [p, q, s, r]]
                         .iter()
-                        .map(|o| d.datable_now(o))
+                        .map(|o| d(o))
                         .max()
                         .unwrap();
                     go(free, urns, ok, d, acc + g4, best);
@@ -651,7 +663,14 @@ fn most_dated_by_brute_force(problem: &TriadProblem) -> usize {
         free[a] = true;
     }
     let mut best = 0;
-    go(&mut vec![true; urns.len()], &urns, &ok, d, 0, &mut best);
+    go(
+        &mut vec![true; urns.len()],
+        &urns,
+        &ok,
+        &datable,
+        0,
+        &mut best,
+    );
     best
 }
 
@@ -687,7 +706,7 @@ proptest! {
         }
         problem.availability = Some(KnownDates { availability, calendar });
         let bound = super::dated_bound(&problem, 10.0).unwrap();
-        let best = most_dated_by_brute_force(&problem);
+        let best = most_dated_by_brute_force(&problem, false);
         prop_assert!(bound >= best, "bound {bound} below a plan dating {best}");
         // Without search (no budget left) it holds too, and is never tighter.
         let alone = super::dated_bound(&problem, 0.0).unwrap();
@@ -698,5 +717,19 @@ proptest! {
         let d = rules.dating().unwrap();
         let datable: usize = p.triads.iter().map(|t| d.datable_now(&t.schools)).sum();
         prop_assert!(datable <= bound);
+        // Under "wait", once the silent heads answer (free): the bound holds
+        // over every plan, is never below today's, and covers what the plan
+        // dates now plus what its awaiting groups could date then.
+        let silent = problem.schools.iter().any(|s| d.is_silent(s.urn));
+        let answered = super::answered_bound(&problem, 10.0);
+        prop_assert_eq!(answered.is_some(), silent);
+        if let Some(answered) = answered {
+            let best = most_dated_by_brute_force(&problem, true);
+            prop_assert!(answered >= best, "answered bound {answered} below a plan dating {best}");
+            prop_assert!(answered >= bound);
+            let ready = p.stats.ready_awaiting.unwrap_or(0);
+            prop_assert!(p.stats.answered_bound.is_some());
+            prop_assert!(datable + ready <= answered, "{datable} + {ready} above {answered}");
+        }
     }
 }

@@ -257,6 +257,13 @@ fn print_summary(plan: &Plan, problem: &TriadProblem, seconds: f64) {
                 s.awaiting_groups
             );
         }
+        if let (Some(r), Some(b)) = (s.ready_awaiting, s.answered_bound) {
+            let d = s.datable.unwrap_or(0);
+            println!(
+                "once the silent heads answer (if free): {} of answered_bound {b} ({d} now + {r} awaiting)",
+                d + r
+            );
+        }
     }
     let without = plan.triads.iter().filter(|t| t.adviser.is_none()).count();
     println!(

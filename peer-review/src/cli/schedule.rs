@@ -250,6 +250,13 @@ fn print_summary(dated: &ScheduledPlan) {
         ),
         _ => println!("dated {}; {} awaiting a head's dates", s.dated, s.awaiting),
     }
+    if let (Some(r), Some(b)) = (s.ready_awaiting, s.answered_bound) {
+        println!(
+            "once the silent heads answer (if free): {} of answered_bound {b} ({} dated + {r} awaiting)",
+            s.dated + r,
+            s.dated
+        );
+    }
     for r in &s.relaxations {
         println!("relaxing one rule: {r}");
     }
