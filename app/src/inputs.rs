@@ -426,7 +426,7 @@ fn las_of(schools: &[School], chosen: &BTreeSet<u16>) -> Vec<StagedLa> {
             chosen: chosen.contains(&code),
         })
         .collect();
-    las.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    las.sort_by_key(|l| l.name.to_lowercase());
     las
 }
 

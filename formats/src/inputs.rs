@@ -294,7 +294,7 @@ pub fn kinds_with_header(text: &str) -> Vec<&'static str> {
         .filter(|(_, cols)| cols.iter().all(|c| names.iter().any(|n| n == c)))
         .map(|(k, cols)| (*k, cols.len()))
         .collect();
-    kinds.sort_by(|a, b| b.1.cmp(&a.1));
+    kinds.sort_by_key(|k| std::cmp::Reverse(k.1));
     kinds.into_iter().map(|(k, _)| k).collect()
 }
 
