@@ -554,3 +554,27 @@ async fn download(
     )
         .into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(e: formats::inputs::InputError) -> Problem {
+        inputs::input_problems(&e).remove(0)
+    }
+
+    #[test]
+    fn the_table_says_what_is_wanted_without_repeating_the_place() {
+        let e = formats::inputs::parse_heads("URN,name,email\n1x,A,a@x\n").unwrap_err();
+        let p = problem(e);
+        assert_eq!(
+            (p.line, p.field.as_deref(), p.value.as_deref()),
+            (Some(2), Some("URN"), Some("1x"))
+        );
+        let w = wanted(&p);
+        assert!(w.starts_with("Is not"), "{w}");
+        assert!(w.ends_with('.') && !w.contains("line 2"), "{w}");
+        let e = formats::inputs::parse_heads("urn,name\n1,A\n").unwrap_err();
+        assert_eq!(wanted(&problem(e)), "Missing column \"email\".");
+    }
+}
