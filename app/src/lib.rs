@@ -8,6 +8,7 @@ pub mod caller;
 pub mod error;
 pub mod hand;
 pub mod head;
+pub mod inputs;
 pub mod jobs;
 pub mod people;
 pub mod plans;

@@ -268,6 +268,12 @@ pub fn import_gias(bytes: &[u8], opts: &ImportOptions) -> Result<Import, ImportE
     importer.finish()
 }
 
+/// The text of a GIAS file as the importer reads it (UTF-8 or
+/// Windows-1252), for keeping a file between two steps of an upload.
+pub fn decode_text(bytes: &[u8]) -> Result<String, ImportError> {
+    decode(bytes).map(Cow::into_owned)
+}
+
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Valid UTF-8 is taken as UTF-8; anything else as Windows-1252, the

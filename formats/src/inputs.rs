@@ -81,6 +81,53 @@ pub enum InputError {
     /// A fault of the whole file, with no one place to point at.
     #[error("{file}: {problem}")]
     BadFile { file: String, problem: String },
+    /// More than one fault: every bad row is reported at once, so that the
+    /// SIM mends the file in one go instead of one upload per mistake.
+    #[error("{} (and {} more problems)", errors[0], errors.len() - 1)]
+    Several {
+        file: String,
+        errors: Vec<InputError>,
+    },
+}
+
+impl InputError {
+    /// Each fault on its own: the faults of `Several`, or this one.
+    pub fn each(&self) -> Vec<&InputError> {
+        match self {
+            InputError::Several { errors, .. } => errors.iter().collect(),
+            other => vec![other],
+        }
+    }
+}
+
+/// No fault, one, or `Several`.
+fn faults(file: &str, mut errors: Vec<InputError>) -> Result<(), InputError> {
+    match errors.len() {
+        0 => Ok(()),
+        1 => Err(errors.remove(0)),
+        _ => Err(InputError::Several {
+            file: file.to_string(),
+            errors,
+        }),
+    }
+}
+
+/// Reads every row with `read`, going on past a bad row so that all the
+/// file's bad rows are reported together (the first fault of each).
+fn each_row<T>(
+    table: &Table,
+    mut read: impl FnMut(&Row) -> Result<T, InputError>,
+) -> Result<Vec<T>, InputError> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for row in table.rows() {
+        match read(&row) {
+            Ok(v) => out.push(v),
+            Err(e) => errors.push(e),
+        }
+    }
+    faults(&table.file, errors)?;
+    Ok(out)
 }
 
 /// One support need of one school, from `need.csv`.
@@ -195,93 +242,133 @@ fn read_text(path: &Path) -> Result<(String, String), InputError> {
     Ok((file, text))
 }
 
+/// The columns each file must have, by the kind the service calls it.
+pub const REQUIRED_COLUMNS: &[(&str, &[&str])] = &[
+    ("heads", &["urn", "name", "email"]),
+    (
+        "advisers",
+        &["id", "name", "kind", "phases", "capacity_days", "day_rate"],
+    ),
+    (
+        "consultants",
+        &[
+            "id",
+            "name",
+            "kind",
+            "specialisms",
+            "phases",
+            "days_available",
+            "day_rate",
+        ],
+    ),
+    ("history", &["year", "group_id", "urn"]),
+    ("sspb", &["urn", "category"]),
+    ("need", &["urn", "area"]),
+    (
+        "last_allocations",
+        &["year", "consultant", "urn", "area", "days"],
+    ),
+];
+
+fn required(kind: &str) -> &'static [&'static str] {
+    REQUIRED_COLUMNS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or(&[], |(_, c)| *c)
+}
+
+/// The kinds whose required columns the header of `text` all has (its
+/// first line, headings matched whatever their case), most specific first:
+/// how a file uploaded as the wrong kind is recognised.
+pub fn kinds_with_header(text: &str) -> Vec<&'static str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let Ok(header) = reader.headers() else {
+        return Vec::new();
+    };
+    let names: Vec<String> = header.iter().map(str::to_ascii_lowercase).collect();
+    let mut kinds: Vec<(&'static str, usize)> = REQUIRED_COLUMNS
+        .iter()
+        .filter(|(_, cols)| cols.iter().all(|c| names.iter().any(|n| n == c)))
+        .map(|(k, cols)| (*k, cols.len()))
+        .collect();
+    kinds.sort_by_key(|k| std::cmp::Reverse(k.1));
+    kinds.into_iter().map(|(k, _)| k).collect()
+}
+
 fn heads_from(file: &str, text: &str) -> Result<Vec<Headteacher>, InputError> {
-    let table = Table::parse(file, text, &["urn", "name", "email"])?;
+    let table = Table::parse(file, text, required("heads"))?;
     let mut seen = Seen::default();
-    let mut heads = Vec::new();
-    for row in table.rows() {
-        let school = urn(&row, "urn")?;
-        seen.check(&row, "urn", school)?;
+    each_row(&table, |row| {
+        let school = urn(row, "urn")?;
+        seen.check(row, "urn", school)?;
         let email = row.required("email")?;
         if !email.contains('@') {
             return Err(row.bad("email", email, "is not an email address"));
         }
-        heads.push(Headteacher {
+        Ok(Headteacher {
             school,
             name: row.required("name")?.to_string(),
             email: email.to_string(),
-        });
-    }
-    Ok(heads)
+        })
+    })
 }
 
 fn advisers_from(file: &str, text: &str) -> Result<Vec<Adviser>, InputError> {
-    let required = ["id", "name", "kind", "phases", "capacity_days", "day_rate"];
-    let table = Table::parse(file, text, &required)?;
+    let table = Table::parse(file, text, required("advisers"))?;
     let mut seen = Seen::default();
-    let mut advisers = Vec::new();
-    for row in table.rows() {
+    each_row(&table, |row| {
         let id = row.required("id")?;
-        seen.check(&row, "id", id.to_string())?;
-        advisers.push(Adviser {
+        seen.check(row, "id", id.to_string())?;
+        Ok(Adviser {
             id: id.to_string(),
             name: row.required("name")?.to_string(),
-            kind: choice::<AdviserKind>(&row, "kind", ADVISER_KINDS)?,
-            phases: list::<PhaseGroup>(&row, "phases", PHASES)?,
-            capacity_days: whole_number(&row, "capacity_days")?,
-            day_rate: pounds(&row, "day_rate")?,
-            base: location(&row)?,
-            linked_school: optional_urn(&row, "linked_school")?,
+            kind: choice::<AdviserKind>(row, "kind", ADVISER_KINDS)?,
+            phases: list::<PhaseGroup>(row, "phases", PHASES)?,
+            capacity_days: whole_number(row, "capacity_days")?,
+            day_rate: pounds(row, "day_rate")?,
+            base: location(row)?,
+            linked_school: optional_urn(row, "linked_school")?,
             linked_trust: row.optional("linked_trust").map(str::to_string),
-        });
-    }
-    Ok(advisers)
+        })
+    })
 }
 
 fn consultants_from(file: &str, text: &str) -> Result<Vec<Consultant>, InputError> {
-    let required = [
-        "id",
-        "name",
-        "kind",
-        "specialisms",
-        "phases",
-        "days_available",
-        "day_rate",
-    ];
-    let table = Table::parse(file, text, &required)?;
+    let table = Table::parse(file, text, required("consultants"))?;
     let mut seen = Seen::default();
-    let mut consultants = Vec::new();
-    for row in table.rows() {
+    each_row(&table, |row| {
         let id = row.required("id")?;
-        seen.check(&row, "id", id.to_string())?;
-        consultants.push(Consultant {
+        seen.check(row, "id", id.to_string())?;
+        Ok(Consultant {
             id: id.to_string(),
             name: row.required("name")?.to_string(),
-            kind: choice::<ConsultantKind>(&row, "kind", CONSULTANT_KINDS)?,
-            specialisms: list::<NeedArea>(&row, "specialisms", AREAS)?,
-            phases: list::<PhaseGroup>(&row, "phases", PHASES)?,
-            days_available: whole_number(&row, "days_available")?,
-            home_school: optional_urn(&row, "home_school")?,
+            kind: choice::<ConsultantKind>(row, "kind", CONSULTANT_KINDS)?,
+            specialisms: list::<NeedArea>(row, "specialisms", AREAS)?,
+            phases: list::<PhaseGroup>(row, "phases", PHASES)?,
+            days_available: whole_number(row, "days_available")?,
+            home_school: optional_urn(row, "home_school")?,
             trust: row.optional("trust").map(str::to_string),
-            base: location(&row)?,
-            day_rate: pounds(&row, "day_rate")?,
-        });
-    }
-    Ok(consultants)
+            base: location(row)?,
+            day_rate: pounds(row, "day_rate")?,
+        })
+    })
 }
 
 /// Rows sharing `(year, group_id)` form one group, in the order the groups
 /// first appear; a school can be in only one group a year.
 fn history_from(file: &str, text: &str) -> Result<Vec<PastTriad>, InputError> {
-    let table = Table::parse(file, text, &["year", "group_id", "urn"])?;
+    let table = Table::parse(file, text, required("history"))?;
     let mut groups: Vec<PastTriad> = Vec::new();
     let mut group_index: HashMap<(i32, String), (usize, u64)> = HashMap::new();
     let mut seen = Seen::default();
-    for row in table.rows() {
-        let year = year(&row, "year")?;
+    each_row(&table, |row| {
+        let year = year(row, "year")?;
         let id = row.required("group_id")?.to_string();
-        let school = urn(&row, "urn")?;
-        seen.check(&row, "urn", (year, school))?;
+        let school = urn(row, "urn")?;
+        seen.check(row, "urn", (year, school))?;
         let adviser = row.optional("adviser").map(str::to_string);
         let (index, first_line) = *group_index.entry((year, id.clone())).or_insert_with(|| {
             groups.push(PastTriad {
@@ -294,8 +381,8 @@ fn history_from(file: &str, text: &str) -> Result<Vec<PastTriad>, InputError> {
         });
         let group = &mut groups[index];
         group.schools.push(school);
-        merge_adviser(&row, group, adviser, first_line)?;
-    }
+        merge_adviser(row, group, adviser, first_line)
+    })?;
     Ok(groups)
 }
 
@@ -325,59 +412,54 @@ fn merge_adviser(
 }
 
 fn sspb_from(file: &str, text: &str) -> Result<Vec<(Urn, SspbCategory)>, InputError> {
-    let table = Table::parse(file, text, &["urn", "category"])?;
+    let table = Table::parse(file, text, required("sspb"))?;
     let mut seen = Seen::default();
-    let mut categories = Vec::new();
-    for row in table.rows() {
-        let school = urn(&row, "urn")?;
-        seen.check(&row, "urn", school)?;
-        categories.push((school, choice(&row, "category", CATEGORIES)?));
-    }
-    Ok(categories)
+    each_row(&table, |row| {
+        let school = urn(row, "urn")?;
+        seen.check(row, "urn", school)?;
+        Ok((school, choice(row, "category", CATEGORIES)?))
+    })
 }
 
 fn need_from(file: &str, text: &str) -> Result<Vec<NeedEntry>, InputError> {
-    let table = Table::parse(file, text, &["urn", "area"])?;
+    let table = Table::parse(file, text, required("need"))?;
     let mut seen = Seen::default();
-    let mut need = Vec::new();
-    for row in table.rows() {
-        let school = urn(&row, "urn")?;
-        let area = choice::<NeedArea>(&row, "area", AREAS)?;
-        seen.check(&row, "area", (school, area))?;
-        need.push(NeedEntry {
+    each_row(&table, |row| {
+        let school = urn(row, "urn")?;
+        let area = choice::<NeedArea>(row, "area", AREAS)?;
+        seen.check(row, "area", (school, area))?;
+        Ok(NeedEntry {
             urn: school,
             area,
-            priority: priority(&row, "priority")?,
+            priority: priority(row, "priority")?,
             note: row.optional("note").map(str::to_string),
-        });
-    }
-    Ok(need)
+        })
+    })
 }
 
 fn last_allocations_from(file: &str, text: &str) -> Result<Vec<PastAllocation>, InputError> {
-    let required = ["year", "consultant", "urn", "area", "days"];
-    let table = Table::parse(file, text, &required)?;
-    let mut allocations = Vec::new();
-    for row in table.rows() {
-        let days = whole_number(&row, "days")?;
+    let table = Table::parse(file, text, required("last_allocations"))?;
+    each_row(&table, |row| {
+        let days = whole_number(row, "days")?;
         if days == 0 {
             return Err(row.bad("days", row.text("days"), "is not at least 1 day"));
         }
-        allocations.push(PastAllocation {
-            year: year(&row, "year")?,
+        Ok(PastAllocation {
+            year: year(row, "year")?,
             consultant: row.required("consultant")?.to_string(),
-            urn: urn(&row, "urn")?,
-            area: choice(&row, "area", AREAS)?,
+            urn: urn(row, "urn")?,
+            area: choice(row, "area", AREAS)?,
             days,
-        });
-    }
-    Ok(allocations)
+        })
+    })
 }
 
 /// A whole file read into records, with its columns looked up by name.
 struct Table {
     file: String,
     columns: HashMap<String, usize>,
+    /// The headings as the file writes them, for messages.
+    headings: Vec<String>,
     /// Each record with the line it starts on.
     records: Vec<(u64, StringRecord)>,
 }
@@ -396,16 +478,26 @@ impl Table {
             .clone();
         let header_line = lines.at(header.position());
         let columns = column_index(file, header_line, &header)?;
-        if let Some(missing) = required.iter().find(|c| !columns.contains_key(**c)) {
-            return Err(InputError::MissingColumn {
+        let missing: Vec<InputError> = required
+            .iter()
+            .filter(|c| !columns.contains_key(**c))
+            .map(|missing| InputError::MissingColumn {
                 file: file.to_string(),
                 line: header_line,
                 column: missing.to_string(),
-            });
-        }
+            })
+            .collect();
+        faults(file, missing)?;
         let mut records = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|e| csv_error(file, &lines, &e))?;
+        let mut errors = Vec::new();
+        'records: for record in reader.records() {
+            let record = match record {
+                Ok(r) => r,
+                Err(e) => {
+                    errors.push(csv_error(file, &lines, &e));
+                    continue;
+                }
+            };
             let line = lines.at(record.position());
             // Names and reasons go on into pages, calendars and
             // spreadsheets: a control character (NUL, an escape sequence)
@@ -417,7 +509,7 @@ impl Table {
                     .chars()
                     .find(|&c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
                 {
-                    return Err(InputError::BadValue {
+                    errors.push(InputError::BadValue {
                         file: file.to_string(),
                         line,
                         field: header.get(i).unwrap_or_default().to_string(),
@@ -427,13 +519,16 @@ impl Table {
                             c as u32
                         ),
                     });
+                    continue 'records;
                 }
             }
             records.push((line, record));
         }
+        faults(file, errors)?;
         Ok(Table {
             file: file.to_string(),
             columns,
+            headings: header.iter().map(str::to_string).collect(),
             records,
         })
     }
@@ -533,10 +628,18 @@ impl<'a> Row<'a> {
     }
 
     fn bad(&self, field: &str, value: &str, problem: &str) -> InputError {
+        // The heading as the file writes it (`URN` where the reader says
+        // `urn`), so that the SIM finds the column they typed.
+        let heading = self
+            .table
+            .columns
+            .get(field)
+            .and_then(|&i| self.table.headings.get(i))
+            .map_or(field, String::as_str);
         InputError::BadValue {
             file: self.table.file.clone(),
             line: self.line,
-            field: field.to_string(),
+            field: heading.to_string(),
             value: value.to_string(),
             problem: problem.to_string(),
         }

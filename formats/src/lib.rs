@@ -9,4 +9,5 @@ pub mod gias;
 pub mod ics;
 pub mod inputs;
 pub mod rules;
+pub mod spreadsheet;
 pub mod workbook;

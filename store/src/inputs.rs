@@ -183,6 +183,164 @@ pub async fn list(db: &Db, year_id: i64) -> anyhow::Result<Vec<InputSummary>> {
         .collect())
 }
 
+/// One version of an input, for the list of versions.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct VersionSummary {
+    pub version: i64,
+    pub source_name: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Who uploaded or restored it, by name (None for the command line).
+    pub created_by: Option<String>,
+    /// Schools or rows held; None for inputs that are not lists.
+    pub items: Option<i64>,
+}
+
+/// Every version of one input of a year, newest first.
+pub async fn versions(db: &Db, year_id: i64, kind: &str) -> anyhow::Result<Vec<VersionSummary>> {
+    let rows = sqlx::query(
+        "SELECT i.version, i.source_name, i.created_at, u.name, i.items FROM inputs i \
+         LEFT JOIN users u ON u.id = i.created_by \
+         WHERE i.year_id = $1 AND i.kind = $2 ORDER BY i.version DESC",
+    )
+    .bind(year_id)
+    .bind(kind)
+    .fetch_all(&db.read)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(VersionSummary {
+                version: r.try_get(0)?,
+                source_name: r.try_get(1)?,
+                created_at: r.try_get(2)?,
+                created_by: r.try_get(3)?,
+                items: r.try_get(4)?,
+            })
+        })
+        .collect()
+}
+
+/// One version of an input, or None where there is no such version.
+pub async fn version<T: DeserializeOwned>(
+    db: &Db,
+    year_id: i64,
+    kind: &str,
+    version: i64,
+) -> anyhow::Result<Option<Stored<T>>> {
+    let row = sqlx::query(
+        "SELECT version, source_name, created_at, data FROM inputs \
+         WHERE year_id = $1 AND kind = $2 AND version = $3",
+    )
+    .bind(year_id)
+    .bind(kind)
+    .bind(version)
+    .fetch_optional(&db.read)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let data: String = row.try_get(3)?;
+    Ok(Some(Stored {
+        version: row.try_get(0)?,
+        source_name: row.try_get(1)?,
+        created_at: row.try_get(2)?,
+        data: serde_json::from_str(&data).map_err(|e| {
+            anyhow::anyhow!("stored {kind} version {version} of year {year_id}: {e}")
+        })?,
+    }))
+}
+
+/// A GIAS file waiting for the SIM to choose its local authorities.
+#[derive(Debug, Clone)]
+pub struct StagedGias {
+    pub id: i64,
+    pub source_name: String,
+    pub created_at: i64,
+    /// JSON the application layer wrote (the authorities and their counts).
+    pub las: String,
+    /// The file as UTF-8 text.
+    pub text: String,
+}
+
+/// How long a staged GIAS file waits for its second step.
+pub const STAGED_SECONDS: i64 = 24 * 3600;
+
+/// Stages a GIAS file for one SIM and year, replacing their earlier staged
+/// file of that year and dropping every expired one; returns its id.
+pub async fn stage_gias(
+    conn: &mut AnyConnection,
+    year_id: i64,
+    user_id: i64,
+    source_name: &str,
+    las: &str,
+    text: &str,
+) -> anyhow::Result<i64> {
+    let at = now();
+    sqlx::query(
+        "DELETE FROM staged_gias WHERE created_at < $1 OR (year_id = $2 AND created_by = $3)",
+    )
+    .bind(at - STAGED_SECONDS)
+    .bind(year_id)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO staged_gias (year_id, created_by, created_at, source_name, las, text) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(year_id)
+    .bind(user_id)
+    .bind(at)
+    .bind(source_name)
+    .bind(las)
+    .bind(text)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// A staged GIAS file of this SIM and year that has not expired; `with_text`
+/// false leaves the (large) text out.
+pub async fn staged_gias(
+    db: &Db,
+    id: i64,
+    year_id: i64,
+    user_id: i64,
+    with_text: bool,
+) -> anyhow::Result<Option<StagedGias>> {
+    let sql = if with_text {
+        "SELECT id, source_name, created_at, las, text FROM staged_gias \
+         WHERE id = $1 AND year_id = $2 AND created_by = $3 AND created_at >= $4"
+    } else {
+        "SELECT id, source_name, created_at, las, '' FROM staged_gias \
+         WHERE id = $1 AND year_id = $2 AND created_by = $3 AND created_at >= $4"
+    };
+    let row = sqlx::query(sql)
+        .bind(id)
+        .bind(year_id)
+        .bind(user_id)
+        .bind(now() - STAGED_SECONDS)
+        .fetch_optional(&db.read)
+        .await?;
+    row.map(|r| {
+        Ok(StagedGias {
+            id: r.try_get(0)?,
+            source_name: r.try_get(1)?,
+            created_at: r.try_get(2)?,
+            las: r.try_get(3)?,
+            text: r.try_get(4)?,
+        })
+    })
+    .transpose()
+}
+
+/// Drops a staged GIAS file (in the transaction that stores its schools).
+pub async fn drop_staged_gias(conn: &mut AnyConnection, id: i64) -> anyhow::Result<()> {
+    sqlx::query("DELETE FROM staged_gias WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// The SIM's hand: schools that opted out, groups pinned by hand, pairs
 /// never to be grouped. The JSON shape is the CLI's `--pins` file
 /// (`cli::plan::Hand`) written as JSON.

@@ -109,6 +109,12 @@ const RULES: &[Rule] = &[
     rule("GET", "/api/years/{year}/inputs", SIM),
     rule("GET", "/api/years/{year}/inputs/{kind}", SIM),
     rule("POST", "/api/years/{year}/inputs/{kind}", SIM),
+    rule("GET", "/api/years/{year}/inputs/{kind}/versions", SIM),
+    rule(
+        "POST",
+        "/api/years/{year}/inputs/{kind}/versions/{version}/restore",
+        SIM,
+    ),
     rule("GET", "/api/years/{year}/hand", SIM),
     rule("PUT", "/api/years/{year}/hand", SIM),
     rule("POST", "/api/years/{year}/invitations", SIM),

@@ -12,6 +12,7 @@ mod availability;
 mod calendar;
 mod followup;
 mod head;
+mod inputs;
 mod plan;
 pub(crate) mod session;
 mod sim;
@@ -63,6 +64,7 @@ pub fn router() -> Router<AppState> {
         .route("/years/{year}/hand", post(plan::change_hand))
         .route("/years/{year}/writeups", get(followup::writeups))
         .route("/years/{year}/allocation", get(followup::allocation))
+        .merge(inputs::router())
         .layer(middleware::from_fn(render_errors))
         // Outside the error layer: assets never fail and need no page headers.
         .merge(assets::router())

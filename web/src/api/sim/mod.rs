@@ -32,6 +32,8 @@ use crate::{AppState, INPUT_LIMIT, UPLOAD_LIMIT};
         uploads::upload_input,
         uploads::list,
         uploads::get,
+        uploads::versions,
+        uploads::restore,
         people::invite,
         people::list,
         people::status,
@@ -67,6 +69,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/years/{year}/inputs/{kind}",
             get(uploads::get).post(uploads::upload_input).layer(csv()),
+        )
+        .route(
+            "/years/{year}/inputs/{kind}/versions",
+            get(uploads::versions),
+        )
+        .route(
+            "/years/{year}/inputs/{kind}/versions/{version}/restore",
+            post(uploads::restore),
         )
         .route("/years/{year}/invitations", post(people::invite))
         .route("/people", get(people::list))

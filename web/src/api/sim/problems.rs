@@ -7,8 +7,6 @@ use axum::Json;
 use serde::Serialize;
 
 use crate::error::AppError;
-use formats::gias::ImportError;
-use formats::inputs::InputError;
 
 /// One thing wrong, and where: the application layer's own type.
 pub use app::error::MAX_PROBLEMS;
@@ -110,65 +108,6 @@ impl IntoResponse for SimError {
                 (status, Json(body)).into_response()
             }
         }
-    }
-}
-
-/// Where a project CSV reader found its problem.
-pub fn from_input_error(e: &InputError) -> Problem {
-    let message = e.to_string();
-    let (line, field, value) = match e {
-        InputError::NotUtf8 { line, .. } | InputError::BadRow { line, .. } => {
-            (Some(*line), None, None)
-        }
-        InputError::MissingColumn { line, column, .. } => (Some(*line), Some(column.clone()), None),
-        InputError::BadValue {
-            line, field, value, ..
-        } => (Some(*line), Some(field.clone()), Some(value.clone())),
-        // Other faults (of the whole file, or of formats not uploaded
-        // here) carry their place in the message.
-        #[allow(unreachable_patterns)]
-        _ => (None, None, None),
-    };
-    Problem {
-        line,
-        field,
-        value,
-        message,
-    }
-}
-
-/// Where the GIAS importer found its problem.
-pub fn from_import_error(e: &ImportError) -> Problem {
-    let message = e.to_string();
-    let (line, field, value) = match e {
-        ImportError::Csv { line, .. } => (Some(*line as u64), None, None),
-        ImportError::Value {
-            line,
-            column,
-            value,
-            ..
-        } => (
-            Some(*line as u64),
-            Some(column.to_string()),
-            Some(value.clone()),
-        ),
-        ImportError::DuplicateUrn { urn, line, .. } => (
-            Some(*line as u64),
-            Some("URN".into()),
-            Some(urn.to_string()),
-        ),
-        ImportError::MissingColumns { columns } => (Some(1), Some(columns.join(", ")), None),
-        ImportError::DuplicateColumn { column, .. } => (Some(1), Some(column.to_string()), None),
-        ImportError::UnknownLa { selector } => (None, Some("la".into()), Some(selector.clone())),
-        ImportError::Io { .. } | ImportError::Undecodable { .. } | ImportError::Empty => {
-            (None, None, None)
-        }
-    };
-    Problem {
-        line,
-        field,
-        value,
-        message,
     }
 }
 

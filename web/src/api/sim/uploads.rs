@@ -7,47 +7,14 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Serialize;
-use serde_json::Value;
 
-use super::problems::{from_import_error, from_input_error, Problem, SimError, SimResult};
+use super::problems::SimResult;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::SimYear;
 use crate::AppState;
-use formats::gias::{self, ImportOptions, LaSelector};
-use formats::inputs::{self as readers, InputError};
-use store::inputs::{self, InputSummary};
-
-/// The kinds uploaded as CSV through `POST /api/years/{year}/inputs/{kind}`.
-pub const CSV_KINDS: [&str; 7] = [
-    "heads",
-    "advisers",
-    "consultants",
-    "history",
-    "sspb",
-    "need",
-    "last_allocations",
-];
-
-/// Most import warnings one answer lists (the summary counts them all).
-const MAX_WARNINGS: usize = 100;
-
-/// A stored upload.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Uploaded {
-    pub kind: String,
-    pub version: i64,
-    pub source_name: String,
-    /// Schools or rows stored.
-    pub items: usize,
-    /// For a GIAS extract: schools by LA and phase, rows left out and why.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub summary: Option<String>,
-    /// Schools kept with a field unknown (no coordinates, no Ofsted grade),
-    /// each naming its line; at most 100.
-    pub warnings: Vec<String>,
-    pub warnings_total: usize,
-}
+use app::inputs::{StoredInput, Uploaded};
+use formats::gias::LaSelector;
+use store::inputs::{InputSummary, VersionSummary};
 
 /// `la` (repeated, or comma-separated) and `name` of an upload's query.
 /// Read by hand because the usual extractor keeps one value per key.
@@ -88,18 +55,6 @@ fn upload_query(raw: Option<&str>) -> Result<UploadQuery, AppError> {
     Ok(q)
 }
 
-fn uploaded(kind: &str, version: i64, source_name: String, items: usize) -> Uploaded {
-    Uploaded {
-        kind: kind.to_string(),
-        version,
-        source_name,
-        items,
-        summary: None,
-        warnings: Vec::new(),
-        warnings_total: 0,
-    }
-}
-
 /// Upload the schools: a GIAS extract as the body (CSV, Windows-1252 or
 /// UTF-8), keeping open state-funded schools of the chosen authorities.
 #[utoipa::path(post, path = "/api/years/{year}/schools", tag = "sim",
@@ -124,76 +79,11 @@ pub async fn upload_schools(
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> SimResult<(StatusCode, Json<Uploaded>)> {
-    let (year_id, caller) = (year.year.id, year.caller);
     let q = upload_query(raw.as_deref())?;
-    let source = q.name.unwrap_or_else(|| "schools.csv".into());
-    let opts = ImportOptions { las: q.las };
-    // Reading all England takes a noticeable fraction of a second: off the
-    // threads that serve requests.
-    let import = tokio::task::spawn_blocking(move || gias::import_gias(&body, &opts))
-        .await
-        .map_err(|e| AppError::internal("GIAS import", e))?
-        .map_err(|e| SimError::invalid_file(&source, vec![from_import_error(&e)]))?;
-    if import.schools.is_empty() {
-        let left_out: Vec<String> = import
-            .skipped
-            .iter()
-            .map(|(why, n)| format!("{n} {why}"))
-            .collect();
-        return Err(SimError::invalid_file(
-            &source,
-            vec![Problem::message(format!(
-                "no open state-funded school to keep in {} rows (left out: {})",
-                import.rows_read,
-                left_out.join(", ")
-            ))],
-        ));
-    }
-    let summary = gias::summary(&import);
-    let mut tx = state.db.begin_write().await?;
-    let version = inputs::store(
-        &mut tx,
-        year_id,
-        "schools",
-        &source,
-        &import.schools,
-        Some(caller.user_id),
-        &format!(
-            "{} schools of {} rows, {} warnings",
-            import.schools.len(),
-            import.rows_read,
-            import.warnings.len()
-        ),
-    )
-    .await?;
-    tx.commit().await?;
-    let mut out = uploaded("schools", version, source, import.schools.len());
-    out.summary = Some(summary);
-    out.warnings_total = import.warnings.len();
-    out.warnings = import
-        .warnings
-        .iter()
-        .take(MAX_WARNINGS)
-        .map(|w| w.to_string())
-        .collect();
+    let out =
+        app::inputs::upload_schools(&state.db, &year, q.las, q.name.as_deref(), body.to_vec())
+            .await?;
     Ok((StatusCode::CREATED, Json(out)))
-}
-
-/// The parsed rows of one project CSV file, as JSON, and how many.
-fn parse_csv(kind: &str, text: &str) -> Result<Option<Value>, InputError> {
-    fn json<T: Serialize>(v: Vec<T>) -> Value {
-        serde_json::to_value(v).unwrap_or(Value::Null)
-    }
-    Ok(Some(match kind {
-        "heads" => json(readers::parse_heads(text)?),
-        "advisers" => json(readers::parse_advisers(text)?),
-        "consultants" => json(readers::parse_consultants(text)?),
-        "history" => json(readers::parse_history(text)?),
-        "sspb" => json(readers::parse_sspb(text)?),
-        "need" => json(readers::parse_need(text)?),
-        "last_allocations" => json(readers::parse_last_allocations(text)?),
-        _ => return Ok(None),
-    }))
 }
 
 /// Upload one of the project's CSV files (`data/README.md` gives each
@@ -222,50 +112,14 @@ pub async fn upload_input(
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> SimResult<(StatusCode, Json<Uploaded>)> {
-    let (year_id, caller) = (year.year.id, year.caller);
-    let elsewhere = match kind.as_str() {
-        "schools" => Some("POST /api/years/{year}/schools"),
-        "hand" => Some("PUT /api/years/{year}/hand"),
-        "rules" => Some("PUT /api/years/{year}/rules"),
-        _ => None,
-    };
-    if let Some(route) = elsewhere {
-        return Err(AppError::bad_request(format!("{kind} is uploaded with {route}")).into());
-    }
-    if !CSV_KINDS.contains(&kind.as_str()) {
-        return Err(AppError::not_found(format!(
-            "no input kind {kind:?}: upload one of {}",
-            CSV_KINDS.join(", ")
-        ))
-        .into());
-    }
+    app::inputs::csv_kind(&kind)?;
     let q = upload_query(raw.as_deref())?;
     if !q.las.is_empty() {
         return Err(AppError::bad_request("la filters apply to the schools upload only").into());
     }
-    let source = q.name.unwrap_or_else(|| format!("{kind}.csv"));
-    let invalid = |e: InputError| SimError::invalid_file(&source, vec![from_input_error(&e)]);
-    let text = readers::upload_text(&format!("{kind}.csv"), body.to_vec()).map_err(invalid)?;
-    let data = parse_csv(&kind, &text)
-        .map_err(invalid)?
-        .ok_or_else(|| AppError::internal("upload", format!("no reader for {kind}")))?;
-    let items = data.as_array().map_or(0, Vec::len);
-    let mut tx = state.db.begin_write().await?;
-    let version = inputs::store(
-        &mut tx,
-        year_id,
-        &kind,
-        &source,
-        &data,
-        Some(caller.user_id),
-        &format!("{items} rows"),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(uploaded(&kind, version, source, items)),
-    ))
+    let out =
+        app::inputs::upload(&state.db, &year, &kind, q.name.as_deref(), body.to_vec()).await?;
+    Ok((StatusCode::CREATED, Json(out)))
 }
 
 /// Every kind of input of the year with its latest version.
@@ -281,19 +135,7 @@ pub async fn list(
     State(state): State<AppState>,
     year: SimYear,
 ) -> AppResult<Json<Vec<InputSummary>>> {
-    Ok(Json(inputs::list(&state.db, year.year.id).await?))
-}
-
-/// The latest version of one input, as stored.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct StoredInput {
-    pub kind: String,
-    pub version: i64,
-    pub source_name: String,
-    pub created_at: i64,
-    /// The stored JSON (see `store::inputs` for each kind's shape).
-    #[schema(value_type = Object)]
-    pub data: Value,
+    Ok(Json(app::inputs::list(&state.db, &year).await?))
 }
 
 /// The latest version of one input with its data (schools as imported,
@@ -314,18 +156,51 @@ pub async fn get(
     year: SimYear,
     Path((_, kind)): Path<(String, String)>,
 ) -> AppResult<Json<StoredInput>> {
-    let year_id = year.year.id;
-    if !inputs::KINDS.contains(&kind.as_str()) {
-        return Err(AppError::not_found(format!("no input kind {kind:?}")));
-    }
-    let stored = inputs::latest::<Value>(&state.db, year_id, &kind)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("no {kind} uploaded for this year yet")))?;
-    Ok(Json(StoredInput {
-        kind,
-        version: stored.version,
-        source_name: stored.source_name,
-        created_at: stored.created_at,
-        data: stored.data,
-    }))
+    Ok(Json(
+        app::inputs::read(&state.db, &year, &kind, None).await?,
+    ))
+}
+
+/// Every version of one uploaded input, newest first: who stored it, when,
+/// from which file, how many rows.
+#[utoipa::path(get, path = "/api/years/{year}/inputs/{kind}/versions", tag = "sim",
+    params(
+        ("year" = i64, Path, description = "Programme year id"),
+        ("kind" = String, Path, description = "schools, heads, advisers, consultants, history, sspb, need or last_allocations"),
+    ),
+    responses(
+        (status = 200, body = Vec<VersionSummary>),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, description = "No such year or kind", body = ErrorBody),
+    ))]
+pub async fn versions(
+    State(state): State<AppState>,
+    year: SimYear,
+    Path((_, kind)): Path<(String, String)>,
+) -> AppResult<Json<Vec<VersionSummary>>> {
+    Ok(Json(app::inputs::versions(&state.db, &year, &kind).await?))
+}
+
+/// Restores an earlier version of an input: its content becomes a new
+/// version; nothing is overwritten or deleted.
+#[utoipa::path(post, path = "/api/years/{year}/inputs/{kind}/versions/{version}/restore", tag = "sim",
+    params(
+        ("year" = i64, Path, description = "Programme year id"),
+        ("kind" = String, Path, description = "schools, heads, advisers, consultants, history, sspb, need or last_allocations"),
+        ("version" = i64, Path, description = "The version to restore"),
+    ),
+    responses(
+        (status = 201, body = Uploaded),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, description = "No such year, kind or version", body = ErrorBody),
+    ))]
+pub async fn restore(
+    State(state): State<AppState>,
+    year: SimYear,
+    Path((_, kind, version)): Path<(String, String, i64)>,
+) -> AppResult<(StatusCode, Json<Uploaded>)> {
+    let out = app::inputs::restore(&state.db, &year, &kind, version).await?;
+    Ok((StatusCode::CREATED, Json(out)))
 }
