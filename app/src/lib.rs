@@ -11,6 +11,7 @@ pub mod head;
 pub mod jobs;
 pub mod people;
 pub mod plans;
+pub mod setup;
 pub mod text;
 pub mod years;
 

@@ -14,6 +14,7 @@ mod followup;
 mod head;
 mod plan;
 pub(crate) mod session;
+mod setup;
 mod sim;
 mod views;
 mod writeup;
@@ -63,6 +64,7 @@ pub fn router() -> Router<AppState> {
         .route("/years/{year}/hand", post(plan::change_hand))
         .route("/years/{year}/writeups", get(followup::writeups))
         .route("/years/{year}/allocation", get(followup::allocation))
+        .merge(setup::router())
         .layer(middleware::from_fn(render_errors))
         // Outside the error layer: assets never fail and need no page headers.
         .merge(assets::router())
