@@ -322,6 +322,22 @@ async fn wait_for_text(c: &Client, text: &str) -> Result<()> {
     bail!("the page never said {text:?}")
 }
 
+/// At a phone's width nothing on the page scrolls sideways.
+async fn fits_a_phone(c: &Client) -> Result<()> {
+    let wide = c
+        .execute(
+            "return document.documentElement.scrollWidth > document.documentElement.clientWidth",
+            vec![],
+        )
+        .await?;
+    anyhow::ensure!(
+        wide == serde_json::Value::Bool(false),
+        "{} scrolls sideways at 390 px",
+        c.current_url().await?
+    );
+    Ok(())
+}
+
 async fn click(c: &Client, xpath: &str) -> Result<()> {
     c.find(Locator::XPath(xpath))
         .await
@@ -345,18 +361,22 @@ async fn a_sim_creates_a_year_and_saves_a_rule_in_a_browser() {
         let db = app.state.db.clone();
         browser
             .run(move |c| async move {
+                c.set_window_size(390, 844).await?;
                 c.goto(&format!("{base}/invite/{token}")).await?;
                 click(&c, "//button[normalize-space()='Sign in']").await?;
                 wait_for_text(&c, "Create a programme year").await?;
                 click(&c, "//a[normalize-space()='Create a programme year']").await?;
                 wait_for_text(&c, "Half-terms").await?;
+                fits_a_phone(&c).await?;
                 click(&c, "//button[normalize-space()='Preview school days']").await?;
                 wait_for_text(&c, "School days these dates give").await?;
+                fits_a_phone(&c).await?;
                 click(&c, "//button[normalize-space()='Create the year']").await?;
                 wait_for_text(&c, "Getting the year ready").await?;
                 wait_for_text(&c, "Matching cannot start yet").await?;
                 click(&c, "//a[normalize-space()='Rules']").await?;
                 wait_for_text(&c, "Forming groups").await?;
+                fits_a_phone(&c).await?;
                 let field = c.find(Locator::Id("triads.max_distance_km")).await?;
                 field.clear().await?;
                 field.send_keys("12").await?;
@@ -368,18 +388,7 @@ async fn a_sim_creates_a_year_and_saves_a_rule_in_a_browser() {
                 anyhow::ensure!(rules.triads.max_distance_km == 12.0, "{}", year.rules);
                 click(&c, &format!("//a[normalize-space()='{}']", year.name)).await?;
                 wait_for_text(&c, "Some rules changed from their defaults").await?;
-                // At a phone's width nothing scrolls sideways.
-                c.set_window_size(390, 844).await?;
-                let wide = c
-                    .execute(
-                        "return document.documentElement.scrollWidth > window.innerWidth",
-                        vec![],
-                    )
-                    .await?;
-                anyhow::ensure!(
-                    wide == serde_json::Value::Bool(false),
-                    "the checklist scrolls sideways at 390 px"
-                );
+                fits_a_phone(&c).await?;
                 Ok(())
             })
             .await
