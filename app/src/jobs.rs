@@ -16,7 +16,7 @@ use crate::error::{AppError, AppResult};
 const LIST_LIMIT: i64 = 200;
 
 /// The inputs a kind of job cannot run without.
-fn required_inputs(kind: JobKind) -> &'static [&'static str] {
+pub fn required_inputs(kind: JobKind) -> &'static [&'static str] {
     match kind {
         JobKind::Matching => &["schools"],
         JobKind::Allocation => &["schools", "consultants"],

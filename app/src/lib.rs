@@ -12,6 +12,7 @@ pub mod inputs;
 pub mod jobs;
 pub mod people;
 pub mod plans;
+pub mod setup;
 pub mod text;
 pub mod years;
 

@@ -952,3 +952,91 @@ fn rules_are_consistent() {
         "the public routes are signing in and the API document, nothing else"
     );
 }
+
+/// The year set-up pages (`/years/new`, the rules form and file): the SIM
+/// only. Pages are not in the API document, so they are listed here: nobody
+/// is sent to sign in, every other role gets 403, the SIM gets the page (a
+/// form posted empty comes back refused, never a server error), and a form
+/// posted on the session cookie without its CSRF token is refused.
+const SETUP_PAGES: &[(&str, &str)] = &[
+    ("GET", "/years/new"),
+    ("POST", "/years/new"),
+    ("GET", "/years/{year}/rules"),
+    ("POST", "/years/{year}/rules"),
+    ("GET", "/years/{year}/rules.toml"),
+];
+
+#[tokio::test]
+async fn setup_pages_answer_each_role_as_their_rule_says() {
+    let sample = sample();
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await.unwrap();
+        let f = Fixture::new(&app, &sample).await;
+        let no_redirect = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let mut problems = Vec::new();
+        for (method, template) in SETUP_PAGES {
+            let path = template.replace("{year}", &f.year.to_string());
+            let method: Method = method.parse().unwrap();
+            for who in EVERYONE {
+                let mut req = no_redirect.request(method.clone(), format!("{}{path}", app.base));
+                let session = match who {
+                    Nobody => None,
+                    _ => Some(app.sign_in(f.users[&who]).await.unwrap()),
+                };
+                if let Some(s) = &session {
+                    req = req.bearer_auth(&s.token);
+                }
+                if method == Method::POST {
+                    let csrf = session.as_ref().map(|s| s.csrf.clone()).unwrap_or_default();
+                    req = req.form(&[("csrf", csrf)]);
+                }
+                let status = req.send().await.unwrap().status();
+                let ok = match who {
+                    Nobody => status == StatusCode::SEE_OTHER || status == StatusCode::UNAUTHORIZED,
+                    Sim if method == Method::POST => status == StatusCode::BAD_REQUEST,
+                    Sim => status == StatusCode::OK,
+                    _ => status == StatusCode::FORBIDDEN,
+                };
+                if !ok {
+                    problems.push(format!("{method} {template} as {who:?}: {status}"));
+                }
+            }
+        }
+        // On the session cookie, a form needs its CSRF token.
+        let token = app.invitation(f.users[&Sim]).await.unwrap();
+        let cookies = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        cookies
+            .post(format!("{}/invite/{token}", app.base))
+            .send()
+            .await
+            .unwrap();
+        for (method, template) in SETUP_PAGES.iter().filter(|(m, _)| *m == "POST") {
+            let path = template.replace("{year}", &f.year.to_string());
+            let status = cookies
+                .post(format!("{}{path}", app.base))
+                .form(&[("name", "x")])
+                .send()
+                .await
+                .unwrap()
+                .status();
+            if status != StatusCode::FORBIDDEN {
+                problems.push(format!(
+                    "{method} {template} without the CSRF token: {status}"
+                ));
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "{}: {}",
+            backend.name(),
+            problems.join("\n")
+        );
+        app.stop().await.unwrap();
+    }
+}

@@ -15,6 +15,7 @@ mod head;
 mod inputs;
 mod plan;
 pub(crate) mod session;
+mod setup;
 mod sim;
 mod views;
 mod writeup;
@@ -65,6 +66,7 @@ pub fn router() -> Router<AppState> {
         .route("/years/{year}/writeups", get(followup::writeups))
         .route("/years/{year}/allocation", get(followup::allocation))
         .merge(inputs::router())
+        .merge(setup::router())
         .layer(middleware::from_fn(render_errors))
         // Outside the error layer: assets never fail and need no page headers.
         .merge(assets::router())

@@ -39,6 +39,20 @@ struct Dashboard {
     jobs: Vec<JobRow>,
     matching_active: Option<i64>,
     allocation_active: Option<i64>,
+    checklist: Vec<CheckRow>,
+    rules_line: String,
+    start_blocked: Option<String>,
+    start_uses: String,
+    start_warning: Option<String>,
+}
+
+/// One line of the year's checklist.
+struct CheckRow {
+    kind: &'static str,
+    label: &'static str,
+    about: &'static str,
+    need: &'static str,
+    loaded: Option<String>,
 }
 
 struct Returns {
@@ -106,6 +120,69 @@ pub async fn dashboard(state: &AppState, caller: &Caller, year_id: i64) -> PageR
             })
             .collect(),
     });
+    let check = app::setup::checklist::of_year(&state.db, &sim_year).await?;
+    let checklist = check
+        .items
+        .iter()
+        .map(|i| CheckRow {
+            kind: i.kind,
+            label: i.label,
+            about: i.about,
+            need: i.need.words(),
+            loaded: i.loaded.as_ref().map(|l| {
+                format!(
+                    "Loaded {}{}{}",
+                    when(l.at),
+                    l.rows.map(|n| format!(", {n} rows")).unwrap_or_default(),
+                    if l.version > 1 {
+                        format!(" (version {})", l.version)
+                    } else {
+                        String::new()
+                    }
+                )
+            }),
+        })
+        .collect();
+    let rules_line = match (check.rules_changed, check.rules_version) {
+        (true, Some(v)) => format!("Some rules changed from their defaults (version {v})."),
+        (true, None) => "Some rules changed from their defaults.".to_string(),
+        (false, _) => "Every rule is at its default.".to_string(),
+    };
+    let (start_blocked, start_uses, start_warning) = match &check.start {
+        app::setup::checklist::Start::Blocked(missing) => (
+            Some(format!(
+                "Matching cannot start yet: load {} first.",
+                join_words(missing)
+            )),
+            String::new(),
+            None,
+        ),
+        app::setup::checklist::Start::Ready(u) => {
+            let mut parts = vec![count(u.schools as usize, "school", "schools")];
+            if let Some(h) = u.heads {
+                parts.push(count(h as usize, "headteacher", "headteachers"));
+            }
+            parts.push(match u.advisers {
+                Some(a) => count(a as usize, "adviser", "advisers"),
+                None => "no advisers (groups will have none)".to_string(),
+            });
+            parts.push(format!(
+                "the dates of {} of {} heads and advisers",
+                u.returns, u.of
+            ));
+            let warning = u.few.then(|| {
+                format!(
+                    "Only {} of {} heads and advisers have given their dates. Groups formed now                      may not be able to meet; you can still start, and match again later.",
+                    u.returns, u.of
+                )
+            });
+            (
+                None,
+                format!("Matching will use {}.", join_words(&parts)),
+                warning,
+            )
+        }
+    };
     let inputs = inputs::list(&state.db, year_id)
         .await?
         .into_iter()
@@ -161,7 +238,26 @@ pub async fn dashboard(state: &AppState, caller: &Caller, year_id: i64) -> PageR
         matching_active: active(JobKind::Matching),
         allocation_active: active(JobKind::Allocation),
         jobs: recent.iter().map(job_row).collect(),
+        checklist,
+        rules_line,
+        start_blocked,
+        start_uses,
+        start_warning,
     })
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// "a, b and c".
+fn join_words<S: AsRef<str>>(items: &[S]) -> String {
+    let items: Vec<&str> = items.iter().map(AsRef::as_ref).collect();
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 #[derive(Deserialize)]
