@@ -278,3 +278,223 @@ fn fnv1a(s: &str) -> u64 {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::io::BufReader;
+
+    use optimiser::model::{AdviserKind, PhaseGroup};
+    use optimiser::triads::plan::{CostLedger, Review, Stats, Triad};
+
+    use super::*;
+
+    fn d(m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, day).unwrap()
+    }
+
+    /// A group of 1, 2, 3 advised by A1; the review at 1 on `dates`.
+    fn plan(dates: Vec<NaiveDate>) -> Plan {
+        let urns = [Urn(1), Urn(2), Urn(3)];
+        let reviews = (0..3)
+            .map(|i| {
+                let dates = if i == 0 {
+                    dates.clone()
+                } else {
+                    vec![d(10, 5 + 7 * i as u32)]
+                };
+                Review {
+                    host: urns[i],
+                    lead: urns[(i + 1) % 3],
+                    reviewers: vec![urns[(i + 1) % 3], urns[(i + 2) % 3]],
+                    days: dates.len() as u32,
+                    start: dates.first().copied(),
+                    dates,
+                    unscheduled_reason: None,
+                    adviser: None,
+                    adviser_absent: None,
+                    sequence: 0,
+                }
+            })
+            .collect();
+        Plan {
+            year: 2026,
+            triads: vec![Triad {
+                id: "G0001".into(),
+                phase: PhaseGroup::Primary,
+                schools: urns.to_vec(),
+                adviser: Some("A1".into()),
+                adviser_reason: None,
+                reviews,
+                score: BTreeMap::new(),
+                metrics: Default::default(),
+                flags: vec![],
+                pinned: false,
+                kept: false,
+            }],
+            unplaced: vec![],
+            ledger: vec![],
+            cost: CostLedger::default(),
+            diagnosis: vec![],
+            warnings: vec![],
+            stats: Stats::default(),
+        }
+    }
+
+    fn names() -> (Vec<School>, Vec<Headteacher>, Vec<Adviser>) {
+        let mut school: School = serde_json::from_value(serde_json::json!({
+            "urn": 1, "name": "Oak Primary", "la_code": 883, "la_name": "Thurrock",
+            "phase": "Primary", "establishment_type": "Academy converter",
+            "trust": null, "location": null, "postcode": "RM17 6AA", "pupils": null,
+            "fsm_percent": null, "ofsted": null, "last_inspection": null,
+            "religious_character": null
+        }))
+        .expect("a school");
+        let oak = school.clone();
+        school.urn = Urn(2);
+        school.name = "Elm, \"Juniors\"; Grays".into();
+        school.postcode = None;
+        let heads = vec![Headteacher {
+            school: Urn(1),
+            name: "Ann Host".into(),
+            email: String::new(),
+        }];
+        let adviser: Adviser = serde_json::from_value(serde_json::json!({
+            "id": "A1", "name": "Dee Adviser", "kind": AdviserKind::LaOfficer,
+            "phases": ["primary"], "capacity_days": 10, "day_rate": 0.0, "base": null,
+            "linked_school": null, "linked_trust": null
+        }))
+        .expect("an adviser");
+        (vec![oak, school], heads, vec![adviser])
+    }
+
+    fn events(p: &Plan) -> Vec<PlanEvent> {
+        let (schools, heads, advisers) = names();
+        plan_events(
+            7,
+            p,
+            &Names {
+                schools: &schools,
+                heads: &heads,
+                advisers: &advisers,
+            },
+        )
+    }
+
+    #[test]
+    fn events_name_people_and_place_and_keep_their_key_when_moved() {
+        let before = events(&plan(vec![d(10, 5)]));
+        assert_eq!(before.len(), 3);
+        let oak = &before[0];
+        assert_eq!(oak.key, "review-7-1");
+        assert_eq!(oak.location, "Oak Primary, RM17 6AA");
+        assert!(
+            oak.description.contains("Host: Ann Host (Oak Primary)"),
+            "{}",
+            oak.description
+        );
+        assert!(
+            oak.description.contains("Adviser: Dee Adviser."),
+            "{}",
+            oak.description
+        );
+        assert!(!oak.description.contains("A1"), "{}", oak.description);
+        assert_eq!(oak.people, ["adviser:A1", "head:1", "head:2", "head:3"]);
+        let after = events(&plan(vec![d(10, 6)]));
+        assert_eq!(after[0].key, oak.key);
+        assert_ne!(after[0].fingerprint(), oak.fingerprint());
+        assert_eq!(after[1].fingerprint(), before[1].fingerprint());
+    }
+
+    #[test]
+    fn a_review_over_a_weekend_is_two_events_of_weekdays() {
+        // Friday 9 and Monday 12 October 2026, and a stray Saturday.
+        let e = events(&plan(vec![d(10, 9), d(10, 10), d(10, 12), d(10, 13)]));
+        let oak: Vec<_> = e
+            .iter()
+            .filter(|e| e.key.starts_with("review-7-1"))
+            .collect();
+        assert_eq!(oak.len(), 2);
+        assert_eq!((oak[0].first, oak[0].end), (d(10, 9), d(10, 10)));
+        assert_eq!((oak[1].first, oak[1].end), (d(10, 12), d(10, 14)));
+        assert_eq!(oak[1].key, "review-7-1-part2");
+        for e in &e {
+            let mut day = e.first;
+            while day < e.end {
+                assert!(
+                    !matches!(day.weekday(), Weekday::Sat | Weekday::Sun),
+                    "{e:?}"
+                );
+                day = day.succ_opt().unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn the_feed_reads_back_with_its_name_refresh_and_cancellations() {
+        let e = events(&plan(vec![d(10, 5)]));
+        let entries: Vec<FeedEntry> = e
+            .iter()
+            .enumerate()
+            .map(|(i, e)| FeedEntry {
+                key: e.key.clone(),
+                sequence: i as u32,
+                cancelled: i == 1,
+                first: e.first,
+                end: e.end,
+                summary: e.summary.clone(),
+                location: e.location.clone(),
+                description: e.description.clone(),
+            })
+            .collect();
+        let stamp = DateTime::from_timestamp(1_790_000_000, 0).unwrap();
+        let body = feed(
+            "Peer review 2026-27: Ann\r\nX-EVIL:1",
+            &entries,
+            "x.example",
+            stamp,
+        );
+        for line in body.split("\r\n") {
+            assert!(line.len() <= 75, "folded: {line:?}");
+        }
+        let cal = ical::IcalParser::new(BufReader::new(body.as_bytes()))
+            .next()
+            .unwrap()
+            .expect("a valid calendar");
+        let prop = |n: &str| {
+            cal.properties
+                .iter()
+                .find(|p| p.name == n)
+                .and_then(|p| p.value.clone())
+        };
+        assert_eq!(prop("PRODID").as_deref(), Some(PRODID));
+        assert_eq!(
+            prop("X-WR-CALNAME").as_deref(),
+            Some("Peer review 2026-27: Ann X-EVIL:1")
+        );
+        assert_eq!(prop("REFRESH-INTERVAL").as_deref(), Some("PT12H"));
+        assert_eq!(prop("X-PUBLISHED-TTL").as_deref(), Some("PT12H"));
+        assert!(prop("X-EVIL").is_none());
+        assert_eq!(cal.events.len(), 3);
+        let get = |i: usize, n: &str| {
+            cal.events[i]
+                .properties
+                .iter()
+                .find(|p| p.name == n)
+                .and_then(|p| p.value.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(get(0, "UID"), "review-7-1@x.example");
+        assert_eq!(get(0, "DTSTART"), "20261005");
+        assert_eq!(get(0, "DTEND"), "20261006");
+        assert_eq!(get(1, "STATUS"), "CANCELLED");
+        assert_eq!(get(1, "SEQUENCE"), "1");
+        assert!(get(1, "SUMMARY").starts_with("Cancelled: "));
+        // Commas and semicolons of a school's name are escaped, not fields.
+        assert!(
+            get(1, "LOCATION").contains("Elm\\, \"Juniors\"\\; Grays"),
+            "{}",
+            get(1, "LOCATION")
+        );
+    }
+}
