@@ -6,6 +6,7 @@ pub mod audit;
 pub mod availability;
 pub mod caller;
 pub mod error;
+pub mod feeds;
 pub mod hand;
 pub mod head;
 pub mod inputs;

@@ -63,7 +63,10 @@ pub async fn publish(db: &Db, year: &SimYear, version: i64) -> AppResult<Publish
             v.iter().map(Problem::message).collect(),
         ));
     }
-    match plans::publish_replacing(db, year_id, version, year.caller.user_id, expected).await? {
+    let events = store::feeds::plan_events(db, year_id, &plan.plan).await?;
+    match plans::publish_recording(db, year_id, version, year.caller.user_id, expected, &events)
+        .await?
+    {
         Publishing::Published => Ok(Published {
             version,
             status: "published".into(),

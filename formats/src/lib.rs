@@ -5,6 +5,7 @@
 
 pub mod calendar;
 pub mod export;
+pub mod feed;
 pub mod gias;
 pub mod ics;
 pub mod inputs;

@@ -16,6 +16,7 @@ use sqlx::{AnyPool, Executor};
 pub mod audit;
 pub mod availability;
 pub mod choices;
+pub mod feeds;
 pub mod inputs;
 pub mod jobs;
 pub mod people;

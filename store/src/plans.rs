@@ -311,6 +311,23 @@ pub async fn publish_replacing(
     user_id: i64,
     expected: Option<i64>,
 ) -> anyhow::Result<Publishing> {
+    let Some(pv) = get(db, year_id, version).await? else {
+        return Ok(Publishing::NotDraft(None));
+    };
+    let events = crate::feeds::plan_events(db, year_id, &pv.plan).await?;
+    publish_recording(db, year_id, version, user_id, expected, &events).await
+}
+
+/// `publish_replacing` with the calendar events of the version (from
+/// `feeds::plan_events`), recorded in the publish's transaction.
+pub async fn publish_recording(
+    db: &Db,
+    year_id: i64,
+    version: i64,
+    user_id: i64,
+    expected: Option<i64>,
+    events: &[formats::feed::PlanEvent],
+) -> anyhow::Result<Publishing> {
     let mut tx = db.begin_write().await?;
     // A row lock on the year serialises publishers on PostgreSQL, so the
     // published version read next is the one committed last (on SQLite the
@@ -353,6 +370,9 @@ pub async fn publish_replacing(
     .bind(version)
     .execute(&mut *tx)
     .await?;
+    // In the same transaction: a feed never shows events of a plan that is
+    // not the published one.
+    crate::feeds::record_publish(&mut tx, year_id, version, events).await?;
     audit::record(
         &mut tx,
         Some(user_id),

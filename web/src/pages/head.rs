@@ -46,6 +46,7 @@ struct HeadYearPage {
     sharing_chosen: Option<String>,
     sharing_saved: bool,
     leading: Vec<LeadLink>,
+    feed: super::feeds::FeedPanel,
 }
 
 struct GroupBox {
@@ -217,6 +218,7 @@ pub async fn year_page(
         sharing_chosen: sharing.set_at.map(when),
         sharing_saved: q.sharing.is_some(),
         leading,
+        feed: super::feeds::panel(state, caller, year_id).await?,
     })
 }
 

@@ -10,6 +10,7 @@
 mod assets;
 mod availability;
 mod calendar;
+mod feeds;
 mod followup;
 mod head;
 mod inputs;
@@ -67,9 +68,12 @@ pub fn router() -> Router<AppState> {
         .route("/years/{year}/allocation", get(followup::allocation))
         .merge(inputs::router())
         .merge(setup::router())
+        .merge(feeds::pages())
         .layer(middleware::from_fn(render_errors))
         // Outside the error layer: assets never fail and need no page headers.
         .merge(assets::router())
+        // Outside too: calendar applications get a calendar or a bare 404.
+        .merge(feeds::public())
 }
 
 /// An error a page handler returns; rendered as a page by `render_errors`.

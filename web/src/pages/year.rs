@@ -38,6 +38,7 @@ struct AdviserPage {
     availability: Option<String>,
     groups: Vec<(String, Vec<ReviewRow>)>,
     note: Option<String>,
+    feed: super::feeds::FeedPanel,
 }
 
 async fn adviser_page(state: &AppState, caller: &Caller, year_id: i64) -> PageResult<Response> {
@@ -91,6 +92,7 @@ async fn adviser_page(state: &AppState, caller: &Caller, year_id: i64) -> PageRe
         availability,
         groups,
         note,
+        feed: super::feeds::panel(state, caller, year_id).await?,
     })
 }
 
@@ -101,6 +103,7 @@ struct ConsultantPage {
     year_name: String,
     version: Option<i64>,
     rows: Vec<(String, String, u32)>,
+    feed: super::feeds::FeedPanel,
 }
 
 async fn consultant_page(state: &AppState, caller: &Caller, year_id: i64) -> PageResult<Response> {
@@ -137,5 +140,6 @@ async fn consultant_page(state: &AppState, caller: &Caller, year_id: i64) -> Pag
         year_name: year.name.clone(),
         version: mine.as_ref().map(|m| m.allocation_version),
         rows,
+        feed: super::feeds::panel(state, caller, year_id).await?,
     })
 }
