@@ -150,6 +150,38 @@ async fn check_accessibility(c: &Client) -> Result<()> {
     let list = problems.as_array().cloned().unwrap_or_default();
     let url = c.current_url().await?;
     ensure!(list.is_empty(), "accessibility of {url}: {problems}");
+    phone_width(c).await
+}
+
+/// The width of a phone: every page must fit it without scrolling sideways.
+const PHONE_WIDTH: u32 = 390;
+
+/// The page at a phone's width (390 px): nothing may push the page wider
+/// than the window (a table too wide stacks or scrolls inside its own box).
+/// Every page the flows check for accessibility passes this too, for every
+/// role that visits it; the window is put back afterwards.
+async fn phone_width(c: &Client) -> Result<()> {
+    let (w, h) = c.get_window_size().await?;
+    c.set_window_size(PHONE_WIDTH, 844).await?;
+    let measured = c
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await;
+    c.set_window_size(w as u32, h as u32).await?;
+    let measured = measured?;
+    let scroll = measured[0].as_u64().unwrap_or(0);
+    let inner = measured[1].as_u64().unwrap_or(0);
+    let url = c.current_url().await?;
+    ensure!(
+        inner <= u64::from(PHONE_WIDTH) + 20,
+        "the window did not narrow to a phone's width at {url}: {inner} px"
+    );
+    ensure!(
+        scroll <= inner,
+        "at {PHONE_WIDTH} px {url} scrolls sideways: {scroll} px wide in a {inner} px window"
+    );
     Ok(())
 }
 
@@ -345,6 +377,19 @@ async fn a_year_through_the_pages() {
                     )
                     .await?;
                 ensure!(csv == 200, "groups.csv answered {csv}");
+                let plan_page = main_text(&c).await?;
+                ensure!(
+                    plan_page.contains("Before publishing") && plan_page.contains("On this page"),
+                    "the plan page has no check panel: {plan_page}"
+                );
+                click_link(&c, "Publish plan version 1").await?;
+                wait_for_h1(&c, "Publish plan version 1").await?;
+                check_accessibility(&c).await?;
+                let confirm = main_text(&c).await?;
+                ensure!(
+                    confirm.contains("Who will be told what") && confirm.contains("heads and"),
+                    "the confirmation: {confirm}"
+                );
                 click_button(&c, "Publish plan version 1").await?;
                 let notice = c
                     .wait()
@@ -458,6 +503,12 @@ async fn a_year_through_the_pages() {
                     .await?;
                 wait_for_h1(&c, "Review write-up").await?;
                 check_accessibility(&c).await?;
+                // The allocation page, at a phone's width too.
+                c.goto(&format!("{base}/years/{year}/allocation")).await?;
+                wait_for_h1(&c, "Consultants' allocation").await?;
+                check_accessibility(&c).await?;
+                c.back().await?;
+                wait_for_h1(&c, "Review write-up").await?;
                 let summary = main_text(&c).await?;
                 ensure!(
                     summary.contains("Anonymised summary")
