@@ -15,7 +15,9 @@ use crate::error::{AppError, AppResult, Kind, Problem};
 
 mod check;
 mod diff;
-pub use check::{check, check_plan, recipients, worth, CheckInput, CheckItem, PlanCheck, PlanNames, Severity};
+pub use check::{
+    check, check_plan, recipients, worth, CheckInput, CheckItem, PlanCheck, PlanNames, Severity,
+};
 pub use diff::{comparisons, diff, Comparison, PlanDiff};
 
 /// A plan version of the year, or the 404 that names it.

@@ -514,7 +514,13 @@ pub fn allocation_workbook(a: &Allocation) -> Result<Vec<u8>> {
         book.add_worksheet(),
         ALLOCATION_SHEETS[1],
         &[
-            "School", "URN", "Phase", "Tier", "Entitled days", "Days given", "Consultants",
+            "School",
+            "URN",
+            "Phase",
+            "Tier",
+            "Entitled days",
+            "Days given",
+            "Consultants",
             "Shortfall",
         ],
         &f,
@@ -738,7 +744,10 @@ mod tests {
         let mut own = read(allocation_workbook(&allocation).unwrap());
         assert_eq!(own.sheet_names(), ALLOCATION_SHEETS.to_vec());
         let c = own.worksheet_range("By consultant").unwrap();
-        assert_eq!(cell(&c, 1, 2), Data::String("Mill Green Primary School".into()));
+        assert_eq!(
+            cell(&c, 1, 2),
+            Data::String("Mill Green Primary School".into())
+        );
         assert_eq!(cell(&c, 1, 5), Data::Float(5.0));
         let s = own.worksheet_range("By school").unwrap();
         assert_eq!(

@@ -59,9 +59,10 @@ pub fn by_consultant(a: &Allocation) -> Vec<ConsultantView> {
                 .iter()
                 .filter(|l| l.consultant == c.id && l.days > 0)
                 .map(|l| Visit {
-                    school: schools
-                        .get(&l.urn)
-                        .map_or_else(|| format!("the school with URN {}", l.urn), |s| s.to_string()),
+                    school: schools.get(&l.urn).map_or_else(
+                        || format!("the school with URN {}", l.urn),
+                        |s| s.to_string(),
+                    ),
                     urn: l.urn,
                     area: words::area(l.area),
                     days: l.days,
@@ -91,7 +92,11 @@ pub fn by_school(a: &Allocation) -> Vec<SchoolView> {
         .collect();
     let school_names: HashMap<Urn, &str> =
         a.schools.iter().map(|s| (s.urn, s.name.as_str())).collect();
-    let name = |id: &str| names.get(id).map_or_else(|| id.to_string(), |n| n.to_string());
+    let name = |id: &str| {
+        names
+            .get(id)
+            .map_or_else(|| id.to_string(), |n| n.to_string())
+    };
     let mut rows: Vec<(u32, SchoolView)> = a
         .schools
         .iter()
@@ -100,7 +105,14 @@ pub fn by_school(a: &Allocation) -> Vec<SchoolView> {
                 .allocations
                 .iter()
                 .filter(|l| l.urn == s.urn && l.days > 0)
-                .map(|l| format!("{}: {}, {}", name(&l.consultant), words::area(l.area), days(l.days)))
+                .map(|l| {
+                    format!(
+                        "{}: {}, {}",
+                        name(&l.consultant),
+                        words::area(l.area),
+                        days(l.days)
+                    )
+                })
                 .collect();
             let short = s.entitlement.saturating_sub(s.allocated);
             (

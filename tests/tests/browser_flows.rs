@@ -11,7 +11,7 @@
 //!
 //! Every page visited passes a short accessibility check: `lang="en"`, one
 //! `<main>`, one `<h1>`, a label for every form control, a name for every
-//! button. A failing step leaves a screenshot (see `e2e::browser`).
+//! button; and, at a phone's width (390 px), no sideways scrolling. A failing step leaves a screenshot (see `e2e::browser`).
 //!
 //! `pages_work_without_javascript` posts the same forms as plain HTTP, as a
 //! browser without script would, and runs wherever the tests run.
@@ -315,6 +315,21 @@ async fn a_year_through_the_pages() {
                 );
                 c.execute("document.getElementById('unlabelled').remove()", vec![])
                     .await?;
+                // Nor is the phone's width: a block wider than the phone fails it.
+                c.execute(
+                    "const d = document.createElement('div'); d.id = 'too-wide'; \
+                     d.style.width = '600px'; d.textContent = 'wide'; \
+                     document.querySelector('main').appendChild(d);",
+                    vec![],
+                )
+                .await?;
+                ensure!(
+                    phone_width(&c).await.is_err(),
+                    "the phone-width check missed a block 600 px wide"
+                );
+                c.execute("document.getElementById('too-wide').remove()", vec![])
+                    .await?;
+                phone_width(&c).await?;
                 let days = c.find_all(Locator::Css("td.day button.day-toggle")).await?;
                 ensure!(days.len() > 20, "only {} days to click", days.len());
                 let locked = c.find_all(Locator::Css("td.day.locked")).await?;

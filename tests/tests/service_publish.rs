@@ -14,7 +14,11 @@ use reqwest::{Method, StatusCode};
 use store::{inputs, now, plans};
 
 async fn page(app: &TestApp, path: &str, who: &Session) -> (StatusCode, String) {
-    let r = app.request(Method::GET, path, Some(who)).send().await.unwrap();
+    let r = app
+        .request(Method::GET, path, Some(who))
+        .send()
+        .await
+        .unwrap();
     (r.status(), r.text().await.unwrap())
 }
 
@@ -69,12 +73,28 @@ async fn the_plan_page_checks_compares_and_confirms_before_publishing() {
         v3.triads[0].schools[2] = b;
         v3.triads[same_phase].schools[2] = a;
         let mut tx = db.begin_write().await.unwrap();
-        inputs::store(&mut tx, year, "schools", "schools.csv", &problem.schools, None, "")
-            .await
-            .unwrap();
-        inputs::store(&mut tx, year, "advisers", "advisers.csv", &problem.advisers, None, "")
-            .await
-            .unwrap();
+        inputs::store(
+            &mut tx,
+            year,
+            "schools",
+            "schools.csv",
+            &problem.schools,
+            None,
+            "",
+        )
+        .await
+        .unwrap();
+        inputs::store(
+            &mut tx,
+            year,
+            "advisers",
+            "advisers.csv",
+            &problem.advisers,
+            None,
+            "",
+        )
+        .await
+        .unwrap();
         // Version 4: version 1 again, undated, which every rule allows.
         for p in [&v1, &v2, &v3, &v1] {
             plans::insert_draft(&mut tx, year, p, None, Some(sim.user_id))
@@ -83,7 +103,6 @@ async fn the_plan_page_checks_compares_and_confirms_before_publishing() {
         }
         tx.commit().await.unwrap();
         assert!(plans::publish(db, year, 1, sim.user_id).await.unwrap());
-
 
         // The check panel comes first, then what changed.
         let (status, html) = page(&app, &format!("/years/{year}/plans/2"), &sim).await;
@@ -117,8 +136,11 @@ async fn the_plan_page_checks_compares_and_confirms_before_publishing() {
         let (status, html) = page(&app, &path, &sim).await;
         assert_eq!(status, StatusCode::OK);
         let heads: usize = v2.triads.iter().map(|t| t.schools.len()).sum();
-        let advisers: BTreeSet<&String> =
-            v2.triads.iter().filter_map(|t| t.adviser.as_ref()).collect();
+        let advisers: BTreeSet<&String> = v2
+            .triads
+            .iter()
+            .filter_map(|t| t.adviser.as_ref())
+            .collect();
         let told = format!(
             "{heads} heads and {} adviser{} will see their groups, dates and roles",
             advisers.len(),
@@ -147,14 +169,21 @@ async fn the_plan_page_checks_compares_and_confirms_before_publishing() {
         // Publishing version 4 from its confirmation withdraws version 1.
         let path = format!("/years/{year}/plans/4/publish");
         let (_, html) = page(&app, &path, &sim).await;
-        assert!(html.contains("No change to groups"), "version 4 is version 1 again");
+        assert!(
+            html.contains("No change to groups"),
+            "version 4 is version 1 again"
+        );
         let r = app
             .request(Method::POST, &path, Some(&sim))
             .form(&[("csrf", sim.csrf.as_str())])
             .send()
             .await
             .unwrap();
-        assert!(r.status().is_success() || r.status().is_redirection(), "{}", r.status());
+        assert!(
+            r.status().is_success() || r.status().is_redirection(),
+            "{}",
+            r.status()
+        );
         assert_eq!(plans::published_version(db, year).await.unwrap(), Some(4));
         let path = format!("/years/{year}/plans/4/publish");
         // A published plan has no confirmation step left.

@@ -422,7 +422,10 @@ pub fn worth(plan: &Plan) -> Vec<(String, String)> {
         ),
     ));
     let n = ts.len() as f64;
-    let size_max = ts.iter().map(|t| t.metrics.size_gap_pct).fold(0.0, f64::max);
+    let size_max = ts
+        .iter()
+        .map(|t| t.metrics.size_gap_pct)
+        .fold(0.0, f64::max);
     let size_avg = ts.iter().map(|t| t.metrics.size_gap_pct).sum::<f64>() / n;
     out.push((
         "Size".into(),
@@ -432,9 +435,7 @@ pub fn worth(plan: &Plan) -> Vec<(String, String)> {
     let fsm_avg = ts.iter().map(|t| t.metrics.fsm_gap_pts).sum::<f64>() / n;
     out.push((
         "Context".into(),
-        format!(
-            "free school meals differ by {fsm_avg:.1} points on average, {fsm_max:.1} at most"
-        ),
+        format!("free school meals differ by {fsm_avg:.1} points on average, {fsm_max:.1} at most"),
     ));
     let shared: Vec<u32> = ts
         .iter()
@@ -471,7 +472,9 @@ pub fn worth(plan: &Plan) -> Vec<(String, String)> {
 pub(crate) mod tests {
     use super::*;
     use optimiser::model::{Location, Phase, PhaseGroup};
-    use optimiser::triads::plan::{AdviserLoad, CostLedger, GroupMetrics, Review, Stats, Triad, Unplaced};
+    use optimiser::triads::plan::{
+        AdviserLoad, CostLedger, GroupMetrics, Review, Stats, Triad, Unplaced,
+    };
 
     pub fn school(urn: u32, name: &str, located: bool) -> School {
         School {
@@ -521,14 +524,18 @@ pub(crate) mod tests {
             phase: PhaseGroup::Primary,
             schools: urns.iter().map(|&u| Urn(u)).collect(),
             adviser: adviser.map(str::to_string),
-            adviser_reason: adviser.is_none().then(|| "no adviser has days left".to_string()),
+            adviser_reason: adviser
+                .is_none()
+                .then(|| "no adviser has days left".to_string()),
             reviews: (0..3)
                 .map(|i| {
                     review(
                         urns[i],
                         urns[(i + 1) % 3],
                         on[i],
-                        on[i].is_none().then_some("awaiting dates: 900001 offered no dates yet"),
+                        on[i]
+                            .is_none()
+                            .then_some("awaiting dates: 900001 offered no dates yet"),
                     )
                 })
                 .collect(),
@@ -602,7 +609,12 @@ pub(crate) mod tests {
         PlanNames::new(&schools, &heads, &advisers)
     }
 
-    fn input<'a>(plan: &'a Plan, schools: &'a [School], names: &'a PlanNames, today: &str) -> CheckInput<'a> {
+    fn input<'a>(
+        plan: &'a Plan,
+        schools: &'a [School],
+        names: &'a PlanNames,
+        today: &str,
+    ) -> CheckInput<'a> {
         CheckInput {
             plan,
             schools,
@@ -619,7 +631,12 @@ pub(crate) mod tests {
         let p = plan(
             vec![
                 triad("P1", [1, 2, 3], Some("adv-1"), [None, None, None]),
-                triad("P2", [4, 5, 6], None, [Some("2026-11-02"), None, Some("2026-11-09")]),
+                triad(
+                    "P2",
+                    [4, 5, 6],
+                    None,
+                    [Some("2026-11-02"), None, Some("2026-11-09")],
+                ),
             ],
             vec![7],
             Some(2),
@@ -630,17 +647,29 @@ pub(crate) mod tests {
         let n = names();
         let c = check_plan(3, &input(&p, &schools, &n, "2026-09-20"));
         let warnings: Vec<&str> = c.warnings().map(|i| i.heading.as_str()).collect();
-        assert!(warnings.contains(&"4 of 6 reviews have no date"), "{warnings:?}");
-        let undated = c.items.iter().find(|i| i.heading.starts_with("4 of 6")).unwrap();
+        assert!(
+            warnings.contains(&"4 of 6 reviews have no date"),
+            "{warnings:?}"
+        );
+        let undated = c
+            .items
+            .iter()
+            .find(|i| i.heading.starts_with("4 of 6"))
+            .unwrap();
         assert_eq!(
             undated.details,
             vec!["4 reviews: a head of the group has offered no dates yet"]
         );
         assert!(warnings.contains(&"1 school is left out of every group"));
         assert!(warnings.contains(&"Availability returned by 3 of 7 heads and 1 of 1 advisers"));
-        assert!(warnings.iter().any(|w| w.starts_with("The availability deadline has not passed")));
+        assert!(warnings
+            .iter()
+            .any(|w| w.starts_with("The availability deadline has not passed")));
         assert!(warnings.contains(&"Distances are assumed for 1 school without a location"));
-        assert!(c.items.iter().any(|i| i.details.iter().any(|d| d.starts_with("School 2:"))));
+        assert!(c
+            .items
+            .iter()
+            .any(|i| i.details.iter().any(|d| d.starts_with("School 2:"))));
         assert!(warnings.contains(&"1 group has no adviser"));
         assert!(warnings.contains(&"Advisers cost £1,500 of the £1,000 budget: over budget"));
         // Warnings come before information, and nothing here is information.
@@ -652,21 +681,30 @@ pub(crate) mod tests {
                 "1 head whose school is left out will see that it is not in a group this year"
             ]
         );
-        assert!(c.worth[0].1.starts_with("visiting heads travel 24.0 km in all"));
+        assert!(c.worth[0]
+            .1
+            .starts_with("visiting heads travel 24.0 km in all"));
     }
 
     #[test]
     fn a_plan_never_dated_says_so_and_a_complete_one_only_informs() {
         let n = names();
-        let schools: Vec<School> = (1..=7).map(|i| school(i, &format!("School {i}"), true)).collect();
+        let schools: Vec<School> = (1..=7)
+            .map(|i| school(i, &format!("School {i}"), true))
+            .collect();
         let p = plan(
             vec![triad("P1", [1, 2, 3], Some("adv-1"), [None, None, None])],
             vec![],
             None,
         );
         let c = check_plan(1, &input(&p, &schools, &n, "2026-10-02"));
-        assert!(c.items[0].heading.starts_with("None of the 3 reviews has a date"));
-        assert_eq!(c.recipients, vec!["3 heads and 1 adviser will see their groups and roles, without dates"]);
+        assert!(c.items[0]
+            .heading
+            .starts_with("None of the 3 reviews has a date"));
+        assert_eq!(
+            c.recipients,
+            vec!["3 heads and 1 adviser will see their groups and roles, without dates"]
+        );
 
         let mut p = plan(
             vec![triad(

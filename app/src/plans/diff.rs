@@ -293,7 +293,12 @@ mod tests {
         );
         let mut new = plan(
             vec![
-                triad("P1", [2, 3, 1], Some("adv-1"), [Some("2026-11-09"), Some("2026-11-16"), Some("2026-11-03")]),
+                triad(
+                    "P1",
+                    [2, 3, 1],
+                    Some("adv-1"),
+                    [Some("2026-11-09"), Some("2026-11-16"), Some("2026-11-03")],
+                ),
                 triad("P2", [4, 5, 7], Some("adv-1"), d1),
             ],
             vec![6],
@@ -323,13 +328,20 @@ mod tests {
             Some(0),
         );
         old.stats.objective = 4697.71;
-        old.triads[0].score.insert("few_common_dates".into(), 3400.0);
+        old.triads[0]
+            .score
+            .insert("few_common_dates".into(), 3400.0);
         let mut new = old.clone();
         new.stats.objective = 1297.71;
         new.stats.dated = Some(3);
         new.triads[0].score.insert("few_common_dates".into(), 0.0);
         new.triads[0].adviser = None;
-        for (r, day) in new.triads[0].reviews.iter_mut().zip(["2026-11-02", "2026-11-09", "2026-11-16"]) {
+        for (r, day) in
+            new.triads[0]
+                .reviews
+                .iter_mut()
+                .zip(["2026-11-02", "2026-11-09", "2026-11-16"])
+        {
             r.start = Some(day.parse().unwrap());
             r.dates = vec![day.parse().unwrap()];
             r.unscheduled_reason = None;
@@ -339,7 +351,10 @@ mod tests {
         assert!(!d.nothing_for_people());
         assert_eq!(d.moved.len(), 3);
         assert_eq!(d.moved[0], "School 1: no date → Mon 2 Nov 2026");
-        assert_eq!(d.advisers, vec!["School 1, School 2, School 3: Bea Cole (adviser) → no adviser"]);
+        assert_eq!(
+            d.advisers,
+            vec!["School 1, School 2, School 3: Bea Cole (adviser) → no adviser"]
+        );
         assert_eq!(
             d.score,
             vec![
@@ -347,7 +362,13 @@ mod tests {
                 "dates heads share short of those wanted: 3400.00 → 0.00 points"
             ]
         );
-        assert!(d.measures.iter().any(|m| m.starts_with("Reviews dated: 0 of 3")), "{:?}", d.measures);
+        assert!(
+            d.measures
+                .iter()
+                .any(|m| m.starts_with("Reviews dated: 0 of 3")),
+            "{:?}",
+            d.measures
+        );
         let same = diff(&new, &new, &n);
         assert!(same.nothing_for_people() && same.score.is_empty() && same.people.is_empty());
     }

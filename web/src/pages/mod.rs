@@ -66,7 +66,10 @@ pub fn router() -> Router<AppState> {
         .route("/years/{year}/hand", post(plan::change_hand))
         .route("/years/{year}/writeups", get(followup::writeups))
         .route("/years/{year}/allocation", get(followup::allocation))
-        .route("/years/{year}/allocation/xlsx", get(followup::allocation_xlsx))
+        .route(
+            "/years/{year}/allocation/xlsx",
+            get(followup::allocation_xlsx),
+        )
         .layer(middleware::from_fn(render_errors))
         // Outside the error layer: assets never fail and need no page headers.
         .merge(assets::router())

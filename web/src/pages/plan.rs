@@ -147,10 +147,8 @@ pub async fn show(
     let s = &plan.stats;
     let check = app::plans::check(&state.db, &sim_year, version).await?;
     let comparisons = app::plans::comparisons(&state.db, &sim_year, version).await?;
-    let mut stats: Vec<(&'static str, String)> = vec![(
-        "Schools placed",
-        format!("{} of {}", s.placed, s.schools),
-    )];
+    let mut stats: Vec<(&'static str, String)> =
+        vec![("Schools placed", format!("{} of {}", s.placed, s.schools))];
     for line in &s.relaxations {
         stats.push(("Relaxing one rule", line.clone()));
     }
