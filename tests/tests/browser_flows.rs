@@ -38,6 +38,8 @@ struct Loaded {
     sim_id: i64,
     /// Every head's user id, by URN.
     heads: BTreeMap<String, i64>,
+    /// An adviser's and a consultant's user ids, for their pages.
+    others: Vec<i64>,
 }
 
 /// The head who gives availability through the calendar.
@@ -116,10 +118,16 @@ async fn load_sample_year(app: &TestApp) -> Result<Loaded> {
             .collect();
         availability::submit(db, year_id, user, &ok).await?;
     }
+    let mut others: Vec<i64> = adviser_ids.values().take(1).copied().collect();
+    others.push(
+        app.user("consultant", "Cora Consultant", None, Some("con-01"))
+            .await?,
+    );
     Ok(Loaded {
         year_id,
         sim_id,
         heads: ids,
+        others,
     })
 }
 
@@ -291,6 +299,7 @@ async fn a_year_through_the_pages() {
         let heads = loaded.heads.clone();
         let year = loaded.year_id;
         let sim = loaded.sim_id;
+        let others = loaded.others.clone();
         let invitations = InvitationMaker {
             db: db.clone(),
             heads: heads.clone(),
@@ -531,6 +540,19 @@ async fn a_year_through_the_pages() {
                         && !summary.contains(strengths),
                     "the SIM reads: {summary}"
                 );
+                sign_out(&c).await?;
+
+                // 7. An adviser's and a consultant's year, at a phone's width too.
+                for user in others {
+                    sign_in(&c, &base, &invitations.for_user(user).await?).await?;
+                    c.goto(&format!("{base}/years/{year}")).await?;
+                    c.wait()
+                        .at_most(Duration::from_secs(10))
+                        .for_element(Locator::Css("h1"))
+                        .await?;
+                    check_accessibility(&c).await?;
+                    sign_out(&c).await?;
+                }
                 Ok(())
             })
             .await
