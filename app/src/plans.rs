@@ -91,6 +91,26 @@ pub async fn publish(db: &Db, year: &SimYear, version: i64) -> AppResult<Publish
     }
 }
 
+/// What to know before publishing a version: the check and what changed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BeforePublishing {
+    pub check: PlanCheck,
+    /// Against the published plan and the version before, where they exist.
+    pub changes: Vec<Comparison>,
+}
+
+/// The check of a version and its differences, as the plan page shows them.
+pub async fn before_publishing(
+    db: &Db,
+    year: &SimYear,
+    version: i64,
+) -> AppResult<BeforePublishing> {
+    Ok(BeforePublishing {
+        check: check(db, year, version).await?,
+        changes: comparisons(db, year, version).await?,
+    })
+}
+
 /// Why a version that is not a draft cannot be published, in words.
 fn not_a_draft(version: i64, status: Option<&str>) -> AppError {
     AppError::conflict(match status {

@@ -125,6 +125,28 @@ async fn the_plan_page_checks_compares_and_confirms_before_publishing() {
             assert!(html.contains(&want), "plan 2 lacks {want:?}");
         }
 
+        // The API says the same from the same check.
+        let r = app
+            .request(
+                Method::GET,
+                &format!("/api/years/{year}/plans/2/check"),
+                Some(&sim),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["changes"][0]["diff"]["broken"], serde_json::json!([]));
+        assert_eq!(
+            body["changes"][0]["diff"]["moved"]
+                .as_array()
+                .unwrap()
+                .len(),
+            3
+        );
+        assert_eq!(body["check"]["items"][0]["severity"], "warning");
+
         // A redraft that breaks groups says which.
         let (_, html) = page(&app, &format!("/years/{year}/plans/3"), &sim).await;
         assert!(html.contains("Against the version before (version 2)"));

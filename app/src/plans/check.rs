@@ -48,6 +48,7 @@ pub struct PlanCheck {
     /// Who publishing tells what, in sentences.
     pub recipients: Vec<String>,
     /// What the plan is worth to people: (measure, in words).
+    #[schema(value_type = Vec<Vec<String>>)]
     pub worth: Vec<(String, String)>,
 }
 
