@@ -13,6 +13,13 @@ use store::Db;
 use crate::caller::SimYear;
 use crate::error::{AppError, AppResult, Kind, Problem};
 
+mod check;
+mod diff;
+pub use check::{
+    check, check_plan, recipients, worth, CheckInput, CheckItem, PlanCheck, PlanNames, Severity,
+};
+pub use diff::{comparisons, diff, Comparison, PlanDiff};
+
 /// A plan version of the year, or the 404 that names it.
 pub async fn plan_or_404(db: &Db, year_id: i64, version: i64) -> AppResult<PlanVersion> {
     plans::get(db, year_id, version)
@@ -85,6 +92,26 @@ pub async fn publish(db: &Db, year: &SimYear, version: i64) -> AppResult<Publish
             ),
         })),
     }
+}
+
+/// What to know before publishing a version: the check and what changed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BeforePublishing {
+    pub check: PlanCheck,
+    /// Against the published plan and the version before, where they exist.
+    pub changes: Vec<Comparison>,
+}
+
+/// The check of a version and its differences, as the plan page shows them.
+pub async fn before_publishing(
+    db: &Db,
+    year: &SimYear,
+    version: i64,
+) -> AppResult<BeforePublishing> {
+    Ok(BeforePublishing {
+        check: check(db, year, version).await?,
+        changes: comparisons(db, year, version).await?,
+    })
 }
 
 /// Why a version that is not a draft cannot be published, in words.
@@ -223,6 +250,21 @@ pub async fn allocation_csv(db: &Db, year: &SimYear) -> AppResult<Download> {
         file_name: file_name(&year.year.name, formats::export::ALLOCATION_CSV),
         content_type: "text/csv; charset=utf-8",
         bytes: text.into_bytes(),
+    })
+}
+
+/// The year's latest allocation as its own workbook: by consultant and by
+/// school in order of need; a 404 before the first allocation.
+pub async fn allocation_xlsx(db: &Db, year: &SimYear) -> AppResult<Download> {
+    let a = latest_allocation(db, year.year.id)
+        .await?
+        .ok_or_else(|| AppError::not_found("no allocation yet: run the allocation first"))?;
+    let bytes = formats::workbook::allocation_workbook(&a)
+        .map_err(|e| AppError::internal("writing the allocation workbook", e))?;
+    Ok(Download {
+        file_name: file_name(&year.year.name, "allocation.xlsx"),
+        content_type: XLSX,
+        bytes,
     })
 }
 

@@ -468,6 +468,82 @@ fn allocation(ws: &mut Worksheet, a: &Allocation, n: &Names, f: &Formats) -> Res
     s.finish()
 }
 
+/// The sheets of the allocation's own workbook.
+pub const ALLOCATION_SHEETS: [&str; 2] = ["By consultant", "By school"];
+
+/// The consultants' allocation as its own workbook: one sheet by consultant
+/// (which school, for what, how many days) and one by school in order of
+/// need (entitled, given, who comes and the shortfall in a sentence), in
+/// the same words as the SIM's page.
+pub fn allocation_workbook(a: &Allocation) -> Result<Vec<u8>> {
+    let f = Formats::new();
+    let mut book = Workbook::new();
+    let mut s = Sheet::new(
+        book.add_worksheet(),
+        ALLOCATION_SHEETS[0],
+        &["Consultant", "Kind", "School", "URN", "Area", "Days"],
+        &f,
+    )?;
+    for c in report::allocation::by_consultant(a) {
+        if c.visits.is_empty() {
+            s.row(
+                vec![
+                    text(c.name.clone()),
+                    text(c.kind),
+                    text(format!("No school: {} days available", c.available)),
+                ],
+                &f,
+            )?;
+        }
+        for v in &c.visits {
+            s.row(
+                vec![
+                    text(c.name.clone()),
+                    text(c.kind),
+                    text(v.school.clone()),
+                    text(v.urn.to_string()),
+                    text(v.area.clone()),
+                    Number(f64::from(v.days), Num::Whole),
+                ],
+                &f,
+            )?;
+        }
+    }
+    s.finish()?;
+    let mut s = Sheet::new(
+        book.add_worksheet(),
+        ALLOCATION_SHEETS[1],
+        &[
+            "School",
+            "URN",
+            "Phase",
+            "Tier",
+            "Entitled days",
+            "Days given",
+            "Consultants",
+            "Shortfall",
+        ],
+        &f,
+    )?;
+    for v in report::allocation::by_school(a) {
+        s.row(
+            vec![
+                text(v.name),
+                text(v.urn.to_string()),
+                text(v.phase),
+                Number(f64::from(v.tier), Num::Whole),
+                Number(f64::from(v.entitled), Num::Whole),
+                Number(f64::from(v.given), Num::Whole),
+                text(v.consultants.join("; ")),
+                text(v.shortfall),
+            ],
+            &f,
+        )?;
+    }
+    s.finish()?;
+    Ok(book.save_to_buffer()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -663,5 +739,21 @@ mod tests {
                 Data::Float(5.0),
             ]
         );
+
+        // The allocation's own workbook: by consultant and by school.
+        let mut own = read(allocation_workbook(&allocation).unwrap());
+        assert_eq!(own.sheet_names(), ALLOCATION_SHEETS.to_vec());
+        let c = own.worksheet_range("By consultant").unwrap();
+        assert_eq!(
+            cell(&c, 1, 2),
+            Data::String("Mill Green Primary School".into())
+        );
+        assert_eq!(cell(&c, 1, 5), Data::Float(5.0));
+        let s = own.worksheet_range("By school").unwrap();
+        assert_eq!(
+            cell(&s, 1, 6),
+            Data::String("Victor O'Rahman: english phonics, 5 days".into())
+        );
+        assert_eq!(cell(&s, 1, 7), Data::String("10 days short.".into()));
     }
 }

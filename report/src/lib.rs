@@ -10,6 +10,7 @@
 //! - [`report_html`] the whole report, under a [`title`] naming the
 //!   authority and the year.
 
+pub mod allocation;
 mod html;
 mod map;
 pub mod words;

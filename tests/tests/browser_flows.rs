@@ -11,7 +11,7 @@
 //!
 //! Every page visited passes a short accessibility check: `lang="en"`, one
 //! `<main>`, one `<h1>`, a label for every form control, a name for every
-//! button. A failing step leaves a screenshot (see `e2e::browser`).
+//! button; and, at a phone's width (390 px), no sideways scrolling. A failing step leaves a screenshot (see `e2e::browser`).
 //!
 //! `pages_work_without_javascript` posts the same forms as plain HTTP, as a
 //! browser without script would, and runs wherever the tests run.
@@ -38,6 +38,8 @@ struct Loaded {
     sim_id: i64,
     /// Every head's user id, by URN.
     heads: BTreeMap<String, i64>,
+    /// An adviser's and a consultant's user ids, for their pages.
+    others: Vec<i64>,
 }
 
 /// The head who gives availability through the calendar.
@@ -116,10 +118,16 @@ async fn load_sample_year(app: &TestApp) -> Result<Loaded> {
             .collect();
         availability::submit(db, year_id, user, &ok).await?;
     }
+    let mut others: Vec<i64> = adviser_ids.values().take(1).copied().collect();
+    others.push(
+        app.user("consultant", "Cora Consultant", None, Some("con-01"))
+            .await?,
+    );
     Ok(Loaded {
         year_id,
         sim_id,
         heads: ids,
+        others,
     })
 }
 
@@ -150,6 +158,38 @@ async fn check_accessibility(c: &Client) -> Result<()> {
     let list = problems.as_array().cloned().unwrap_or_default();
     let url = c.current_url().await?;
     ensure!(list.is_empty(), "accessibility of {url}: {problems}");
+    phone_width(c).await
+}
+
+/// The width of a phone: every page must fit it without scrolling sideways.
+const PHONE_WIDTH: u32 = 390;
+
+/// The page at a phone's width (390 px): nothing may push the page wider
+/// than the window (a table too wide stacks or scrolls inside its own box).
+/// Every page the flows check for accessibility passes this too, for every
+/// role that visits it; the window is put back afterwards.
+async fn phone_width(c: &Client) -> Result<()> {
+    let (w, h) = c.get_window_size().await?;
+    c.set_window_size(PHONE_WIDTH, 844).await?;
+    let measured = c
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await;
+    c.set_window_size(w as u32, h as u32).await?;
+    let measured = measured?;
+    let scroll = measured[0].as_u64().unwrap_or(0);
+    let inner = measured[1].as_u64().unwrap_or(0);
+    let url = c.current_url().await?;
+    ensure!(
+        inner <= u64::from(PHONE_WIDTH) + 20,
+        "the window did not narrow to a phone's width at {url}: {inner} px"
+    );
+    ensure!(
+        scroll <= inner,
+        "at {PHONE_WIDTH} px {url} scrolls sideways: {scroll} px wide in a {inner} px window"
+    );
     Ok(())
 }
 
@@ -259,6 +299,7 @@ async fn a_year_through_the_pages() {
         let heads = loaded.heads.clone();
         let year = loaded.year_id;
         let sim = loaded.sim_id;
+        let others = loaded.others.clone();
         let invitations = InvitationMaker {
             db: db.clone(),
             heads: heads.clone(),
@@ -283,6 +324,21 @@ async fn a_year_through_the_pages() {
                 );
                 c.execute("document.getElementById('unlabelled').remove()", vec![])
                     .await?;
+                // Nor is the phone's width: a block wider than the phone fails it.
+                c.execute(
+                    "const d = document.createElement('div'); d.id = 'too-wide'; \
+                     d.style.width = '600px'; d.textContent = 'wide'; \
+                     document.querySelector('main').appendChild(d);",
+                    vec![],
+                )
+                .await?;
+                ensure!(
+                    phone_width(&c).await.is_err(),
+                    "the phone-width check missed a block 600 px wide"
+                );
+                c.execute("document.getElementById('too-wide').remove()", vec![])
+                    .await?;
+                phone_width(&c).await?;
                 let days = c.find_all(Locator::Css("td.day button.day-toggle")).await?;
                 ensure!(days.len() > 20, "only {} days to click", days.len());
                 let locked = c.find_all(Locator::Css("td.day.locked")).await?;
@@ -345,6 +401,19 @@ async fn a_year_through_the_pages() {
                     )
                     .await?;
                 ensure!(csv == 200, "groups.csv answered {csv}");
+                let plan_page = main_text(&c).await?;
+                ensure!(
+                    plan_page.contains("Before publishing") && plan_page.contains("On this page"),
+                    "the plan page has no check panel: {plan_page}"
+                );
+                click_link(&c, "Publish plan version 1").await?;
+                wait_for_h1(&c, "Publish plan version 1").await?;
+                check_accessibility(&c).await?;
+                let confirm = main_text(&c).await?;
+                ensure!(
+                    confirm.contains("Who will be told what") && confirm.contains("heads and"),
+                    "the confirmation: {confirm}"
+                );
                 click_button(&c, "Publish plan version 1").await?;
                 let notice = c
                     .wait()
@@ -458,6 +527,12 @@ async fn a_year_through_the_pages() {
                     .await?;
                 wait_for_h1(&c, "Review write-up").await?;
                 check_accessibility(&c).await?;
+                // The allocation page, at a phone's width too.
+                c.goto(&format!("{base}/years/{year}/allocation")).await?;
+                wait_for_h1(&c, "Consultants' allocation").await?;
+                check_accessibility(&c).await?;
+                c.back().await?;
+                wait_for_h1(&c, "Review write-up").await?;
                 let summary = main_text(&c).await?;
                 ensure!(
                     summary.contains("Anonymised summary")
@@ -465,6 +540,19 @@ async fn a_year_through_the_pages() {
                         && !summary.contains(strengths),
                     "the SIM reads: {summary}"
                 );
+                sign_out(&c).await?;
+
+                // 7. An adviser's and a consultant's year, at a phone's width too.
+                for user in others {
+                    sign_in(&c, &base, &invitations.for_user(user).await?).await?;
+                    c.goto(&format!("{base}/years/{year}")).await?;
+                    c.wait()
+                        .at_most(Duration::from_secs(10))
+                        .for_element(Locator::Css("h1"))
+                        .await?;
+                    check_accessibility(&c).await?;
+                    sign_out(&c).await?;
+                }
                 Ok(())
             })
             .await

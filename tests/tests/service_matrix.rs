@@ -124,6 +124,7 @@ const RULES: &[Rule] = &[
     rule("GET", "/api/years/{year}/plans", SIM),
     rule("GET", "/api/years/{year}/plans/{version}", SIM),
     rule("POST", "/api/years/{year}/plans/{version}/publish", SIM),
+    rule("GET", "/api/years/{year}/plans/{version}/check", SIM),
     rule("GET", "/api/years/{year}/plans/{version}/csv/{name}", SIM),
     rule("GET", "/api/years/{year}/plans/{version}/xlsx", SIM),
     // head-A.ics of the published plan: the SIM and A's head.

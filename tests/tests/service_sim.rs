@@ -1310,6 +1310,38 @@ async fn the_sim_downloads_the_workbook_the_allocation_and_the_report() {
         "Zoë Ferreira-Éclair,SLE,{},{allocated},Primary,english phonics,5",
         name_of[&allocated]
     )));
+    // The allocation page and its own workbook: by consultant and by school.
+    let page = send(
+        &app,
+        Method::GET,
+        &format!("/years/{year}/allocation"),
+        &sim,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(page.contains("By consultant") && page.contains("By school, in order of need"));
+    assert!(page.contains("Zoë Ferreira-Éclair"));
+    let r = send(
+        &app,
+        Method::GET,
+        &format!("/years/{year}/allocation/xlsx"),
+        &sim,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut own: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(
+        own.sheet_names(),
+        formats::workbook::ALLOCATION_SHEETS.to_vec()
+    );
+    let by = own.worksheet_range("By consultant").unwrap();
+    assert!(by
+        .rows()
+        .any(|r| r[0] == Data::String("Zoë Ferreira-Éclair".into())
+            && r[2] == Data::String(name_of[&allocated].clone())));
     let groups_csv = send(
         &app,
         Method::GET,

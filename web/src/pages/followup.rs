@@ -3,7 +3,8 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 
 use super::availability::when;
 use super::views::{dates_text, school_name, school_text};
@@ -95,19 +96,12 @@ struct AllocationPage {
     layout: Layout,
     year_id: i64,
     summary: Option<String>,
-    schools: Vec<SchoolRow>,
-    consultants: Vec<(String, String, String, String)>,
+    schools: Vec<report::allocation::SchoolView>,
+    consultants: Vec<report::allocation::ConsultantView>,
 }
 
-struct SchoolRow {
-    name: String,
-    tier: u8,
-    entitlement: u32,
-    allocated: u32,
-    shortfalls: Vec<String>,
-}
-
-/// `GET /years/{year}/allocation`: the latest allocation.
+/// `GET /years/{year}/allocation`: the latest allocation, by consultant and
+/// by school in order of need.
 pub async fn allocation(
     State(state): State<AppState>,
     Viewer(caller): Viewer,
@@ -134,40 +128,8 @@ pub async fn allocation(
                     a.schools.iter().filter(|s| s.allocated > 0).count(),
                     words::pounds(a.cost.total)
                 )),
-                a.schools
-                    .iter()
-                    .map(|s| SchoolRow {
-                        name: s.name.clone(),
-                        tier: s.tier,
-                        entitlement: s.entitlement,
-                        allocated: s.allocated,
-                        shortfalls: s
-                            .shortfalls
-                            .iter()
-                            .map(|f| {
-                                let area = f.area.map(words::area).unwrap_or_else(|| "any area".into());
-                                let why = f
-                                    .reasons
-                                    .iter()
-                                    .map(|r| r.to_string())
-                                    .collect::<Vec<_>>()
-                                    .join("; ");
-                                format!("{} days short in {area}: {why}", f.days)
-                            })
-                            .collect(),
-                    })
-                    .collect(),
-                a.consultants
-                    .iter()
-                    .map(|c| {
-                        (
-                            c.name.clone(),
-                            words::consultant_kind(c.kind).to_string(),
-                            format!("{} of {}", c.allocated, c.available),
-                            c.schools.to_string(),
-                        )
-                    })
-                    .collect(),
+                report::allocation::by_school(a),
+                report::allocation::by_consultant(a),
             )
         }
     };
@@ -181,4 +143,25 @@ pub async fn allocation(
         schools,
         consultants,
     })
+}
+
+/// `GET /years/{year}/allocation/xlsx`: the latest allocation as a workbook.
+pub async fn allocation_xlsx(
+    State(state): State<AppState>,
+    Viewer(caller): Viewer,
+    Path(year_id): Path<i64>,
+) -> PageResult<Response> {
+    let sim_year = app::SimYear::check(&state.db, caller, year_id).await?;
+    let file = app::plans::allocation_xlsx(&state.db, &sim_year).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, file.content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", file.file_name),
+            ),
+        ],
+        file.bytes,
+    )
+        .into_response())
 }

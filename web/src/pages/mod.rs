@@ -62,13 +62,20 @@ pub fn router() -> Router<AppState> {
         .route("/years/{year}/jobs/{id}/cancel", post(sim::cancel))
         .route("/years/{year}/plans/{version}", get(plan::show))
         .route("/years/{year}/plans/{version}/report", get(plan::report))
-        .route("/years/{year}/plans/{version}/publish", post(plan::publish))
+        .route(
+            "/years/{year}/plans/{version}/publish",
+            get(plan::confirm_publish).post(plan::publish),
+        )
         .route("/years/{year}/hand", post(plan::change_hand))
         .route("/years/{year}/writeups", get(followup::writeups))
         .route("/years/{year}/allocation", get(followup::allocation))
         .merge(inputs::router())
         .merge(setup::router())
         .merge(feeds::pages())
+        .route(
+            "/years/{year}/allocation/xlsx",
+            get(followup::allocation_xlsx),
+        )
         .layer(middleware::from_fn(render_errors))
         // Outside the error layer: assets never fail and need no page headers.
         .merge(assets::router())

@@ -37,6 +37,12 @@ struct PlanPage {
     is_draft: bool,
     notice: Option<String>,
     stats: Vec<(&'static str, String)>,
+    /// What to know before publishing, warnings first.
+    check: app::plans::PlanCheck,
+    /// Against the published plan and the version before.
+    comparisons: Vec<app::plans::Comparison>,
+    /// The raw score, kept as a detail.
+    score: String,
     warnings: Vec<String>,
     diagnosis: Vec<String>,
     map: String,
@@ -139,39 +145,19 @@ pub async fn show(
     let dir = Directory::load(&state.db, year_id).await?;
     let plan = &pv.plan;
     let s = &plan.stats;
-    let stats = vec![
-        (
-            "Groups",
-            format!("{} ({} of four)", s.groups, s.groups_of_four),
-        ),
-        ("Schools placed", format!("{} of {}", s.placed, s.schools)),
-        ("Left out", plan.unplaced.len().to_string()),
-        (
-            "Score",
-            format!(
-                "{} points; no plan can score below {} (gap {})",
-                words::points(s.objective),
-                words::points(s.lower_bound),
-                words::percent(s.gap)
-            ),
-        ),
-        (
-            "Advisers' cost",
-            format!(
-                "{} of {} budget",
-                words::pounds(plan.cost.total),
-                words::pounds(plan.cost.budget)
-            ),
-        ),
-    ];
-    let mut stats = stats;
-    let reviews: usize = plan.triads.iter().map(|t| t.reviews.len()).sum();
-    if let Some(d) = words::dated(s, reviews) {
-        stats.push(("Reviews dated", d));
-    }
+    let check = app::plans::check(&state.db, &sim_year, version).await?;
+    let comparisons = app::plans::comparisons(&state.db, &sim_year, version).await?;
+    let mut stats: Vec<(&'static str, String)> =
+        vec![("Schools placed", format!("{} of {}", s.placed, s.schools))];
     for line in &s.relaxations {
         stats.push(("Relaxing one rule", line.clone()));
     }
+    let score = format!(
+        "{} points; no plan under these rules can score below {} (gap {}). Points weigh the measures above by the year's rules; lower is better.",
+        words::points(s.objective),
+        words::points(s.lower_bound),
+        words::percent(s.gap)
+    );
     let groups = plan
         .triads
         .iter()
@@ -256,6 +242,9 @@ pub async fn show(
             _ => None,
         },
         stats,
+        check,
+        comparisons,
+        score,
         warnings: plan.warnings.clone(),
         diagnosis: plan.diagnosis.clone(),
         map: report::map_svg(plan, &schools),
@@ -426,6 +415,39 @@ pub async fn report(
         file.bytes,
     )
         .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "pages/publish_confirm.html")]
+struct ConfirmPage {
+    layout: Layout,
+    year_id: i64,
+    version: i64,
+    check: app::plans::PlanCheck,
+    comparisons: Vec<app::plans::Comparison>,
+}
+
+/// `GET /years/{year}/plans/{version}/publish`: the confirmation step,
+/// naming who will be told what and the warnings that remain.
+pub async fn confirm_publish(
+    State(state): State<AppState>,
+    Viewer(caller): Viewer,
+    Path((year_id, version)): Path<(i64, i64)>,
+) -> PageResult<Response> {
+    let sim_year = app::SimYear::check(&state.db, caller.clone(), year_id).await?;
+    let pv = app::plans::get(&state.db, &sim_year, version).await?;
+    if pv.status != "draft" {
+        return Ok(see_other(&format!("/years/{year_id}/plans/{version}")));
+    }
+    let check = app::plans::check(&state.db, &sim_year, version).await?;
+    let comparisons = app::plans::comparisons(&state.db, &sim_year, version).await?;
+    render(&ConfirmPage {
+        layout: Layout::new(format!("Publish plan version {version}"), Some(&caller)),
+        year_id,
+        version,
+        check,
+        comparisons,
+    })
 }
 
 /// `POST /years/{year}/plans/{version}/publish`: the plan is checked once

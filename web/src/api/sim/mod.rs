@@ -43,6 +43,7 @@ use crate::{AppState, INPUT_LIMIT, UPLOAD_LIMIT};
         plans::list,
         plans::get,
         plans::publish,
+        plans::check,
         plans::csv,
         plans::xlsx,
         plans::ics,
@@ -91,6 +92,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/years/{year}/plans/{version}/csv/{name}", get(plans::csv))
         .route("/years/{year}/plans/{version}/xlsx", get(plans::xlsx))
+        .route("/years/{year}/plans/{version}/check", get(plans::check))
         .route("/years/{year}/plans/{version}/ics/{file}", get(plans::ics))
         .route("/audit", get(audit::list))
 }

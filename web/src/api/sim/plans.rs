@@ -64,6 +64,32 @@ pub async fn get(
     Ok(Json(app::plans::get(&state.db, &year, version).await?))
 }
 
+/// What to know before publishing a version: warnings and information
+/// (reviews without dates, schools left out, availability returns, assumed
+/// distances, groups without an adviser, the budget, the deadline), who
+/// will be told what, what the plan is worth in km, gaps and dates, and
+/// what changed against the published plan and the version before.
+#[utoipa::path(get, path = "/api/years/{year}/plans/{version}/check", tag = "sim",
+    params(
+        ("year" = i64, Path, description = "Programme year id"),
+        ("version" = i64, Path, description = "Plan version"),
+    ),
+    responses(
+        (status = 200, body = app::plans::BeforePublishing),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
+pub async fn check(
+    State(state): State<AppState>,
+    year: SimYear,
+    Path((_, version)): Path<(i64, i64)>,
+) -> AppResult<Json<app::plans::BeforePublishing>> {
+    Ok(Json(
+        app::plans::before_publishing(&state.db, &year, version).await?,
+    ))
+}
+
 /// Publish a draft; the plan published before is withdrawn. The plan is
 /// checked once more against every rule with the year's current inputs
 /// (and, if dated, the calendar and everyone's latest availability); an
