@@ -117,7 +117,7 @@ pub fn plan() -> (Plan, Vec<School>) {
             900001 | 900002 => Some("Grays".to_string()),
             900003 => Some("GRAYS ".to_string()),
             900004..=900007 => Some("Tilbury".to_string()),
-            900010 | 900011 | 900012 => Some("Stanford-le-Hope".to_string()),
+            900010..=900012 => Some("Stanford-le-Hope".to_string()),
             _ => None,
         };
     }

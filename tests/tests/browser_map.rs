@@ -192,6 +192,18 @@ async fn fits_width(c: &Client) -> Result<()> {
     Ok(())
 }
 
+/// The map as drawn, beside the screenshots of failed tests, for people to
+/// look at: the test cannot judge whether it reads well.
+async fn keep_picture(c: &Client, name: &str) -> Result<()> {
+    c.execute("document.getElementById('map').scrollIntoView();", vec![])
+        .await?;
+    let png = c.screenshot().await?;
+    let path = e2e::browser::screenshot_path(name);
+    std::fs::create_dir_all(e2e::browser::screenshot_dir())?;
+    std::fs::write(&path, png).with_context(|| path.display().to_string())?;
+    Ok(())
+}
+
 async fn spawn(backend: &e2e::app::Backend) -> Result<TestApp> {
     let (url, file) = fresh_database(backend).await?;
     let tiles = web::tiles::Tiles::parse(DEAD_TILES, Some("Tiles of this test"))?;
@@ -300,6 +312,7 @@ async fn the_plan_map_reads_without_tiles_and_on_a_phone() {
                 }
                 c.goto(&format!("{base}{page}")).await?;
                 check_map(&c, &expected).await.context("at 1280 px")?;
+                keep_picture(&c, &format!("{name}-1280")).await?;
 
                 c.set_window_size(390, 844).await?;
                 c.goto(&format!("{base}{page}")).await?;
@@ -309,7 +322,8 @@ async fn the_plan_map_reads_without_tiles_and_on_a_phone() {
                     width.as_i64().unwrap_or(0) <= 400,
                     "the window is {width} px"
                 );
-                fits_width(&c).await
+                fits_width(&c).await?;
+                keep_picture(&c, &format!("{name}-390")).await
             })
             .await
             .unwrap();
