@@ -32,6 +32,7 @@ pub mod column {
     pub const FSM: &str = "PercentageFSM";
     pub const TRUST: &str = "Trusts (name)";
     pub const POSTCODE: &str = "Postcode";
+    pub const TOWN: &str = "Town";
     pub const EASTING: &str = "Easting";
     pub const NORTHING: &str = "Northing";
     pub const LAST_INSPECTION: &str = "OfstedLastInsp";
@@ -41,13 +42,14 @@ pub mod column {
     pub const REQUIRED: [&str; 7] = [URN, LA_CODE, LA_NAME, NAME, PHASE, STATUS, TYPE];
 
     /// Where one of these is absent, its field is unknown for every school.
-    pub const OPTIONAL: [&str; 10] = [
+    pub const OPTIONAL: [&str; 11] = [
         TYPE_GROUP,
         RELIGIOUS_CHARACTER,
         PUPILS,
         FSM,
         TRUST,
         POSTCODE,
+        TOWN,
         EASTING,
         NORTHING,
         LAST_INSPECTION,
@@ -389,6 +391,7 @@ struct Columns {
     fsm: Option<usize>,
     trust: Option<usize>,
     postcode: Option<usize>,
+    town: Option<usize>,
     easting: Option<usize>,
     northing: Option<usize>,
     last_inspection: Option<usize>,
@@ -425,6 +428,7 @@ impl Columns {
             fsm: find(column::FSM),
             trust: find(column::TRUST),
             postcode: find(column::POSTCODE),
+            town: find(column::TOWN),
             easting: find(column::EASTING),
             northing: find(column::NORTHING),
             last_inspection: find(column::LAST_INSPECTION),
@@ -762,6 +766,7 @@ fn read_school(
             parse_date,
         )?,
         religious_character: religious_character(row.optional_text(columns.religious_character)),
+        town: row.optional_text(columns.town).map(str::to_owned),
     })
 }
 
@@ -1298,6 +1303,7 @@ mod tests {
             })
         );
         assert_eq!(mary.postcode.as_deref(), Some("RM17 6AA"));
+        assert_eq!(mary.town.as_deref(), Some("Grays"));
         assert_eq!(mary.pupils, Some(210));
         assert_eq!(mary.fsm_percent, Some(18.5));
         assert_eq!(mary.ofsted, Some(OfstedGrade::Good));

@@ -290,6 +290,10 @@ pub struct School {
     pub ofsted: Option<OfstedGrade>,
     pub last_inspection: Option<NaiveDate>,
     pub religious_character: Option<String>,
+    /// GIAS's Town: the place people know the school by, for the map's
+    /// labels. Absent in schools stored before it was imported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub town: Option<String>,
 }
 
 impl School {

@@ -201,6 +201,7 @@ async fn set_up(url: &str, clients: usize) -> Result<(AppState, Fixture)> {
             base_url: "http://127.0.0.1".into(),
             secure_cookies: false,
             instance_id: "bench-http".into(),
+            tiles: Some(web::tiles::Tiles::openstreetmap()),
         }),
     };
     let today = chrono::Utc::now().date_naive();

@@ -7,16 +7,19 @@
 //!
 //! - [`map_svg`] the plan as an inline SVG map, [`map_figure`] the same with
 //!   the lists of schools left out and schools without coordinates beneath;
+//! - [`map_data`] the same plan in latitude and longitude for the pages' web
+//!   map ([`geo`] converts National Grid coordinates);
 //! - [`report_html`] the whole report, under a [`title`] naming the
 //!   authority and the year.
 
 pub mod allocation;
+pub mod geo;
 mod html;
-mod map;
+pub mod map;
 pub mod words;
 
 pub use html::{preferred_share, report_html, title, Report};
-pub use map::{map_figure, map_svg, phase_colour};
+pub use map::{map_data, map_figure, map_svg, phase_colour, script_json, MapData};
 
 /// Escapes text for HTML and XML (element content and quoted attributes),
 /// with the numeric entities askama writes, so that the map and the tables

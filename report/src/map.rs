@@ -5,14 +5,21 @@
 //! already a flat projection, so drawing is a scale and a flip of the
 //! northing. The SVG uses presentation attributes only, no stylesheet, so it
 //! looks the same inline in any page, in the offline report and in print.
+//! Towns are labelled where their schools are (GIAS's Town, at the middle of
+//! the town's schools), so the map reads without any base map at all.
+//!
+//! [`map_data`] gives the same plan in latitude and longitude for the pages'
+//! web map, which draws it over tiles from the browser.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 
+use serde::Serialize;
+
 use optimiser::model::{Location, PhaseGroup, School, Urn};
 use optimiser::triads::Plan;
 
-use super::{escape, words};
+use super::{escape, geo, words};
 
 /// The Okabe–Ito palette: told apart with the common colour-vision
 /// deficiencies, and on a grey-scale print by lightness.
@@ -39,7 +46,12 @@ const PHASES: [PhaseGroup; 4] = [
 const WIDTH: f64 = 800.0;
 const MARGIN: f64 = 20.0;
 const MAX_MAP_HEIGHT: f64 = 760.0;
-const LEGEND_HEIGHT: f64 = 36.0;
+/// One row of the legend, and the row of the scale bar beneath.
+const LEGEND_ROW: f64 = 24.0;
+const SCALE_ROW: f64 = 30.0;
+/// Town names: large enough to read over the dots when the SVG is scaled to
+/// a phone's width.
+const TOWN_FONT: f64 = 14.0;
 const RADIUS: f64 = 5.0;
 /// The smallest extent drawn, metres: a lone school sits in the middle.
 const MIN_EXTENT_M: f64 = 2000.0;
@@ -55,6 +67,7 @@ struct Spot<'a> {
     /// The group, or None for a school left out.
     group: Option<&'a str>,
     reason: Option<&'a str>,
+    town: Option<&'a str>,
 }
 
 impl Spot<'_> {
@@ -90,6 +103,7 @@ fn spots<'a>(plan: &'a Plan, schools: &'a [School]) -> Vec<Spot<'a>> {
                 location: s.and_then(|s| s.location),
                 group: Some(&t.id),
                 reason: None,
+                town: s.and_then(|s| s.town.as_deref()),
             });
         }
     }
@@ -102,6 +116,7 @@ fn spots<'a>(plan: &'a Plan, schools: &'a [School]) -> Vec<Spot<'a>> {
             location: s.and_then(|s| s.location),
             group: None,
             reason: Some(&u.reason),
+            town: s.and_then(|s| s.town.as_deref()),
         });
     }
     out
@@ -159,21 +174,140 @@ impl Frame {
     }
 }
 
+/// A town's label: GIAS's Town of the plan's schools, placed at the middle
+/// of that town's schools that have coordinates.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TownLabel {
+    pub name: String,
+    pub at: Location,
+    pub schools: usize,
+}
+
+/// Towns of the located schools, the town with most schools first. Names
+/// are matched ignoring case and surrounding spaces, and spelled as the
+/// first school spells them, so "GRAYS" and "Grays" make one label.
+fn town_labels(spots: &[Spot]) -> Vec<TownLabel> {
+    let mut towns: Vec<(String, TownLabel, f64, f64)> = Vec::new();
+    for s in spots {
+        let (Some(town), Some(l)) = (s.town.map(str::trim), s.location) else {
+            continue;
+        };
+        if town.is_empty() {
+            continue;
+        }
+        let key = town.to_lowercase();
+        match towns.iter_mut().find(|t| t.0 == key) {
+            Some(t) => {
+                t.1.schools += 1;
+                t.2 += l.easting;
+                t.3 += l.northing;
+            }
+            None => towns.push((
+                key,
+                TownLabel {
+                    name: town.to_string(),
+                    at: l,
+                    schools: 1,
+                },
+                l.easting,
+                l.northing,
+            )),
+        }
+    }
+    let mut out: Vec<TownLabel> = towns
+        .into_iter()
+        .map(|(_, mut t, e, n)| {
+            t.at = Location {
+                easting: e / t.schools as f64,
+                northing: n / t.schools as f64,
+            };
+            t
+        })
+        .collect();
+    out.sort_by(|a, b| b.schools.cmp(&a.schools).then(a.name.cmp(&b.name)));
+    out
+}
+
+/// One entry of the legend.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LegendEntry {
+    pub label: &'static str,
+    pub colour: &'static str,
+    /// `phase`, `left-out` or `group`: how the mark is drawn.
+    pub kind: &'static str,
+}
+
+/// The legend: every phase of the plan's groups, in a fixed order, then the
+/// left-out mark if any school is left out, then a group's line.
+fn legend(plan: &Plan, spots: &[Spot]) -> Vec<LegendEntry> {
+    let present: BTreeSet<PhaseGroup> = plan.triads.iter().map(|t| t.phase).collect();
+    let mut out: Vec<LegendEntry> = PHASES
+        .iter()
+        .filter(|p| present.contains(p))
+        .map(|p| LegendEntry {
+            label: words::phase(*p),
+            colour: phase_colour(*p),
+            kind: "phase",
+        })
+        .collect();
+    if spots.iter().any(|s| s.group.is_none()) {
+        out.push(LegendEntry {
+            label: "left out",
+            colour: LEFT_OUT,
+            kind: "left-out",
+        });
+    }
+    out.push(LegendEntry {
+        label: "a group",
+        colour: "#555555",
+        kind: "group",
+    });
+    out
+}
+
+/// Text is about 6.5 units a character at 12 px: enough to space items.
+fn legend_item_width(label: &str) -> f64 {
+    22.0 + 6.5 * label.chars().count() as f64 + 16.0
+}
+
+/// Where each legend item goes, `(x, row)`, wrapping to a new row rather
+/// than running into the picture's edge.
+fn legend_layout(entries: &[LegendEntry]) -> Vec<(f64, usize)> {
+    let mut out = Vec::with_capacity(entries.len());
+    let (mut x, mut row) = (MARGIN, 0);
+    for e in entries {
+        let w = legend_item_width(e.label);
+        if x > MARGIN && x + w > WIDTH - MARGIN {
+            x = MARGIN;
+            row += 1;
+        }
+        out.push((x, row));
+        x += w;
+    }
+    out
+}
+
 /// The plan as an inline SVG map (`<svg>...</svg>`, no stylesheet, no script).
 ///
-/// `schools` gives names and coordinates; schools of the plan missing from
-/// it, or without coordinates, are not drawn ([`map_figure`] lists them).
-/// Each located school is one `<circle class="school">` (left out:
+/// `schools` gives names, towns and coordinates; schools of the plan missing
+/// from it, or without coordinates, are not drawn ([`map_figure`] lists
+/// them). Each located school is one `<circle class="school">` (left out:
 /// `class="school left-out"`, with a cross `class="left-out-mark"`), each
 /// group edge one `<line class="edge">` (a group of three is a triangle, of
-/// four a cycle in rotation order); hovering a school shows its name, URN and
-/// group. The same input gives the same text.
+/// four a cycle in rotation order), each town one `<text class="town">`;
+/// hovering a school shows its name, URN and group. Beneath the map, never
+/// over it: the legend and a scale bar in km. The same input gives the same
+/// text.
 pub fn map_svg(plan: &Plan, schools: &[School]) -> String {
     let spots = spots(plan, schools);
     let located: Vec<Location> = spots.iter().filter_map(|s| s.location).collect();
     let frame = Frame::new(&located);
     let map_height = frame.as_ref().map_or(80.0, |f| f.map_height);
-    let height = map_height + LEGEND_HEIGHT;
+    let entries = legend(plan, &spots);
+    let layout = legend_layout(&entries);
+    let rows = layout.last().map_or(1, |l| l.1 + 1);
+    let legend_height = rows as f64 * LEGEND_ROW + if frame.is_some() { SCALE_ROW } else { 8.0 };
+    let height = map_height + legend_height;
     let placed = spots.iter().filter(|s| s.group.is_some()).count();
     let left_out = spots.len() - placed;
     let missing = spots.len() - located.len();
@@ -194,8 +328,9 @@ pub fn map_svg(plan: &Plan, schools: &[School]) -> String {
     let _ = write!(
         svg,
         "<desc id=\"plan-map-desc\">{placed} schools in {} groups, each school a dot coloured \
-         by phase, the schools of a group joined by lines. {left_out} left out, drawn as \
-         crossed hollow circles. {missing} without coordinates, not drawn.</desc>",
+         by phase, the schools of a group joined by lines, towns named where their schools \
+         are. {left_out} left out, drawn as crossed hollow circles. {missing} without \
+         coordinates, not drawn.</desc>",
         plan.triads.len()
     );
     let _ = write!(
@@ -205,7 +340,14 @@ pub fn map_svg(plan: &Plan, schools: &[School]) -> String {
     match &frame {
         Some(f) => {
             draw_edges(&mut svg, plan, &spots, f);
+            draw_towns(&mut svg, &town_labels(&spots), f);
             draw_schools(&mut svg, &spots, f);
+            // A rule between the map and its legend.
+            let _ = write!(
+                svg,
+                "<line x1=\"0\" y1=\"{map_height:.1}\" x2=\"{WIDTH}\" y2=\"{map_height:.1}\" \
+                 stroke=\"#b1b4b6\" stroke-width=\"1\"/>"
+            );
         }
         None => {
             let _ = write!(
@@ -214,15 +356,42 @@ pub fn map_svg(plan: &Plan, schools: &[School]) -> String {
             );
         }
     }
-    // Left-out schools are drawn alike whatever their phase.
-    let present: BTreeSet<PhaseGroup> = spots
-        .iter()
-        .filter(|s| s.group.is_some() && s.location.is_some())
-        .filter_map(|s| s.phase)
-        .collect();
-    draw_legend(&mut svg, &present, left_out > 0, map_height, frame.as_ref());
+    draw_legend(&mut svg, &entries, &layout, map_height, frame.as_ref());
     svg.push_str("</svg>");
     svg
+}
+
+/// Town names, in dark grey with a white halo so that they read over the
+/// groups' lines. A label that would cover one already drawn (a bigger town)
+/// is left out, and labels are kept inside the map.
+fn draw_towns(svg: &mut String, towns: &[TownLabel], f: &Frame) {
+    svg.push_str("<g class=\"towns\">");
+    let mut boxes: Vec<(f64, f64, f64, f64)> = Vec::new();
+    for t in towns {
+        let (x, y) = f.xy(t.at);
+        let w = 0.6 * TOWN_FONT * t.name.chars().count() as f64;
+        let x = x.clamp(w / 2.0 + 2.0, WIDTH - w / 2.0 - 2.0);
+        // Baseline a little above the middle of the town's schools, so the
+        // name sits over its dots rather than across them.
+        let y = (y - RADIUS - 4.0).clamp(TOWN_FONT + 2.0, f.map_height - 4.0);
+        let b = (x - w / 2.0, y - TOWN_FONT, x + w / 2.0, y + 3.0);
+        if boxes
+            .iter()
+            .any(|o| b.0 < o.2 && o.0 < b.2 && b.1 < o.3 && o.1 < b.3)
+        {
+            continue;
+        }
+        boxes.push(b);
+        let _ = write!(
+            svg,
+            "<text class=\"town\" x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"middle\" \
+             font-size=\"{TOWN_FONT}\" font-weight=\"600\" fill=\"#383f43\" stroke=\"#ffffff\" \
+             stroke-width=\"4\" stroke-linejoin=\"round\" paint-order=\"stroke\" \
+             pointer-events=\"none\">{}</text>",
+            escape(&t.name)
+        );
+    }
+    svg.push_str("</g>");
 }
 
 fn draw_edges(svg: &mut String, plan: &Plan, spots: &[Spot], f: &Frame) {
@@ -321,79 +490,83 @@ fn cross(x: f64, y: f64) -> String {
     )
 }
 
-/// The legend along the bottom: the phases drawn, the left-out mark, a
-/// group's line and a scale bar.
+/// The legend beneath the map, in rows: the phases drawn, the left-out
+/// mark, a group's line; under them a scale bar in km.
 fn draw_legend(
     svg: &mut String,
-    present: &BTreeSet<PhaseGroup>,
-    any_left_out: bool,
+    entries: &[LegendEntry],
+    layout: &[(f64, usize)],
     top: f64,
     frame: Option<&Frame>,
 ) {
-    let y = top + LEGEND_HEIGHT / 2.0;
-    let mut x = MARGIN;
-    // Text is about 6.5 units a character at 12 px; enough to space items.
-    let advance = |label: &str| 22.0 + 6.5 * label.chars().count() as f64 + 16.0;
     svg.push_str("<g class=\"legend\">");
-    for p in PHASES.iter().filter(|p| present.contains(p)) {
-        let label = words::phase(*p);
+    for (e, &(x, row)) in entries.iter().zip(layout) {
+        let y = top + LEGEND_ROW * (row as f64 + 0.5) + 4.0;
+        let label = e.label;
+        match e.kind {
+            "phase" => {
+                let _ = write!(
+                    svg,
+                    "<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"{RADIUS}\" fill=\"{}\"/>",
+                    x + RADIUS,
+                    e.colour
+                );
+            }
+            "left-out" => {
+                let _ = write!(
+                    svg,
+                    "<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"{}\" fill=\"#ffffff\" stroke=\"{LEFT_OUT}\" \
+                     stroke-width=\"2.5\"/><path {}/>",
+                    x + RADIUS,
+                    RADIUS + 1.5,
+                    cross(x + RADIUS, y)
+                );
+            }
+            _ => {
+                let _ = write!(
+                    svg,
+                    "<line x1=\"{x:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{}\" stroke-width=\"2\"/>",
+                    x + 16.0,
+                    e.colour
+                );
+            }
+        }
         let _ = write!(
             svg,
-            "<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"{RADIUS}\" fill=\"{}\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" fill=\"#222222\">{label}</text>",
-            x + RADIUS,
-            phase_colour(*p),
-            x + 2.0 * RADIUS + 6.0,
+            "<text class=\"legend-item\" x=\"{:.1}\" y=\"{:.1}\" fill=\"#222222\">{label}</text>",
+            x + 22.0,
             y + 4.0
         );
-        x += advance(label);
     }
-    if any_left_out {
-        let label = "left out";
-        let _ = write!(
-            svg,
-            "<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"{}\" fill=\"#ffffff\" stroke=\"{LEFT_OUT}\" stroke-width=\"2.5\"/>\
-             <path {}/><text x=\"{:.1}\" y=\"{:.1}\" fill=\"#222222\">{label}</text>",
-            x + RADIUS,
-            RADIUS + 1.5,
-            cross(x + RADIUS, y),
-            x + 2.0 * RADIUS + 6.0,
-            y + 4.0
-        );
-        x += advance(label);
-    }
-    let label = "a group";
-    let _ = write!(
-        svg,
-        "<line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#555555\" stroke-width=\"2\"/>\
-         <text x=\"{:.1}\" y=\"{:.1}\" fill=\"#222222\">{label}</text>",
-        x,
-        x + 16.0,
-        x + 22.0,
-        y + 4.0
-    );
     if let Some(f) = frame {
-        // The longest round length that fits in 150 units.
-        let km = SCALE_KM
-            .iter()
-            .copied()
-            .rev()
-            .find(|km| km * 1000.0 * f.scale <= 150.0)
-            .unwrap_or(SCALE_KM[0]);
-        let len = km * 1000.0 * f.scale;
-        let x1 = WIDTH - MARGIN - len;
+        let rows = layout.last().map_or(1, |l| l.1 + 1);
+        let y = top + LEGEND_ROW * rows as f64 + SCALE_ROW / 2.0;
+        let (km, len) = scale_bar(f.scale);
+        let x1 = MARGIN;
         let _ = write!(
             svg,
-            "<path d=\"M{x1:.1} {:.1}V{y:.1}H{:.1}V{:.1}\" fill=\"none\" stroke=\"#222222\" stroke-width=\"1.5\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#222222\">{km} km</text>",
+            "<g class=\"scale-bar\"><path d=\"M{x1:.1} {:.1}V{y:.1}H{:.1}V{:.1}\" fill=\"none\" \
+             stroke=\"#222222\" stroke-width=\"1.5\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" fill=\"#222222\">{km} km</text></g>",
             y - 5.0,
             x1 + len,
             y - 5.0,
-            x1 - 6.0,
+            x1 + len + 6.0,
             y + 4.0
         );
     }
     svg.push_str("</g>");
+}
+
+/// The longest round length that fits in 150 units: `(km, units)`.
+fn scale_bar(scale: f64) -> (f64, f64) {
+    let km = SCALE_KM
+        .iter()
+        .copied()
+        .rev()
+        .find(|km| km * 1000.0 * scale <= 150.0)
+        .unwrap_or(SCALE_KM[0]);
+    (km, km * 1000.0 * scale)
 }
 
 /// The map in a `<figure>` with, beneath it, the schools left out and the
@@ -439,6 +612,171 @@ pub fn map_figure(plan: &Plan, schools: &[School]) -> String {
     }
     out.push_str("</figcaption></figure>");
     out
+}
+
+/// One located school on the web map.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MapSchool {
+    pub name: String,
+    /// "Primary", "Special and AP", ... or "phase unknown".
+    pub phase: &'static str,
+    /// "Group P01" or "Left out".
+    pub group: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub colour: &'static str,
+    pub left_out: bool,
+}
+
+/// One group's outline on the web map: its located schools in rotation
+/// order, closed where there are three or more.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MapGroup {
+    pub id: String,
+    pub phase: &'static str,
+    pub colour: &'static str,
+    /// "Group P01, Primary: Mill Green Primary School, ..."
+    pub label: String,
+    pub points: Vec<[f64; 2]>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MapTown {
+    pub name: String,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// The plan for a web map, in WGS84 latitude and longitude: what the pages
+/// pass to their map script, and the legend and the list of schools not on
+/// the map that the page prints beside it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MapData {
+    pub schools: Vec<MapSchool>,
+    pub groups: Vec<MapGroup>,
+    pub towns: Vec<MapTown>,
+    pub legend: Vec<LegendEntry>,
+    /// Schools of the plan without coordinates: "Name (URN 1), group P01".
+    pub missing: Vec<String>,
+}
+
+fn wgs84(l: Location) -> (f64, f64) {
+    let p = geo::bng_to_wgs84(l.easting, l.northing);
+    // Six decimals of a degree are about 10 cm: enough, and shorter pages.
+    let round = |v: f64| (v * 1e6).round() / 1e6;
+    (round(p.lat), round(p.lon))
+}
+
+/// The plan as [`MapData`]: the same schools, groups, towns and legend as
+/// [`map_svg`] draws.
+pub fn map_data(plan: &Plan, schools: &[School]) -> MapData {
+    let spots = spots(plan, schools);
+    let mut out_schools = Vec::new();
+    for s in &spots {
+        let Some(l) = s.location else { continue };
+        let (lat, lon) = wgs84(l);
+        out_schools.push(MapSchool {
+            name: s
+                .name
+                .map_or_else(|| format!("URN {}", s.urn), str::to_string),
+            phase: s.phase.map(words::phase).unwrap_or("phase unknown"),
+            group: s
+                .group
+                .map_or_else(|| "Left out".to_string(), |g| format!("Group {g}")),
+            lat,
+            lon,
+            colour: match (s.group, s.phase) {
+                (None, _) => LEFT_OUT,
+                (Some(_), Some(p)) => phase_colour(p),
+                (Some(_), None) => "#777777",
+            },
+            left_out: s.group.is_none(),
+        });
+    }
+    let at: HashMap<Urn, Location> = spots
+        .iter()
+        .filter_map(|s| Some((s.urn, s.location?)))
+        .collect();
+    let names: HashMap<Urn, String> = spots
+        .iter()
+        .map(|s| {
+            (
+                s.urn,
+                s.name
+                    .map_or_else(|| format!("URN {}", s.urn), str::to_string),
+            )
+        })
+        .collect();
+    let groups = plan
+        .triads
+        .iter()
+        .map(|t| {
+            let members: Vec<String> = t
+                .schools
+                .iter()
+                .map(|u| names.get(u).cloned().unwrap_or_else(|| format!("URN {u}")))
+                .collect();
+            MapGroup {
+                id: t.id.clone(),
+                phase: words::phase(t.phase),
+                colour: phase_colour(t.phase),
+                label: format!(
+                    "Group {}, {}: {}",
+                    t.id,
+                    words::phase(t.phase),
+                    members.join(", ")
+                ),
+                points: t
+                    .schools
+                    .iter()
+                    .filter_map(|u| at.get(u))
+                    .map(|l| {
+                        let (lat, lon) = wgs84(*l);
+                        [lat, lon]
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let towns = town_labels(&spots)
+        .into_iter()
+        .map(|t| {
+            let (lat, lon) = wgs84(t.at);
+            MapTown {
+                name: t.name,
+                lat,
+                lon,
+            }
+        })
+        .collect();
+    let missing = spots
+        .iter()
+        .filter(|s| s.location.is_none())
+        .map(|s| match s.group {
+            Some(g) => format!("{}, group {g}", s.label()),
+            None => format!("{}, left out", s.label()),
+        })
+        .collect();
+    MapData {
+        schools: out_schools,
+        groups,
+        towns,
+        legend: legend(plan, &spots),
+        missing,
+    }
+}
+
+/// JSON to place inside `<script type="application/json">`: a script
+/// element's text is not HTML-decoded, so instead of entities the markup
+/// characters are written as JSON escapes, and no name can close the
+/// element (`</script>`) or open a comment.
+pub fn script_json<T: Serialize>(value: &T) -> String {
+    let json = serde_json::to_string(value).unwrap_or_else(|_| "null".to_string());
+    json.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
 }
 
 #[cfg(test)]
@@ -532,6 +870,169 @@ mod tests {
         assert_eq!(count(&svg, "<circle class=\"school"), 1);
         let svg = map_svg(&plan, &[]);
         assert!(svg.contains("No school of the plan has coordinates"));
+    }
+
+    #[test]
+    fn towns_are_labelled_at_the_middle_of_their_schools() {
+        let (plan, schools) = fixture::plan();
+        let towns = town_labels(&spots(&plan, &schools));
+        let names: Vec<&str> = towns.iter().map(|t| t.name.as_str()).collect();
+        // Tilbury has four schools, Grays three (one spelled in capitals),
+        // Stanford-le-Hope two with coordinates; the special school has none.
+        assert_eq!(names, ["Tilbury", "Grays", "Stanford-le-Hope"]);
+        assert_eq!(towns[1].schools, 3);
+        assert_eq!(
+            towns[1].at,
+            Location {
+                easting: 561000.0,
+                northing: 181333.33333333334
+            }
+        );
+        let svg = map_svg(&plan, &schools);
+        assert_eq!(count(&svg, "<text class=\"town\""), 3);
+        assert!(svg.contains(">Stanford-le-Hope</text>"));
+        // A halo, so the name reads over the groups' lines.
+        assert!(svg.contains("stroke=\"#ffffff\" stroke-width=\"4\" stroke-linejoin=\"round\" paint-order=\"stroke\""));
+    }
+
+    #[test]
+    fn overlapping_town_labels_keep_the_bigger_town() {
+        let (plan, mut schools) = fixture::plan();
+        // Every Tilbury school renamed to a town of the same place as Grays.
+        for s in &mut schools {
+            if s.town.as_deref() == Some("Tilbury") {
+                s.town = Some("Chadwell St Mary".to_string());
+                s.location = Some(Location {
+                    easting: 561000.0,
+                    northing: 181400.0,
+                });
+            }
+        }
+        let svg = map_svg(&plan, &schools);
+        assert!(svg.contains(">Chadwell St Mary</text>"));
+        assert!(
+            !svg.contains(">Grays</text>"),
+            "drawn over Chadwell St Mary"
+        );
+    }
+
+    #[test]
+    fn the_scale_bar_is_a_round_length_true_to_the_map() {
+        let (plan, schools) = fixture::plan();
+        let located: Vec<Location> = schools.iter().filter_map(|s| s.location).collect();
+        let f = Frame::new(&located).unwrap();
+        let (km, len) = scale_bar(f.scale);
+        // The fixture spans 20 km east to west on 760 units: 5 km is 190
+        // units, too long; 2 km is 76.
+        assert_eq!(km, 2.0);
+        assert!((len - 2000.0 * f.scale).abs() < 1e-9 && len <= 150.0);
+        let svg = map_svg(&plan, &schools);
+        let bar = &svg[svg.find("<g class=\"scale-bar\">").unwrap()..];
+        assert!(bar.contains(">2 km</text>"));
+        assert!(bar.contains(&format!("H{:.1}", MARGIN + len)));
+        assert_eq!(scale_bar(1.0 / 1000.0), (100.0, 100.0));
+    }
+
+    #[test]
+    fn the_legend_sits_beneath_the_map_and_wraps_instead_of_overlapping() {
+        let entries: Vec<LegendEntry> = PHASES
+            .iter()
+            .map(|p| LegendEntry {
+                label: words::phase(*p),
+                colour: phase_colour(*p),
+                kind: "phase",
+            })
+            .chain([
+                LegendEntry {
+                    label: "left out",
+                    colour: LEFT_OUT,
+                    kind: "left-out",
+                },
+                LegendEntry {
+                    label: "a group",
+                    colour: "#555555",
+                    kind: "group",
+                },
+            ])
+            .collect();
+        let layout = legend_layout(&entries);
+        for (e, (x, _)) in entries.iter().zip(&layout) {
+            assert!(
+                x + legend_item_width(e.label) <= WIDTH - MARGIN + 16.0,
+                "{}",
+                e.label
+            );
+        }
+        // Items of a row never overlap.
+        for w in layout.windows(2).zip(&entries) {
+            let ((a, ra), (b, rb)) = (w.0[0], w.0[1]);
+            if ra == rb {
+                assert!(b >= a + legend_item_width(w.1.label));
+            }
+        }
+        // Every text of the legend is below the map.
+        let (plan, schools) = fixture::plan();
+        let located: Vec<Location> = schools.iter().filter_map(|s| s.location).collect();
+        let f = Frame::new(&located).unwrap();
+        let svg = map_svg(&plan, &schools);
+        let legend = &svg[svg.find("<g class=\"legend\">").unwrap()..];
+        for part in legend.split("<text ").skip(1) {
+            let y: f64 = part
+                .split("y=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!(y > f.map_height, "{y}");
+        }
+    }
+
+    #[test]
+    fn map_data_places_every_located_school_in_latitude_and_longitude() {
+        let (plan, schools) = fixture::plan();
+        let d = map_data(&plan, &schools);
+        // 11 schools with coordinates in the plan: 10 placed less the one off
+        // the map, and one left out (the other left out is unknown).
+        assert_eq!(d.schools.len(), 10);
+        assert_eq!(d.schools.iter().filter(|s| s.left_out).count(), 1);
+        for s in &d.schools {
+            // Thamesmere is on the Thames estuary, east of London.
+            assert!(
+                (51.3..51.8).contains(&s.lat) && (0.1..0.8).contains(&s.lon),
+                "{s:?}"
+            );
+        }
+        assert_eq!(d.groups.len(), 3);
+        assert_eq!(
+            d.groups[2].points.len(),
+            2,
+            "S01 has a school without coordinates"
+        );
+        assert!(d.groups[0]
+            .label
+            .starts_with("Group P01, Primary: St Mary's & St John's"));
+        assert_eq!(d.towns.len(), 3);
+        assert_eq!(
+            d.missing,
+            [
+                "Lonely Lane School (URN 900011), group S01",
+                "URN 900099, left out"
+            ]
+        );
+        let labels: Vec<&str> = d.legend.iter().map(|l| l.label).collect();
+        assert_eq!(labels, ["Primary", "Secondary", "left out", "a group"]);
+    }
+
+    #[test]
+    fn script_json_cannot_close_its_element() {
+        let v = serde_json::json!({"name": "</script><!-- & \u{2028}"});
+        let j = script_json(&v);
+        assert!(!j.contains('<') && !j.contains('>') && !j.contains('&'));
+        let back: serde_json::Value = serde_json::from_str(&j).unwrap();
+        assert_eq!(back, v);
     }
 
     #[test]

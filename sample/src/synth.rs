@@ -146,7 +146,7 @@ pub fn generate(spec: &SampleSpec) -> Sample {
     let area = Area::of(spec);
     let towns = make_towns(&mut rng, &area);
     let drafts = make_schools(&mut rng, spec, &area, &towns);
-    let schools: Vec<School> = drafts.iter().map(|d| d.school(spec)).collect();
+    let schools: Vec<School> = drafts.iter().map(|d| d.school(spec, &towns)).collect();
     let schools_csv = gias_csv(spec, &towns, &drafts);
 
     let mut people = People::default();
@@ -467,7 +467,7 @@ impl Draft {
     }
 
     /// The school as the GIAS importer reads this row.
-    fn school(&self, spec: &SampleSpec) -> School {
+    fn school(&self, spec: &SampleSpec, towns: &[Town]) -> School {
         School {
             urn: Urn(self.urn),
             name: self.name.clone(),
@@ -483,6 +483,7 @@ impl Draft {
             ofsted: self.ofsted,
             last_inspection: self.last_inspection,
             religious_character: self.faith.map(|_| self.religious_character().to_string()),
+            town: Some(towns[self.town].name.to_string()),
         }
     }
 }

@@ -113,6 +113,23 @@ impl TestApp {
         url: &str,
         sqlite_file: Option<std::path::PathBuf>,
     ) -> Result<TestApp> {
+        Self::spawn_with_tiles(
+            backend,
+            url,
+            sqlite_file,
+            Some(web::tiles::Tiles::openstreetmap()),
+        )
+        .await
+    }
+
+    /// A server over an existing database whose map loads its base map
+    /// from `tiles` (None: no base map).
+    pub async fn spawn_with_tiles(
+        backend: &Backend,
+        url: &str,
+        sqlite_file: Option<std::path::PathBuf>,
+        tiles: Option<web::tiles::Tiles>,
+    ) -> Result<TestApp> {
         let db = Db::connect(url).await?;
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
@@ -122,6 +139,7 @@ impl TestApp {
                 base_url: base.clone(),
                 secure_cookies: false,
                 instance_id: format!("test-{}", unique_name()),
+                tiles,
             }),
         };
         let (stop, stopped) = oneshot::channel::<()>();

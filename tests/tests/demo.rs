@@ -134,6 +134,7 @@ async fn the_demo_runs_the_year_and_writes_the_report() {
             base_url: "http://127.0.0.1:9".into(),
             secure_cookies: false,
             instance_id: "demo-test".into(),
+            tiles: Some(web::tiles::Tiles::openstreetmap()),
         }),
     };
     assert_eq!(demo.sign_ins.len(), 3, "{:?}", demo.sign_ins);

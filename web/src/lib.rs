@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod jobs;
 pub mod pages;
+pub mod tiles;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -42,6 +43,9 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Names this process in job leases; unique per running instance.
     pub instance_id: String,
+    /// The base map under the plan's map; None: no tiles, the map draws
+    /// towns and schools on a blank background.
+    pub tiles: Option<tiles::Tiles>,
 }
 
 #[derive(Debug, Clone)]

@@ -111,6 +111,7 @@ mod tests {
             ofsted: None,
             last_inspection: None,
             religious_character: None,
+            town: None,
         }
     }
 

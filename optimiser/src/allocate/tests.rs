@@ -29,6 +29,7 @@ fn school(urn: u32, grade: Option<OfstedGrade>, at: Option<(f64, f64)>) -> Schoo
         ofsted: grade,
         last_inspection: None,
         religious_character: None,
+        town: None,
     }
 }
 

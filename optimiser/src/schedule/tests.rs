@@ -37,6 +37,7 @@ fn school(i: u32) -> School {
         ofsted: None,
         last_inspection: None,
         religious_character: None,
+        town: None,
     }
 }
 

@@ -1105,6 +1105,7 @@ mod tests {
             ofsted: None,
             last_inspection: None,
             religious_character: None,
+            town: None,
         }
     }
 

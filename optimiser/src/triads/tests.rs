@@ -46,6 +46,7 @@ fn school(
         }),
         last_inspection: None,
         religious_character: None,
+        town: None,
     }
 }
 

@@ -187,6 +187,7 @@ async fn serve(db: Db, listener: TcpListener, base_url: String) -> Result<()> {
             base_url,
             secure_cookies: false,
             instance_id: instance_id(),
+            tiles: Some(web::tiles::Tiles::openstreetmap()),
         }),
     };
     let worker = Worker::start(

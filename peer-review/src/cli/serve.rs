@@ -42,6 +42,13 @@ pub struct ServeArgs {
     /// instance takes the job over when its instance stops renewing it.
     #[arg(long, env = "PEER_REVIEW_LEASE_SECONDS", default_value_t = web::jobs::WorkerConfig::DEFAULT_LEASE_SECONDS)]
     pub lease_seconds: u64,
+    /// The plan map's base map: a tile URL template ({z}, {x}, {y}) the
+    /// visitor's browser loads, or `off` for none (towns are labelled either way).
+    #[arg(long, env = "PEER_REVIEW_TILES", default_value = web::tiles::OPENSTREETMAP)]
+    pub tiles: String,
+    /// The credit the tile server's owner requires, as plain text (known for OpenStreetMap).
+    #[arg(long, env = "PEER_REVIEW_TILES_ATTRIBUTION")]
+    pub tiles_attribution: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -90,6 +97,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 pub fn run_serve(args: &ServeArgs) -> Result<()> {
     init_logs(args.log_json);
+    let tiles = web::tiles::Tiles::parse(&args.tiles, args.tiles_attribution.as_deref())?;
     runtime()?.block_on(async {
         let db = Db::connect(&args.database.url).await?;
         let listener = TcpListener::bind(&args.bind)
@@ -105,6 +113,7 @@ pub fn run_serve(args: &ServeArgs) -> Result<()> {
                     .unwrap_or_else(|| format!("http://{addr}")),
                 secure_cookies: args.secure_cookies,
                 instance_id: instance_id(),
+                tiles,
             }),
         };
         let worker = (!args.no_worker).then(|| {

@@ -1,5 +1,6 @@
-//! The pages' stylesheet and the one small script, served from the binary so
-//! that a deployment is one file.
+//! The pages' stylesheet and small scripts, and Leaflet 1.9.4 (BSD 2-Clause,
+//! `static/leaflet/LICENSE`) for the plan's map, served from the binary so
+//! that a deployment is one file and the map needs no third-party script.
 
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -10,6 +11,32 @@ use crate::AppState;
 
 const SITE_CSS: &str = include_str!("static/site.css");
 const CALENDAR_JS: &str = include_str!("static/calendar.js");
+const PLAN_MAP_JS: &str = include_str!("static/plan-map.js");
+const LEAFLET_JS: &str = include_str!("static/leaflet/leaflet.js");
+const LEAFLET_CSS: &str = include_str!("static/leaflet/leaflet.css");
+/// The images `leaflet.css` names, by the path it names them with.
+const LEAFLET_IMAGES: [(&str, &[u8]); 5] = [
+    (
+        "layers.png",
+        include_bytes!("static/leaflet/images/layers.png"),
+    ),
+    (
+        "layers-2x.png",
+        include_bytes!("static/leaflet/images/layers-2x.png"),
+    ),
+    (
+        "marker-icon.png",
+        include_bytes!("static/leaflet/images/marker-icon.png"),
+    ),
+    (
+        "marker-icon-2x.png",
+        include_bytes!("static/leaflet/images/marker-icon-2x.png"),
+    ),
+    (
+        "marker-shadow.png",
+        include_bytes!("static/leaflet/images/marker-shadow.png"),
+    ),
+];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -21,6 +48,44 @@ pub fn router() -> Router<AppState> {
             "/static/calendar.js",
             get(|| async { asset("text/javascript", CALENDAR_JS) }),
         )
+        .merge(map_assets())
+}
+
+fn map_assets() -> Router<AppState> {
+    let mut r = Router::new()
+        .route(
+            "/static/plan-map.js",
+            get(|| async { asset("text/javascript", PLAN_MAP_JS) }),
+        )
+        .route(
+            "/static/leaflet/leaflet.js",
+            get(|| async { asset("text/javascript", LEAFLET_JS) }),
+        )
+        .route(
+            "/static/leaflet/leaflet.css",
+            get(|| async { asset("text/css", LEAFLET_CSS) }),
+        );
+    for (name, bytes) in LEAFLET_IMAGES {
+        r = r.route(
+            &format!("/static/leaflet/images/{name}"),
+            get(move || async move { image(bytes) }),
+        );
+    }
+    r
+}
+
+fn image(body: &'static [u8]) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("image/png")),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {

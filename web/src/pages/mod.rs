@@ -127,17 +127,34 @@ async fn render_errors(request: Request, next: Next) -> Response {
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
     );
+    // A page with the web map names the tile server it loads images from.
+    let tiles = response
+        .extensions_mut()
+        .remove::<TileOrigin>()
+        .map(|t| format!(" {}", t.0))
+        .unwrap_or_default();
+    // Scripts and styles from this site only; inline styles stay allowed
+    // for the SVG map's attributes and Leaflet's positioning. No framing
+    // (click-jacking).
+    let csp = format!(
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data:{tiles}; frame-ancestors 'none'; form-action 'self'"
+    );
+    let h = response.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        // Scripts and styles from this site only; inline styles stay
-        // allowed for the SVG map's attributes. No framing (click-jacking).
-        HeaderValue::from_static(
+        HeaderValue::from_str(&csp).unwrap_or(HeaderValue::from_static(
             "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
              img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
-        ),
+        )),
     );
     response
 }
+
+/// Set on a page's response by a handler that shows the web map: the tile
+/// server's origin (checked by `tiles::Tiles::parse`) for the CSP's img-src.
+#[derive(Debug, Clone)]
+pub struct TileOrigin(pub String);
 
 fn urlencode(s: &str) -> String {
     serde_urlencoded::to_string([("", s)])

@@ -46,6 +46,11 @@ struct PlanPage {
     warnings: Vec<String>,
     diagnosis: Vec<String>,
     map: String,
+    /// The web map's legend and the schools it cannot place.
+    map_data: report::MapData,
+    /// The web map's data, for `static/plan-map.js` (escaped for a script
+    /// element by `report::script_json`).
+    map_json: String,
     groups: Vec<GroupRow>,
     unplaced: Vec<(String, String)>,
     csvs: Vec<(&'static str, String)>,
@@ -226,7 +231,16 @@ pub async fn show(
         .map(|s| (s.urn.to_string(), format!("{} (URN {})", s.name, s.urn)))
         .collect();
     options.sort_by(|a, b| a.1.cmp(&b.1));
-    render(&PlanPage {
+    let map_data = report::map_data(plan, &schools);
+    let tiles = state.config.tiles.as_ref();
+    let map_json = report::script_json(&serde_json::json!({
+        "tiles": tiles.map(|t| serde_json::json!({
+            "url": t.url_template,
+            "attribution": t.attribution_html,
+        })),
+        "map": &map_data,
+    }));
+    let mut page = render(&PlanPage {
         layout: Layout::new(format!("Plan version {version}"), Some(&caller)),
         year_id,
         version,
@@ -248,6 +262,8 @@ pub async fn show(
         warnings: plan.warnings.clone(),
         diagnosis: plan.diagnosis.clone(),
         map: report::map_svg(plan, &schools),
+        map_data,
+        map_json,
         groups,
         unplaced: plan
             .unplaced
@@ -303,7 +319,12 @@ pub async fn show(
             .map(|&u| (u.to_string(), name_of(&names, u)))
             .collect(),
         schools: options,
-    })
+    })?;
+    if let Some(t) = tiles {
+        page.extensions_mut()
+            .insert(super::TileOrigin(t.csp_origin.clone()));
+    }
+    Ok(page)
 }
 
 /// The hand with one change applied, from a posted form; the message of a
