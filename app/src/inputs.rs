@@ -637,6 +637,7 @@ mod tests {
             trust: None,
             location: None,
             postcode: None,
+            town: None,
             pupils: None,
             fsm_percent: None,
             ofsted: None,

@@ -491,6 +491,7 @@ pub(crate) mod tests {
                 northing: 180_000.0,
             }),
             postcode: None,
+            town: None,
             pupils: Some(200),
             fsm_percent: Some(20.0),
             ofsted: None,
