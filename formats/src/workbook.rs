@@ -671,7 +671,7 @@ mod tests {
                 Data::String("Mill Green Primary School".into()),
                 Data::String("900002".into()),
                 Data::String("Primary".into()),
-                Data::String("english phonics".into()),
+                Data::String("English and phonics".into()),
                 Data::Float(5.0),
             ]
         );

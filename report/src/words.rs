@@ -38,7 +38,7 @@ pub fn area(a: NeedArea) -> String {
         NeedArea::EnglishPhonics => "English and phonics",
         NeedArea::Eyfs => "EYFS",
         NeedArea::Send => "SEND",
-        NeedArea::Disadvantaged => "Disadvantaged pupils",
+        NeedArea::Disadvantaged => "Disadvantaged",
         NeedArea::Attendance => "Attendance",
         NeedArea::Behaviour => "Behaviour",
         NeedArea::Leadership => "Leadership",
@@ -465,6 +465,8 @@ mod tests {
         assert_eq!(score_term("new_term"), "New term");
         for a in NeedArea::ALL {
             assert!(!area(a).contains('_'), "{a:?}");
+            // Exported files are read back as inputs.
+            assert_eq!(area(a).parse::<NeedArea>(), Ok(a));
         }
     }
 
