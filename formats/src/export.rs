@@ -353,6 +353,7 @@ mod tests {
             unplaced: vec![Unplaced {
                 urn: Urn(900001),
                 reason: "no partner, within 20 km".into(),
+                why: None,
             }],
             ledger: vec![],
             cost: CostLedger::default(),

@@ -258,6 +258,7 @@ mod tests {
                     start: Some(date),
                     dates: vec![date],
                     unscheduled_reason: None,
+                    undated: None,
                     adviser: None,
                     adviser_absent: None,
                     sequence: 2,

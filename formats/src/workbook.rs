@@ -76,6 +76,16 @@ struct Names<'a> {
 }
 
 impl<'a> Names<'a> {
+    /// The names as the shared reasons' words take them.
+    fn said(&self) -> report::words::Names {
+        report::words::Names::new(
+            self.schools.iter().map(|(u, s)| (*u, s.name.clone())),
+            self.advisers
+                .iter()
+                .map(|(id, a)| (id.to_string(), a.name.clone())),
+        )
+    }
+
     fn new(b: &PlanBook<'a>) -> Self {
         Names {
             schools: b.schools.iter().map(|s| (s.urn, s)).collect(),
@@ -301,6 +311,7 @@ fn groups(ws: &mut Worksheet, b: &PlanBook, n: &Names, f: &Formats) -> Result<()
 }
 
 fn reviews(ws: &mut Worksheet, b: &PlanBook, n: &Names, f: &Formats) -> Result<()> {
+    let said = n.said();
     let mut s = Sheet::new(
         ws,
         SHEETS[1],
@@ -357,7 +368,7 @@ fn reviews(ws: &mut Worksheet, b: &PlanBook, n: &Names, f: &Formats) -> Result<(
                             .map(|a| n.adviser(a))
                             .unwrap_or_default(),
                     ),
-                    text(r.unscheduled_reason.clone().unwrap_or_default()),
+                    text(report::words::review_undated(r, &said).unwrap_or_default()),
                 ],
                 f,
             )?;
@@ -367,6 +378,7 @@ fn reviews(ws: &mut Worksheet, b: &PlanBook, n: &Names, f: &Formats) -> Result<(
 }
 
 fn left_out(ws: &mut Worksheet, b: &PlanBook, n: &Names, f: &Formats) -> Result<()> {
+    let said = n.said();
     let mut s = Sheet::new(ws, SHEETS[2], &["School", "URN", "Phase", "Why"], f)?;
     for u in &b.plan.unplaced {
         s.row(
@@ -374,7 +386,7 @@ fn left_out(ws: &mut Worksheet, b: &PlanBook, n: &Names, f: &Formats) -> Result<
                 text(n.school(u.urn)),
                 text(u.urn.to_string()),
                 text(n.phase(u.urn)),
-                text(&u.reason),
+                text(report::words::unplaced(u, &said)),
             ],
             f,
         )?;
@@ -735,7 +747,7 @@ mod tests {
                 Data::String("Mill Green Primary School".into()),
                 Data::String("900002".into()),
                 Data::String("Primary".into()),
-                Data::String("english phonics".into()),
+                Data::String("English and phonics".into()),
                 Data::Float(5.0),
             ]
         );

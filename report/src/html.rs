@@ -198,6 +198,10 @@ impl Page {
                 .map_or_else(|| id.to_string(), |a| a.name.clone())
         };
         let plan = r.plan;
+        let said = words::Names::new(
+            r.schools.iter().map(|s| (s.urn, s.name.clone())),
+            r.advisers.iter().map(|a| (a.id.clone(), a.name.clone())),
+        );
         let groups = plan
             .triads
             .iter()
@@ -216,7 +220,7 @@ impl Page {
                 terms: t
                     .score
                     .iter()
-                    .map(|(k, v)| (k.replace('_', " "), words::points(*v)))
+                    .map(|(k, v)| (words::score_term(k), words::points(*v)))
                     .collect(),
                 notes: t
                     .pinned
@@ -234,7 +238,7 @@ impl Page {
             .map(|(t, v)| {
                 let row = ReviewRow {
                     when: v.dates.iter().map(|d| words::date(*d)).collect(),
-                    reason: v.unscheduled_reason.clone().unwrap_or_default(),
+                    reason: words::review_undated(v, &said).unwrap_or_default(),
                     group: t.id.clone(),
                     host: names.get(v.host),
                     lead: names.get(v.lead),
@@ -258,7 +262,7 @@ impl Page {
             .map(|u| UnplacedRow {
                 school: names.get(u.urn),
                 phase: names.phase(u.urn),
-                reason: u.reason.clone(),
+                reason: words::unplaced(u, &said),
             })
             .collect();
         let advisers = plan

@@ -182,6 +182,7 @@ fn simple_plan(schools: &[School], advisers: &[Adviser]) -> Plan {
                     start: None,
                     dates: vec![],
                     unscheduled_reason: None,
+                    undated: None,
                     adviser: None,
                     adviser_absent: None,
                     sequence: 0,

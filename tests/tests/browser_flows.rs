@@ -536,7 +536,7 @@ async fn a_year_through_the_pages() {
                 let summary = main_text(&c).await?;
                 ensure!(
                     summary.contains("Anonymised summary")
-                        && summary.contains("maths")
+                        && summary.contains("Maths")
                         && !summary.contains(strengths),
                     "the SIM reads: {summary}"
                 );

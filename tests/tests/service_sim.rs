@@ -1307,7 +1307,7 @@ async fn the_sim_downloads_the_workbook_the_allocation_and_the_report() {
         "{text}"
     );
     assert!(text.contains(&format!(
-        "Zoë Ferreira-Éclair,SLE,{},{allocated},Primary,english phonics,5",
+        "Zoë Ferreira-Éclair,SLE,{},{allocated},Primary,English and phonics,5",
         name_of[&allocated]
     )));
     // The allocation page and its own workbook: by consultant and by school.

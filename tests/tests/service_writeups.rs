@@ -263,8 +263,15 @@ async fn heads_see_their_school_group_and_choices() {
             )
             .await;
             assert_eq!(st, StatusCode::NOT_FOUND);
+            let names = report::words::Names::new(
+                s.schools.iter().map(|x| (x.urn, x.name.clone())),
+                s.advisers.iter().map(|a| (a.id.clone(), a.name.clone())),
+            );
             assert!(
-                err["message"].as_str().unwrap().contains(&u.reason),
+                err["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&report::words::unplaced(u, &names)),
                 "{err}"
             );
         }

@@ -80,6 +80,7 @@ mod tests {
             start: None,
             dates: vec![],
             unscheduled_reason: None,
+            undated: None,
             adviser: None,
             adviser_absent: None,
             sequence: 0,

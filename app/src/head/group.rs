@@ -21,8 +21,14 @@ pub struct ReviewView {
     /// The days of the review; empty until it is dated.
     #[schema(value_type = Vec<String>)]
     pub dates: Vec<NaiveDate>,
-    /// Why it could not be dated, where it could not.
+    /// Why it could not be dated, where it could not, in sentences that
+    /// name the people.
     pub unscheduled_reason: Option<String>,
+}
+
+/// The names a reason may mention: the year's schools and advisers.
+pub fn names(dir: &Directory) -> report::words::Names {
+    report::words::Names::new(dir.schools.clone(), dir.advisers.clone())
 }
 
 impl ReviewView {
@@ -33,7 +39,7 @@ impl ReviewView {
             reviewers: r.reviewers.iter().map(|&u| dir.school(u)).collect(),
             days: r.days,
             dates: review_days(r),
-            unscheduled_reason: r.unscheduled_reason.clone(),
+            unscheduled_reason: report::words::review_undated(r, &names(dir)),
         }
     }
 }
@@ -113,28 +119,60 @@ fn roles_of(dir: &Directory, t: &Triad, me: optimiser::model::Urn) -> Vec<MyRole
     out
 }
 
+/// Where a head's school stands in the published plan.
+#[derive(Debug, Clone)]
+pub enum MyPlace {
+    /// Nothing is published yet.
+    NotPublished,
+    /// In a group.
+    Group(Box<GroupView>),
+    /// Left out by the published plan: why, and what the SIM can do, in
+    /// sentences.
+    LeftOut { why: String, remedy: String },
+    /// Published, but the school was not among the plan's schools.
+    NotInPlan,
+}
+
+/// My school's place in the published plan: its group, or why it has none.
+pub async fn my_place(db: &Db, hy: &HeadYear) -> AppResult<MyPlace> {
+    let year_id = hy.year.id;
+    let Some(plan) = store::plans::latest(db, year_id, "published").await? else {
+        return Ok(MyPlace::NotPublished);
+    };
+    let Ok(me) = hy.urn.parse::<optimiser::model::Urn>() else {
+        return Ok(MyPlace::NotInPlan);
+    };
+    let dir = Directory::load(db, year_id).await?;
+    if let Some(group) = plan.plan.triads.iter().find(|t| t.schools.contains(&me)) {
+        let mut view = GroupView::new(plan.version, &dir, group);
+        view.my_roles = roles_of(&dir, group, me);
+        return Ok(MyPlace::Group(Box::new(view)));
+    }
+    Ok(match plan.plan.unplaced.iter().find(|u| u.urn == me) {
+        Some(u) => MyPlace::LeftOut {
+            why: report::words::unplaced(u, &names(&dir)),
+            remedy: report::words::left_out_remedy(u.why.as_ref()).to_string(),
+        },
+        None => MyPlace::NotInPlan,
+    })
+}
+
 /// My group in the published plan: its schools, reviews and dates, adviser,
 /// and my roles. 404 before publication, or where my school is in no group
 /// (with the reason).
 pub async fn my_group(db: &Db, hy: &HeadYear) -> AppResult<GroupView> {
-    let year_id = hy.year.id;
-    let mine = hy.urn.as_str();
-    let plan = published_or_404(db, year_id).await?;
-    let me: Option<optimiser::model::Urn> = mine.parse().ok();
-    let group = me.and_then(|me| plan.plan.triads.iter().find(|t| t.schools.contains(&me)));
-    let Some(group) = group else {
-        let reason = me.and_then(|me| plan.plan.unplaced.iter().find(|u| u.urn == me));
-        return Err(AppError::not_found(match reason {
-            Some(u) => format!("your school is in no group this year: {}", u.reason),
-            None => format!("your school (URN {mine}) is not part of the published plan"),
-        }));
-    };
-    let dir = Directory::load(db, year_id).await?;
-    let mut view = GroupView::new(plan.version, &dir, group);
-    if let Some(me) = me {
-        view.my_roles = roles_of(&dir, group, me);
+    match my_place(db, hy).await? {
+        MyPlace::Group(g) => Ok(*g),
+        MyPlace::NotPublished => Err(AppError::not_found(
+            "the groups of this year are not published yet",
+        )),
+        MyPlace::LeftOut { why, .. } => Err(AppError::not_found(format!(
+            "your school is in no group this year. {why}"
+        ))),
+        MyPlace::NotInPlan => Err(AppError::not_found(
+            "your school is not part of the published plan",
+        )),
     }
-    Ok(view)
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -75,9 +75,9 @@ async fn locate(db: &Db, ay: &AnyYear, host: Urn) -> AppResult<Located> {
     let Some((group, review)) = found else {
         return Err(
             if caller.role == Role::Sim || caller.is_head_of(&host_text) {
-                AppError::not_found(format!(
-                    "school {host_text} has no review in the published plan of year {year_id}"
-                ))
+                AppError::not_found(
+                    "this school is in no group of the published plan, so it has no review to write up",
+                )
             } else {
                 refused()
             },

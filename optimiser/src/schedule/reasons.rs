@@ -5,12 +5,24 @@ use super::rules::ScheduleRules;
 use super::{describe, ScheduleProblem};
 use crate::calendar::Person;
 use crate::model::Urn;
+use crate::triads::{Blocker, Undated, Who};
+
+fn who(p: &Person) -> Who {
+    match p {
+        Person::Head(u) => Who::Head(*u),
+        Person::Adviser(a) => Who::Adviser(a.clone()),
+    }
+}
 
 /// Most dates listed in one reason; the rest are counted.
 const MAX_LISTED: usize = 4;
 
 /// A review with no feasible start at all.
-pub(crate) fn no_common_date(inst: &Instance, problem: &ScheduleProblem, item: usize) -> String {
+pub(crate) fn no_common_date(
+    inst: &Instance,
+    problem: &ScheduleProblem,
+    item: usize,
+) -> (String, Undated) {
     let it = &inst.items[item];
     let cal = &problem.calendar;
     let heads: Vec<Urn> = it
@@ -51,14 +63,25 @@ pub(crate) fn no_common_date(inst: &Instance, problem: &ScheduleProblem, item: u
     } else {
         " date".to_string()
     };
-    format!(
+    let text = format!(
         "review at {}: {who} share no{length} between {} and {} (school days outside blackouts: {}); {}",
         it.host,
         cal.first,
         cal.last,
         inst.days.days.len(),
         offered.join(", ")
-    )
+    );
+    let data = Undated::NoCommonDate {
+        offered: it
+            .people
+            .iter()
+            .map(|p| (self::who(p), inst.offered(p)))
+            .collect(),
+        days: it.len,
+        first: cal.first,
+        last: cal.last,
+    };
+    (text, data)
 }
 
 /// A review whose every feasible start is taken by the rules and the other
@@ -68,15 +91,15 @@ pub(crate) fn all_dates_taken(
     rules: &ScheduleRules,
     item: usize,
     chosen: &[Option<usize>],
-) -> String {
+) -> (String, Undated) {
     let it = &inst.items[item];
     let mut why: Vec<String> = Vec::new();
+    let mut dates = Vec::new();
     for s in &it.starts {
         let date = inst.days.days[s.day];
-        why.push(format!(
-            "{date} ({})",
-            blocker(inst, rules, item, s.day, chosen)
-        ));
+        let (text, b) = blocker(inst, rules, item, s.day, chosen);
+        why.push(format!("{date} ({text})"));
+        dates.push((date, b));
     }
     let n = why.len();
     let listed = if n > MAX_LISTED {
@@ -88,9 +111,12 @@ pub(crate) fn all_dates_taken(
     } else {
         why.join("; ")
     };
-    format!(
-        "review at {}: all {n} dates its people share are taken by other reviews or the rules: {listed}",
-        it.host
+    (
+        format!(
+            "review at {}: all {n} dates its people share are taken by other reviews or the rules: {listed}",
+            it.host
+        ),
+        Undated::DatesTaken { dates },
     )
 }
 
@@ -101,7 +127,7 @@ fn blocker(
     item: usize,
     day: usize,
     chosen: &[Option<usize>],
-) -> String {
+) -> (String, Blocker) {
     let it = &inst.items[item];
     let span = day..day + it.len;
     let cap = rules.max_days_per_half_term as usize;
@@ -112,10 +138,16 @@ fn blocker(
                 continue;
             }
             if span.start < d + other.len && d < span.end {
-                return format!(
-                    "{} is at the review at {} that day",
-                    describe(p),
-                    other.host
+                return (
+                    format!(
+                        "{} is at the review at {} that day",
+                        describe(p),
+                        other.host
+                    ),
+                    Blocker::OtherReview {
+                        who: who(p),
+                        host: other.host,
+                    },
                 );
             }
         }
@@ -133,10 +165,18 @@ fn blocker(
             })
             .sum();
         if used + it.len > cap {
-            return format!(
-                "{} already has {used} review days in {}, at most {cap}",
-                describe(p),
-                inst.days.periods[period]
+            return (
+                format!(
+                    "{} already has {used} review days in {}, at most {cap}",
+                    describe(p),
+                    inst.days.periods[period]
+                ),
+                Blocker::HalfTermFull {
+                    who: who(p),
+                    used,
+                    cap,
+                    half_term: inst.days.periods[period].clone(),
+                },
             );
         }
     }
@@ -147,12 +187,22 @@ fn blocker(
         if j != item && other.triad == it.triad {
             let apart = (inst.days.days[d] - date).num_days().abs();
             if apart < gap {
-                return format!(
-                    "the group's review at {} is {apart} days away, at least {gap} needed",
-                    other.host
+                return (
+                    format!(
+                        "the group's review at {} is {apart} days away, at least {gap} needed",
+                        other.host
+                    ),
+                    Blocker::GroupReviewClose {
+                        host: other.host,
+                        apart,
+                        gap,
+                    },
                 );
             }
         }
     }
-    "left free at the solver's time limit".to_string()
+    (
+        "left free at the solver's time limit".to_string(),
+        Blocker::TimeLimit,
+    )
 }

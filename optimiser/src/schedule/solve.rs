@@ -27,6 +27,7 @@ pub fn schedule(problem: &ScheduleProblem) -> Result<ScheduledPlan, ScheduleErro
         r.start = None;
         r.dates.clear();
         r.unscheduled_reason = None;
+        r.undated = None;
         r.adviser = None;
         r.adviser_absent = None;
     }
@@ -181,16 +182,28 @@ fn write_back(
                 if !silent.is_empty() {
                     stats.awaiting += 1;
                 }
-                r.unscheduled_reason = Some(if !silent.is_empty() {
-                    format!(
-                        "awaiting dates: {} offered no dates yet (no_availability = \"wait\": the group was formed as if they were free)",
-                        silent.join(" and ")
+                let (text, data) = if !silent.is_empty() {
+                    let heads = silent
+                        .iter()
+                        .filter_map(|p| match p {
+                            Person::Head(u) => Some(*u),
+                            Person::Adviser(_) => None,
+                        })
+                        .collect();
+                    (
+                        format!(
+                            "awaiting dates: {} offered no dates yet (no_availability = \"wait\": the group was formed as if they were free)",
+                            silent.iter().map(|p| super::describe(p)).collect::<Vec<_>>().join(" and ")
+                        ),
+                        crate::triads::Undated::AwaitingDates { heads },
                     )
                 } else if item.starts.is_empty() {
                     reasons::no_common_date(inst, problem, i)
                 } else {
                     reasons::all_dates_taken(inst, &problem.rules, i, start_day)
-                });
+                };
+                r.unscheduled_reason = Some(text);
+                r.undated = Some(data);
             }
         }
         if let Some(&(prev_start, seq)) = previous.get(&(id, r.host)) {
@@ -211,14 +224,13 @@ fn write_back(
 
 /// The heads of a review who have offered no dates at all, while others
 /// have: "the head of 900001".
-fn silent_heads(inst: &Instance, item: &super::instance::Item) -> Vec<String> {
+fn silent_heads<'a>(inst: &Instance, item: &'a super::instance::Item) -> Vec<&'a Person> {
     if inst.availability.people.is_empty() {
         return Vec::new();
     }
     item.people
         .iter()
         .filter(|p| matches!(p, Person::Head(_)) && !inst.availability.people.contains_key(p))
-        .map(super::describe)
         .collect()
 }
 

@@ -71,6 +71,7 @@ fn plan(groups: usize, days: u32, advisers: &[Option<&str>]) -> Plan {
                 start: None,
                 dates: vec![],
                 unscheduled_reason: None,
+                undated: None,
                 adviser: None,
                 adviser_absent: None,
                 sequence: 0,

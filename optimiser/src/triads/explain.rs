@@ -5,13 +5,15 @@ use std::collections::BTreeMap;
 
 use super::build::Prepared;
 use super::compat::PairBreak;
+use super::plan::{LeftOut, PairRule};
 use super::problem::Scope;
 use crate::model::School;
 
 type BreakTest = dyn Fn(&PairBreak) -> bool;
 
-/// The reason a free participant was left out.
-pub fn unplaced_reason(prep: &Prepared, i: usize) -> String {
+/// The reason a free participant was left out, in the rule's words and as
+/// data for words with names.
+pub fn unplaced_reason(prep: &Prepared, i: usize) -> (String, LeftOut) {
     let problem = prep.rules.problem();
     let max_km = problem.rules.max_distance_km;
     let me = prep.participants[i];
@@ -29,51 +31,76 @@ pub fn unplaced_reason(prep: &Prepared, i: usize) -> String {
     if problem.rules.no_availability == super::rules::NoAvailability::LeaveOut
         && prep.rules.dating().is_some_and(|d| d.is_silent(me.urn))
     {
-        return format!(
-            "no dates offered: the head of {} ({}) has offered no dates yet, and no_availability = \"leave_out\" keeps the school out until they do",
-            me.name, me.urn
+        return (
+            format!(
+                "no dates offered: the head of {} ({}) has offered no dates yet, and no_availability = \"leave_out\" keeps the school out until they do",
+                me.name, me.urn
+            ),
+            LeftOut::NoDates,
         );
     }
     if same_phase.is_empty() {
-        return format!(
-            "phase: no other participating {} school{where_}",
-            me.phase_group()
+        return (
+            format!(
+                "phase: no other participating {} school{where_}",
+                me.phase_group()
+            ),
+            LeftOut::NoSamePhase {
+                phase: me.phase_group(),
+                la: match problem.scope {
+                    Scope::PerLa => Some(me.la_name.clone()),
+                    Scope::CrossLa => None,
+                },
+            },
         );
     }
     // Apply the pair rules one at a time, in the order a SIM thinks of them
     // (and `PairRules::check` tests them), and report the first that leaves
     // fewer than two partners.
-    let stages: [(&str, &str, &BreakTest); 5] = [
-        ("travel", "within {km} km", &|b| {
-            matches!(
-                b,
-                PairBreak::Distance(_) | PairBreak::UnknownDistanceAcrossLa
-            )
-        }),
-        ("trust", "outside its trust", &|b| {
-            matches!(b, PairBreak::Trust(_))
-        }),
+    let stages: [(&str, &str, &BreakTest, PairRule); 5] = [
+        (
+            "travel",
+            "within {km} km",
+            &|b| {
+                matches!(
+                    b,
+                    PairBreak::Distance(_) | PairBreak::UnknownDistanceAcrossLa
+                )
+            },
+            PairRule::Travel,
+        ),
+        (
+            "trust",
+            "outside its trust",
+            &|b| matches!(b, PairBreak::Trust(_)),
+            PairRule::Trust,
+        ),
         (
             "history",
             "it has not been grouped with in the last years",
             &|b| matches!(b, PairBreak::History(_)),
+            PairRule::History,
         ),
-        ("exclusion", "it is not excluded from", &|b| {
-            matches!(b, PairBreak::Excluded(_))
-        }),
+        (
+            "exclusion",
+            "it is not excluded from",
+            &|b| matches!(b, PairBreak::Excluded(_)),
+            PairRule::Exclusion,
+        ),
         (
             "availability",
             "whose head shares an available date with its head",
             &|b| matches!(b, PairBreak::NoCommonDate(..)),
+            PairRule::Availability,
         ),
     ];
     let mut words = vec![format!("same-phase school{where_}")];
     let mut kept: Vec<&School> = same_phase.clone();
-    for (k, (rule, label, _)) in stages.iter().enumerate() {
+    for (k, (rule, label, _, pair_rule)) in stages.iter().enumerate() {
         let before = kept.clone();
         kept.retain(|s| match prep.rules.check(me, s) {
             Ok(()) => true,
-            Err(b) => !stages[..=k].iter().any(|(_, _, f)| f(&b)),
+            Err(b) => !stages[..=k].iter().any(|(_, _, f, _)| f(&b)),
         });
         words.push(label.replace("{km}", &format!("{max_km}")));
         if kept.len() < 2 {
@@ -81,23 +108,35 @@ pub fn unplaced_reason(prep: &Prepared, i: usize) -> String {
                 None => "none".to_string(),
                 Some(s) => format!("only {}", s.name),
             };
-            let offered = match prep.rules.offered_days(me.urn) {
-                Some(n) if *rule == "availability" => {
-                    format!("; its head offered {n} school days of the window")
-                }
-                _ => String::new(),
+            let offered_days = prep
+                .rules
+                .offered_days(me.urn)
+                .filter(|_| *pair_rule == PairRule::Availability);
+            let offered = match offered_days {
+                Some(n) => format!("; its head offered {n} school days of the window"),
+                None => String::new(),
             };
-            let nearest = before
+            let nearest_school = before
                 .iter()
                 .filter(|s| !kept.iter().any(|k| k.urn == s.urn))
                 .filter_map(|s| Some((me.distance_km(s)?, s)))
-                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            let nearest = nearest_school
                 .map(|(d, s)| format!("; nearest it may not join is {} at {d:.1} km", s.name))
                 .unwrap_or_default();
-            return format!(
-                "{rule}: fewer than two partners ({found}) for a {} {}{offered}{nearest}",
-                words[0],
-                words[1..].join(", ")
+            return (
+                format!(
+                    "{rule}: fewer than two partners ({found}) for a {} {}{offered}{nearest}",
+                    words[0],
+                    words[1..].join(", ")
+                ),
+                LeftOut::FewPartners {
+                    rule: *pair_rule,
+                    max_km,
+                    only: kept.first().map(|s| s.urn),
+                    offered: offered_days,
+                    nearest: nearest_school.map(|(d, s)| (s.urn, d)),
+                },
             );
         }
     }
@@ -112,25 +151,36 @@ pub fn unplaced_reason(prep: &Prepared, i: usize) -> String {
         }
     }
     if !pair_found {
-        return format!(
-            "no two of its {} possible partners ({}) may be grouped with each other",
-            kept.len(),
-            kept.iter()
-                .map(|s| s.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+        return (
+            format!(
+                "no two of its {} possible partners ({}) may be grouped with each other",
+                kept.len(),
+                kept.iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            LeftOut::PartnersApart {
+                partners: kept.iter().map(|s| s.urn).collect(),
+            },
         );
     }
-    format!(
-        "group size: its {} possible partners are all needed in other groups; \
-         placing it would leave out at least as many schools as it places \
-         (groups of four {})",
-        kept.len(),
-        if problem.rules.allow_groups_of_four {
-            "were considered"
-        } else {
-            "are not allowed"
-        }
+    (
+        format!(
+            "group size: its {} possible partners are all needed in other groups; \
+             placing it would leave out at least as many schools as it places \
+             (groups of four {})",
+            kept.len(),
+            if problem.rules.allow_groups_of_four {
+                "were considered"
+            } else {
+                "are not allowed"
+            }
+        ),
+        LeftOut::PartnersTaken {
+            partners: kept.len(),
+            fours: problem.rules.allow_groups_of_four,
+        },
     )
 }
 

@@ -77,6 +77,7 @@ pub fn reviews(order: &[&School], days: u32) -> Vec<Review> {
                 start: None,
                 dates: Vec::new(),
                 unscheduled_reason: None,
+                undated: None,
                 adviser: None,
                 adviser_absent: None,
                 sequence: 0,

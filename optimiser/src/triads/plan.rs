@@ -103,6 +103,9 @@ pub struct Review {
     /// Why the scheduler could not date the review: the people and the numbers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unscheduled_reason: Option<String>,
+    /// The same reason as data, for words with people's names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undated: Option<Undated>,
     /// The adviser who attends this review, once the scheduler has dated the
     /// plan: with the host and the reviewers, everyone who comes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -125,6 +128,94 @@ pub struct Unplaced {
     pub urn: Urn,
     /// The rule and the numbers that kept the school out.
     pub reason: String,
+    /// The same reason as data, for words with schools' names (plans
+    /// written before it have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<LeftOut>,
+}
+
+/// A person a reason names, by URN or adviser id, so that words can name
+/// them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "as", content = "id", rename_all = "snake_case")]
+pub enum Who {
+    Head(Urn),
+    Adviser(String),
+}
+
+/// Why a review has no date: `Review::unscheduled_reason` as data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Undated {
+    /// These heads have offered no dates yet.
+    AwaitingDates { heads: Vec<Urn> },
+    /// The people share no run of `days` school days in the window; each
+    /// with the number of school days they offered.
+    NoCommonDate {
+        offered: Vec<(Who, usize)>,
+        days: usize,
+        first: NaiveDate,
+        last: NaiveDate,
+    },
+    /// Every start the people share is taken, each date with what took it.
+    DatesTaken { dates: Vec<(NaiveDate, Blocker)> },
+}
+
+/// What keeps a review off a date its people share.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Blocker {
+    /// `who` is at the review of `host` that day.
+    OtherReview { who: Who, host: Urn },
+    /// `who` already has `used` review days in the half-term, at most `cap`.
+    HalfTermFull {
+        who: Who,
+        used: usize,
+        cap: usize,
+        half_term: String,
+    },
+    /// Another review of the group, at `host`, is `apart` days away and the
+    /// rules want at least `gap`.
+    GroupReviewClose { host: Urn, apart: i64, gap: i64 },
+    /// Free, but the solver stopped at its time limit.
+    TimeLimit,
+}
+
+/// The pair rule that left a school too few partners.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PairRule {
+    Travel,
+    Trust,
+    History,
+    Exclusion,
+    Availability,
+}
+
+/// Why a school was left out: `Unplaced::reason` as data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LeftOut {
+    /// Its head offered no dates and the rules leave such schools out.
+    NoDates,
+    /// No other participating school of its phase (in its LA, where named).
+    NoSamePhase {
+        phase: PhaseGroup,
+        la: Option<String>,
+    },
+    /// After the pair rules up to `rule`, fewer than two partners remain:
+    /// `only` where one does.
+    FewPartners {
+        rule: PairRule,
+        max_km: f64,
+        only: Option<Urn>,
+        offered: Option<u32>,
+        nearest: Option<(Urn, f64)>,
+    },
+    /// No two of its possible partners may be grouped with each other.
+    PartnersApart { partners: Vec<Urn> },
+    /// Its possible partners are all needed in other groups.
+    PartnersTaken { partners: usize, fours: bool },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -226,9 +226,13 @@ fn explain(
 ) -> (Vec<Unplaced>, Vec<String>) {
     let mut unplaced: Vec<Unplaced> = unplaced_idx
         .iter()
-        .map(|&i| Unplaced {
-            urn: prep.participants[i].urn,
-            reason: unplaced_reason(prep, i),
+        .map(|&i| {
+            let (reason, why) = unplaced_reason(prep, i);
+            Unplaced {
+                urn: prep.participants[i].urn,
+                reason,
+                why: Some(why),
+            }
         })
         .collect();
     unplaced.sort_by_key(|u| u.urn);

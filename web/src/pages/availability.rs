@@ -35,6 +35,8 @@ struct AvailabilityPage {
     saved: Option<String>,
     error: Option<String>,
     current: Option<String>,
+    /// The groups and dates are published: a change now moves reviews.
+    published: bool,
 }
 
 #[derive(Deserialize)]
@@ -96,6 +98,7 @@ fn page(
         saved: None,
         error: None,
         current: current.map(describe),
+        published: false,
     }
 }
 
@@ -113,6 +116,9 @@ pub async fn show(
         .map(|s| s.dates.clone())
         .unwrap_or_default();
     let mut p = page(&caller, &year, current.as_ref(), &shown);
+    p.published = store::plans::latest(&state.db, year_id, "published")
+        .await?
+        .is_some();
     if let (Some(_), Some(c)) = (q.saved, &current) {
         p.saved = Some(format!(
             "Your availability is saved as version {}, with {}.",

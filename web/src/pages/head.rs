@@ -18,7 +18,7 @@ use super::{render, render_with, see_other, Layout, PageResult};
 use crate::auth::Caller;
 use crate::AppState;
 use app::caller::year_or_404;
-use app::head::group::GroupView;
+use app::head::group::{GroupView, MyPlace};
 use report::words;
 use store::writeups::{self, Directory};
 use store::{availability, choices, inputs, years};
@@ -37,8 +37,10 @@ struct HeadYearPage {
     avoid: Vec<String>,
     choices_saved: bool,
     group: Option<GroupBox>,
-    /// Why there is no group to show (not published, or left out and why).
-    group_note: Option<String>,
+    /// Where the school stands when there is no group to show.
+    place: Place,
+    /// Left out: no write-ups and no sharing choice to make.
+    left_out: bool,
     my_urn: String,
     writeup: Option<String>,
     share_group: bool,
@@ -47,6 +49,18 @@ struct HeadYearPage {
     sharing_saved: bool,
     leading: Vec<LeadLink>,
     feed: super::feeds::FeedPanel,
+}
+
+/// The group section's state when the school has no group to show.
+enum Place {
+    InGroup,
+    NotPublished,
+    /// Why the published plan leaves the school out, and what the SIM can do.
+    LeftOut {
+        why: String,
+        remedy: String,
+    },
+    NotInPlan,
 }
 
 struct GroupBox {
@@ -70,6 +84,8 @@ pub struct ReviewRow {
 struct LeadLink {
     host_urn: String,
     host: String,
+    /// An undated review will not take place as planned: nothing to write up.
+    dated: bool,
     dates: String,
 }
 
@@ -102,8 +118,10 @@ fn group_box(g: &GroupView) -> GroupBox {
                     .collect::<Vec<_>>()
                     .join(", "),
                 dates: match &r.unscheduled_reason {
-                    Some(why) if r.dates.is_empty() => format!("not dated: {why}"),
-                    _ => dates_text(&r.dates),
+                    Some(why) if r.dates.is_empty() => {
+                        format!("No date: this review cannot take place as planned. {why}")
+                    }
+                    _ => sentence(&dates_text(&r.dates)),
                 },
             })
             .collect(),
@@ -167,10 +185,11 @@ pub async fn year_page(
         ),
         None => (vec![], vec![]),
     };
-    let (group, group_note) = match app::head::group::my_group(&state.db, &hy).await {
-        Ok(g) => (Some(g), None),
-        Err(e) if e.kind == app::Kind::NotFound => (None, Some(sentence(&e.message))),
-        Err(e) => return Err(e.into()),
+    let (group, place) = match app::head::group::my_place(&state.db, &hy).await? {
+        MyPlace::Group(g) => (Some(*g), Place::InGroup),
+        MyPlace::NotPublished => (None, Place::NotPublished),
+        MyPlace::LeftOut { why, remedy } => (None, Place::LeftOut { why, remedy }),
+        MyPlace::NotInPlan => (None, Place::NotInPlan),
     };
     let leading = group
         .iter()
@@ -179,6 +198,7 @@ pub async fn year_page(
         .map(|r| LeadLink {
             host_urn: r.host.urn.clone(),
             host: school_name(&r.host),
+            dated: !r.dates.is_empty(),
             dates: dates_text(&r.dates),
         })
         .collect();
@@ -210,7 +230,8 @@ pub async fn year_page(
         avoid,
         choices_saved: q.choices.is_some(),
         group: group.as_ref().map(group_box),
-        group_note,
+        left_out: matches!(place, Place::LeftOut { .. }),
+        place,
         my_urn: urn,
         writeup,
         share_group: sharing.share_group,

@@ -122,7 +122,10 @@ fn names(schools: &[School]) -> HashMap<Urn, String> {
 }
 
 fn name_of(names: &HashMap<Urn, String>, u: Urn) -> String {
-    names.get(&u).cloned().unwrap_or_else(|| format!("URN {u}"))
+    names
+        .get(&u)
+        .cloned()
+        .unwrap_or_else(|| format!("the school with URN {u}"))
 }
 
 #[derive(Deserialize)]
@@ -148,6 +151,7 @@ pub async fn show(
         .unwrap_or_default();
     let names = names(&schools);
     let dir = Directory::load(&state.db, year_id).await?;
+    let reason_names = words::Names::new(names.clone(), dir.advisers.clone());
     let plan = &pv.plan;
     let s = &plan.stats;
     let check = app::plans::check(&state.db, &sim_year, version).await?;
@@ -187,15 +191,25 @@ pub async fn show(
                 .iter()
                 .map(|r| {
                     let when = match (
-                        &r.unscheduled_reason,
+                        words::review_undated(r, &reason_names),
                         r.dates.is_empty() && r.start.is_none(),
                     ) {
-                        (Some(why), true) => format!("not dated: {why}"),
+                        (Some(why), true) => format!("no date. {why}"),
                         _ => dates_text(&store::writeups::review_days(r)),
                     };
-                    // Who attends beyond the heads: the adviser, or why not.
+                    // Who attends beyond the heads: under "one review" the
+                    // adviser comes to the review that names them.
                     let adviser = match (&t.adviser, &r.adviser_absent) {
-                        (Some(_), Some(why)) => format!(" (without the adviser: {why})"),
+                        (Some(a), Some(_)) => {
+                            match t.reviews.iter().find(|o| o.adviser.is_some()) {
+                                Some(o) => format!(
+                                    " ({} comes only to the review of {})",
+                                    reason_names.adviser(a),
+                                    name_of(&names, o.host)
+                                ),
+                                None => format!(" (without {})", reason_names.adviser(a)),
+                            }
+                        }
                         _ => String::new(),
                     };
                     format!(
@@ -208,7 +222,7 @@ pub async fn show(
             score: t
                 .score
                 .iter()
-                .map(|(k, v)| (k.replace('_', " "), words::points(*v)))
+                .map(|(k, v)| (words::score_term(k), words::points(*v)))
                 .collect(),
             total: words::points(t.total_score()),
             explanation: explain(t),
@@ -251,7 +265,7 @@ pub async fn show(
                 "Plan version {version} is published. Heads see their groups, dates and roles now."
             )),
             (None, Some(v)) => Some(format!(
-                "Your hand is saved as version {v}. Re-run matching to apply it."
+                "Your changes to the groups are saved as version {v}. Re-run matching to apply them."
             )),
             _ => None,
         },
@@ -268,7 +282,7 @@ pub async fn show(
         unplaced: plan
             .unplaced
             .iter()
-            .map(|u| (name_of(&names, u.urn), u.reason.clone()))
+            .map(|u| (name_of(&names, u.urn), words::unplaced(u, &reason_names)))
             .collect(),
         csvs: PLAN_CSVS
             .iter()
@@ -292,7 +306,7 @@ pub async fn show(
                 let adviser = p
                     .adviser
                     .as_deref()
-                    .map(|a| format!(" with adviser {a}"))
+                    .map(|a| format!(" with {}", reason_names.adviser(a)))
                     .unwrap_or_default();
                 (i, format!("{who}{adviser}"))
             })

@@ -116,7 +116,7 @@ pub async fn dashboard(state: &AppState, caller: &Caller, year_id: i64) -> PageR
             .iter()
             .map(|m| {
                 let invited = if m.invited { "" } else { " (not invited yet)" };
-                format!("{} ({}){invited}", m.name, m.id)
+                format!("{}{invited}", m.name)
             })
             .collect(),
     });

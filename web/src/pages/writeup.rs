@@ -438,9 +438,9 @@ pub async fn show(
     let view = latest(&state, &caller, year_id, &host, None).await?;
     let Some(ctx) = ctx else {
         // The API answered above; where it did not refuse, there is no review.
-        return Err(AppError::not_found(format!(
-            "school {host} has no review in the published plan of this year"
-        ))
+        return Err(AppError::not_found(
+            "this school is in no group of the published plan, so it has no review to write up",
+        )
         .into());
     };
     if is_lead(&caller, &ctx) {
