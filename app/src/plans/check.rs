@@ -513,6 +513,7 @@ pub(crate) mod tests {
             start: on.map(date),
             dates: on.map(date).into_iter().collect(),
             unscheduled_reason: why.map(str::to_string),
+            undated: None,
             adviser: None,
             adviser_absent: None,
             sequence: 0,
@@ -563,6 +564,7 @@ pub(crate) mod tests {
                 .map(|u| Unplaced {
                     urn: Urn(u),
                     reason: "no other school of its phase within 20 km".into(),
+                    why: None,
                 })
                 .collect(),
             ledger: vec![],
