@@ -181,10 +181,11 @@ pub fn plan_events(year: i64, plan: &Plan, names: &Names) -> Vec<PlanEvent> {
     out
 }
 
-/// A school's name and address as one line: name, street, locality, town
-/// and postcode where GIAS has them.
+/// A school's name and address as one line: name, town and postcode where
+/// GIAS has them (what a map search in a calendar application finds).
 pub fn location(s: &School) -> String {
     std::iter::once(s.name.as_str())
+        .chain(s.town.as_deref())
         .chain(s.postcode.as_deref())
         .map(str::trim)
         .filter(|p| !p.is_empty())
@@ -311,6 +312,7 @@ mod tests {
                     start: dates.first().copied(),
                     dates,
                     unscheduled_reason: None,
+                    undated: None,
                     adviser: None,
                     adviser_absent: None,
                     sequence: 0,
@@ -379,6 +381,15 @@ mod tests {
                 advisers: &advisers,
             },
         )
+    }
+
+    #[test]
+    fn the_location_names_the_town_where_gias_gives_it() {
+        let (mut schools, _, _) = names();
+        schools[0].town = Some("Grays".into());
+        assert_eq!(location(&schools[0]), "Oak Primary, Grays, RM17 6AA");
+        schools[0].town = Some("  ".into());
+        assert_eq!(location(&schools[0]), "Oak Primary, RM17 6AA");
     }
 
     #[test]

@@ -140,8 +140,8 @@ fn event(t: &Triad, r: &Review, opts: &IcsOptions) -> Event {
     let reviewers: Vec<String> = r.reviewers.iter().map(|u| name(opts, *u)).collect();
     let adviser = t.adviser_at(r).unwrap_or("none");
     let description = format!(
-        "Group {}. Host: {}. Lead reviewer: {}. Reviewers: {}. Adviser: {adviser}.",
-        t.id,
+        "{}. Host: {}. Lead reviewer: {}. Reviewers: {}. Adviser: {adviser}.",
+        report::words::group(&t.id),
         name(opts, r.host),
         name(opts, r.lead),
         reviewers.join(", ")

@@ -764,7 +764,7 @@ mod tests {
         let s = own.worksheet_range("By school").unwrap();
         assert_eq!(
             cell(&s, 1, 6),
-            Data::String("Victor O'Rahman: english phonics, 5 days".into())
+            Data::String("Victor O'Rahman: English and phonics, 5 days".into())
         );
         assert_eq!(cell(&s, 1, 7), Data::String("10 days short.".into()));
     }

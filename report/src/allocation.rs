@@ -140,8 +140,8 @@ pub fn by_school(a: &Allocation) -> Vec<SchoolView> {
     rows.into_iter().map(|(_, v)| v).collect()
 }
 
-/// A school's shortfall in a sentence: "2 days short in send: no
-/// consultant with send expertise had days left (Ann Lee gave hers to
+/// A school's shortfall in a sentence: "2 days short in SEND: no
+/// consultant with SEND expertise had days left (Ann Lee gave hers to
 /// Oak Primary)."
 pub fn shortfall(
     s: &SchoolSummary,
@@ -283,17 +283,17 @@ mod tests {
                 .iter()
                 .map(|v| format!("{} {} {}", v.school, v.area, v.days))
                 .collect::<Vec<_>>(),
-            vec!["Elm Primary send 1", "Oak Primary maths 3"]
+            vec!["Elm Primary SEND 1", "Oak Primary Maths 3"]
         );
         assert!(c[1].visits.is_empty());
         let s = by_school(&a);
         let order: Vec<&str> = s.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(order, vec!["Oak Primary", "Elm Primary", "Ash Primary"]);
         assert_eq!(s[0].shortfall, "Given in full.");
-        assert_eq!(s[0].consultants, vec!["Ann Lee: maths, 3 days"]);
+        assert_eq!(s[0].consultants, vec!["Ann Lee: Maths, 3 days"]);
         assert_eq!(
             s[1].shortfall,
-            "3 days short in send: no consultant with send expertise had days left (Ann Lee gave theirs to Oak Primary)."
+            "3 days short in SEND: no consultant with SEND expertise had days left (Ann Lee gave theirs to Oak Primary)."
         );
         assert_eq!(s[2].shortfall, "No days due at this tier.");
     }

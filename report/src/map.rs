@@ -411,8 +411,8 @@ fn draw_edges(svg: &mut String, plan: &Plan, spots: &[Spot], f: &Frame) {
             .collect();
         let _ = write!(
             svg,
-            "<g class=\"group\"><title>Group {} ({}): {}</title>",
-            escape(&t.id),
+            "<g class=\"group\"><title>{} ({}): {}</title>",
+            escape(&words::group(&t.id)),
             words::phase(t.phase),
             escape(&members.join(", "))
         );
@@ -682,7 +682,7 @@ pub fn map_data(plan: &Plan, schools: &[School]) -> MapData {
             phase: s.phase.map(words::phase).unwrap_or("phase unknown"),
             group: s
                 .group
-                .map_or_else(|| "Left out".to_string(), |g| format!("Group {g}")),
+                .map_or_else(|| "Left out".to_string(), |g| words::group(g)),
             lat,
             lon,
             colour: match (s.group, s.phase) {
@@ -721,8 +721,8 @@ pub fn map_data(plan: &Plan, schools: &[School]) -> MapData {
                 phase: words::phase(t.phase),
                 colour: phase_colour(t.phase),
                 label: format!(
-                    "Group {}, {}: {}",
-                    t.id,
+                    "{}, {}: {}",
+                    words::group(&t.id),
                     words::phase(t.phase),
                     members.join(", ")
                 ),

@@ -7,6 +7,19 @@ use chrono::NaiveDate;
 use optimiser::model::{AdviserKind, ConsultantKind, NeedArea, Phase, PhaseGroup, Urn};
 use optimiser::triads::{Blocker, LeftOut, PairRule, Undated, Who};
 
+/// A group as people call it: "Group 12" for the optimiser's "G0012"; a
+/// group with a name of its own (a pinned one, say) keeps it: "Group North".
+pub fn group(id: &str) -> String {
+    match id
+        .strip_prefix('G')
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|n| n.parse::<u64>().ok())
+    {
+        Some(n) => format!("Group {n}"),
+        None => format!("Group {id}"),
+    }
+}
+
 /// "Primary", "Special and AP".
 pub fn phase(p: PhaseGroup) -> &'static str {
     match p {
@@ -443,6 +456,15 @@ pub fn points(x: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn groups_are_numbered_as_people_count() {
+        assert_eq!(super::group("G0012"), "Group 12");
+        assert_eq!(super::group("G0000"), "Group 0");
+        assert_eq!(super::group("North 1"), "Group North 1");
+        assert_eq!(super::group("G"), "Group G");
+        assert_eq!(super::group("G12a"), "Group G12a");
+    }
+
     use super::*;
 
     #[test]

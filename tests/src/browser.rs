@@ -148,7 +148,17 @@ impl Browser {
     /// or hangs, the page is saved to `target/browser-screenshots/NAME.png`
     /// (and `NAME.html`) first; then the browser is closed and the failure
     /// reported (a panic is resumed as it was).
-    pub async fn run<F, Fut>(mut self, body: F) -> Result<()>
+    pub async fn run<F, Fut>(self, body: F) -> Result<()>
+    where
+        F: FnOnce(Client) -> Fut,
+        Fut: Future<Output = Result<()>> + Send + 'static,
+    {
+        self.run_within(BODY_LIMIT, body).await
+    }
+
+    /// `run` for a body that may take up to `limit` (one that waits for a
+    /// matching job, say).
+    pub async fn run_within<F, Fut>(mut self, limit: Duration, body: F) -> Result<()>
     where
         F: FnOnce(Client) -> Fut,
         Fut: Future<Output = Result<()>> + Send + 'static,
@@ -158,13 +168,11 @@ impl Browser {
         // the screenshot can still be taken.
         let task = tokio::spawn(body(client.clone()));
         let abort = task.abort_handle();
-        let outcome = match tokio::time::timeout(BODY_LIMIT, task).await {
+        let outcome = match tokio::time::timeout(limit, task).await {
             Ok(joined) => joined,
             Err(_) => {
                 abort.abort();
-                Ok(Err(anyhow!(
-                    "the test did not finish within {BODY_LIMIT:?}"
-                )))
+                Ok(Err(anyhow!("the test did not finish within {limit:?}")))
             }
         };
         let failed = !matches!(outcome, Ok(Ok(())));

@@ -64,7 +64,7 @@ enum Place {
 }
 
 struct GroupBox {
-    id: String,
+    label: String,
     plan_version: i64,
     schools: Vec<String>,
     adviser: String,
@@ -91,7 +91,7 @@ struct LeadLink {
 
 fn group_box(g: &GroupView) -> GroupBox {
     GroupBox {
-        id: g.group_id.clone(),
+        label: report::words::group(&g.group_id),
         plan_version: g.plan_version,
         schools: g.schools.iter().map(school_text).collect(),
         adviser: match (&g.adviser, &g.adviser_reason) {

@@ -64,7 +64,7 @@ struct PlanPage {
 }
 
 struct GroupRow {
-    id: String,
+    label: String,
     phase: &'static str,
     schools: String,
     urns: Vec<String>,
@@ -171,7 +171,7 @@ pub async fn show(
         .triads
         .iter()
         .map(|t| GroupRow {
-            id: t.id.clone(),
+            label: words::group(&t.id),
             phase: words::phase(t.phase),
             schools: t
                 .schools

@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::AppState;
 use report::words;
 use store::jobs::{self, Job, JobKind, JobState};
-use store::{inputs, plans};
+use store::plans;
 
 /// Jobs the dashboard lists.
 const JOBS_SHOWN: i64 = 5;
@@ -33,7 +33,6 @@ struct Dashboard {
     deadline: String,
     heads: Option<Returns>,
     advisers: Option<Returns>,
-    inputs: Vec<InputRow>,
     plans: Vec<PlanRow>,
     older_plans: usize,
     jobs: Vec<JobRow>,
@@ -59,11 +58,6 @@ struct Returns {
     submitted: usize,
     of: usize,
     missing: Vec<String>,
-}
-
-struct InputRow {
-    kind: String,
-    loaded: String,
 }
 
 struct PlanRow {
@@ -104,7 +98,7 @@ pub async fn dashboard(state: &AppState, caller: &Caller, year_id: i64) -> PageR
             .map(|m| {
                 let who = m.head.clone().unwrap_or_else(|| "head not known".into());
                 let invited = if m.invited { "" } else { "; not invited yet" };
-                format!("{} (URN {}): {who}{invited}", m.name, m.urn)
+                format!("{}: {who}{invited}", m.name)
             })
             .collect(),
     });
@@ -172,7 +166,8 @@ pub async fn dashboard(state: &AppState, caller: &Caller, year_id: i64) -> PageR
             ));
             let warning = u.few.then(|| {
                 format!(
-                    "Only {} of {} heads and advisers have given their dates. Groups formed now                      may not be able to meet; you can still start, and match again later.",
+                    "Only {} of {} heads and advisers have given their dates. Groups formed now \
+                     may not be able to meet; you can still start, and match again later.",
                     u.returns, u.of
                 )
             });
@@ -183,22 +178,6 @@ pub async fn dashboard(state: &AppState, caller: &Caller, year_id: i64) -> PageR
             )
         }
     };
-    let inputs = inputs::list(&state.db, year_id)
-        .await?
-        .into_iter()
-        .map(|i| InputRow {
-            kind: i.kind.replace('_', " "),
-            loaded: match (i.version, i.created_at) {
-                (Some(v), Some(at)) => format!(
-                    "version {v}{} from {}, {}",
-                    i.items.map(|n| format!(", {n} items")).unwrap_or_default(),
-                    i.source_name.unwrap_or_default(),
-                    when(at)
-                ),
-                _ => "not loaded".into(),
-            },
-        })
-        .collect();
     // Every matching job adds a version: the page lists the newest and the
     // published one, and says how many older ones it leaves out.
     let all_plans = plans::list(&state.db, year_id).await?;
@@ -232,7 +211,6 @@ pub async fn dashboard(state: &AppState, caller: &Caller, year_id: i64) -> PageR
         deadline: long_date(year.deadline),
         heads,
         advisers,
-        inputs,
         plans,
         older_plans,
         matching_active: active(JobKind::Matching),

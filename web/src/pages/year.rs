@@ -53,8 +53,8 @@ async fn adviser_page(state: &AppState, caller: &Caller, year_id: i64) -> PageRe
                 .map(|g| {
                     (
                         format!(
-                            "Group {}: {}",
-                            g.group_id,
+                            "{}: {}",
+                            words::group(&g.group_id),
                             g.schools
                                 .iter()
                                 .map(school_name)
