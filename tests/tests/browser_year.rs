@@ -287,7 +287,7 @@ async fn a_year_from_an_empty_database_to_a_published_plan() {
             button(&c, "Store the schools of the ticked authorities").await?;
             wait_for_text(&c, "Version 1 stored", 60).await?;
             upload(&c, &b, year, "Headteachers", &heads).await?;
-            upload(&c, &b, year, "Advisers", &advisers).await?;
+            upload(&c, &b, year, "External advisers", &advisers).await?;
             c.goto(&format!("{b}/years/{year}")).await?;
             wait_for_text(&c, "Matching will use", 10).await?;
             Ok(())
