@@ -180,56 +180,172 @@ impl Writeup {
     }
 
     /// Checks lengths, grades and dates always, and the required fields of a
-    /// submission when `submission`. The message names the field and value.
+    /// submission when `submission`. The message names the field and value
+    /// (the first of `problems`).
     pub fn check(&self, submission: bool) -> Result<(), String> {
-        for (field, text, max) in [
-            ("strengths", &self.strengths, TEXT_MAX_CHARS),
-            ("areas_to_develop", &self.areas_to_develop, TEXT_MAX_CHARS),
-            ("next_steps", &self.next_steps, TEXT_MAX_CHARS),
+        match self.problems(submission).first() {
+            Some(p) => Err(p.to_string()),
+            None => Ok(()),
+        }
+    }
+
+    /// Every problem of the text at once, each naming its field, so that a
+    /// form can say each beside its own field.
+    pub fn problems(&self, submission: bool) -> Vec<BodyProblem> {
+        let mut out = Vec::new();
+        let mut add = |field: BodyField, path: String, what: Wrong| {
+            out.push(BodyProblem { field, path, what });
+        };
+        for (field, text) in [
+            (BodyField::Strengths, &self.strengths),
+            (BodyField::AreasToDevelop, &self.areas_to_develop),
+            (BodyField::NextSteps, &self.next_steps),
         ] {
             let n = text.chars().count();
-            if n > max {
-                return Err(format!("{field}: {n} characters, at most {max}"));
-            }
-            if submission && n == 0 {
-                return Err(format!("{field}: required to submit"));
+            if n > TEXT_MAX_CHARS {
+                add(
+                    field,
+                    field.path().into(),
+                    Wrong::TooLong {
+                        chars: n,
+                        max: TEXT_MAX_CHARS,
+                    },
+                );
+            } else if submission && n == 0 {
+                add(field, field.path().into(), Wrong::Required);
             }
         }
         if let Some(e) = &self.area_of_excellence {
             let n = e.description.chars().count();
+            let field = BodyField::ExcellenceDescription;
             if n > EXCELLENCE_MAX_CHARS {
-                return Err(format!(
-                    "area_of_excellence.description: {n} characters, at most {EXCELLENCE_MAX_CHARS}"
-                ));
-            }
-            if submission && n == 0 {
-                return Err(
-                    "area_of_excellence.description: describe the area of excellence, or leave it out"
-                        .into(),
+                add(
+                    field,
+                    field.path().into(),
+                    Wrong::TooLong {
+                        chars: n,
+                        max: EXCELLENCE_MAX_CHARS,
+                    },
                 );
+            } else if submission && n == 0 {
+                add(field, field.path().into(), Wrong::DescribeExcellence);
             }
         }
-        for (name, grade) in self.estimates.named() {
+        for ((name, grade), field) in self.estimates.named().into_iter().zip([
+            BodyField::Leadership,
+            BodyField::ProvisionAndOutcomes,
+            BodyField::DisadvantagedAndSend,
+        ]) {
             if let Some(g) = grade {
                 if !(1..=4).contains(&g) {
-                    return Err(format!(
-                        "estimates.{name}: {g} is not on the 4-point scale (1 outstanding to 4 inadequate)"
-                    ));
+                    add(field, format!("estimates.{name}"), Wrong::NotOnScale(g));
                 }
             }
         }
         let mut seen = BTreeSet::new();
         for (i, a) in self.support_needed.iter().enumerate() {
             if !seen.insert(a) {
-                return Err(format!("support_needed[{}]: {a} is listed twice", i + 1));
+                add(
+                    BodyField::Support,
+                    format!("support_needed[{}]", i + 1),
+                    Wrong::Twice(*a),
+                );
             }
         }
         match (self.follow_up, self.dates.last()) {
-            (None, _) if submission => Err("follow_up: required to submit".into()),
-            (Some(f), Some(&last)) if f <= last => Err(format!(
-                "follow_up: {f} is not after the review (its last day is {last})"
-            )),
-            _ => Ok(()),
+            (None, _) if submission => {
+                add(BodyField::FollowUp, "follow_up".into(), Wrong::Required)
+            }
+            (Some(f), Some(&last)) if f <= last => add(
+                BodyField::FollowUp,
+                "follow_up".into(),
+                Wrong::NotAfterReview { follow_up: f, last },
+            ),
+            _ => {}
+        }
+        out
+    }
+}
+
+/// A field of the write-up, as the form and the API name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BodyField {
+    Strengths,
+    AreasToDevelop,
+    Leadership,
+    ProvisionAndOutcomes,
+    DisadvantagedAndSend,
+    ExcellenceDescription,
+    Support,
+    NextSteps,
+    FollowUp,
+}
+
+impl BodyField {
+    /// The field's name in the API's JSON.
+    pub fn path(self) -> &'static str {
+        match self {
+            BodyField::Strengths => "strengths",
+            BodyField::AreasToDevelop => "areas_to_develop",
+            BodyField::Leadership => "estimates.leadership",
+            BodyField::ProvisionAndOutcomes => "estimates.provision_and_outcomes",
+            BodyField::DisadvantagedAndSend => "estimates.disadvantaged_and_send",
+            BodyField::ExcellenceDescription => "area_of_excellence.description",
+            BodyField::Support => "support_needed",
+            BodyField::NextSteps => "next_steps",
+            BodyField::FollowUp => "follow_up",
+        }
+    }
+}
+
+/// What is wrong with a field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wrong {
+    Required,
+    DescribeExcellence,
+    TooLong {
+        chars: usize,
+        max: usize,
+    },
+    NotOnScale(u8),
+    Twice(NeedArea),
+    NotAfterReview {
+        follow_up: NaiveDate,
+        last: NaiveDate,
+    },
+}
+
+/// One problem of a write-up's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyProblem {
+    pub field: BodyField,
+    /// Where in the API's JSON: "support_needed[2]".
+    pub path: String,
+    pub what: Wrong,
+}
+
+impl std::fmt::Display for BodyProblem {
+    /// The API's message: the field's path, then what is wrong.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let path = &self.path;
+        match &self.what {
+            Wrong::Required => write!(f, "{path}: required to submit"),
+            Wrong::DescribeExcellence => write!(
+                f,
+                "{path}: describe the area of excellence, or leave it out"
+            ),
+            Wrong::TooLong { chars, max } => {
+                write!(f, "{path}: {chars} characters, at most {max}")
+            }
+            Wrong::NotOnScale(g) => write!(
+                f,
+                "{path}: {g} is not on the 4-point scale (1 outstanding to 4 inadequate)"
+            ),
+            Wrong::Twice(a) => write!(f, "{path}: {a} is listed twice"),
+            Wrong::NotAfterReview { follow_up, last } => write!(
+                f,
+                "{path}: {follow_up} is not after the review (its last day is {last})"
+            ),
         }
     }
 }

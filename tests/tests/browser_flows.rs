@@ -451,6 +451,28 @@ async fn a_year_through_the_pages() {
                     .await?
                     .send_keys("Fluency in KS2 mathematics")
                     .await?;
+                // Submitting too early: each missing field says so beside
+                // itself, and what was typed stays.
+                click_button(&c, "Check and submit").await?;
+                wait_for_h1(&c, "Write up the review of").await?;
+                check_accessibility(&c).await?;
+                let beside = c
+                    .find(Locator::Id("next_steps-error"))
+                    .await?
+                    .text()
+                    .await?;
+                ensure!(
+                    beside.contains("Enter the agreed next steps before you submit"),
+                    "beside the next steps: {beside}"
+                );
+                c.find(Locator::Css("a[href='#follow_up']")).await?;
+                let kept = c
+                    .find(Locator::Id("strengths"))
+                    .await?
+                    .prop("value")
+                    .await?
+                    .unwrap_or_default();
+                ensure!(kept == strengths, "what was typed is gone: {kept:?}");
                 c.find(Locator::Id("next_steps"))
                     .await?
                     .send_keys("Visit the maths hub school before Easter")

@@ -16,7 +16,7 @@ use axum::Form;
 use optimiser::model::{NeedArea, Urn};
 use serde::Deserialize;
 
-use super::availability::when;
+use super::availability::{long_date, when};
 use super::views::{adviser_text, dates_text, school_name, school_text};
 use super::{render, render_with, see_other, Layout, PageResult, Viewer};
 use crate::auth::{Caller, Role};
@@ -26,7 +26,8 @@ use app::head::writeup::WriteupView;
 use report::words;
 use store::plans;
 use store::writeups::{
-    self, Directory, Estimates, Excellence, SavedVersion, Stored, Writeup, WriteupInput,
+    self, BodyField, BodyProblem, Directory, Estimates, Excellence, SavedVersion, Stored, Writeup,
+    WriteupInput, Wrong,
 };
 
 /// The 4-point scale of the estimates, in the words heads know.
@@ -191,22 +192,36 @@ impl FormValues {
         }
     }
 
-    /// What the lead typed as the API's input; the message names the field.
-    fn to_input(&self) -> Result<WriteupInput, String> {
-        let grade = |name: &str, v: &str| -> Result<Option<u8>, String> {
+    /// What the lead typed as the API's input, or every field that cannot
+    /// be read, each with what to do.
+    fn to_input(&self) -> Result<WriteupInput, Vec<(&'static str, String)>> {
+        let mut problems = Vec::new();
+        let mut grade = |f: BodyField, v: &str| -> Option<u8> {
             match v.trim() {
-                "" => Ok(None),
-                t => t
-                    .parse::<u8>()
-                    .ok()
-                    .filter(|g| (1..=4).contains(g))
-                    .map(Some)
-                    .ok_or_else(|| format!("{name}: {t:?} is not on the 4-point scale")),
+                "" => None,
+                t => {
+                    let g = t.parse::<u8>().ok().filter(|g| (1..=4).contains(g));
+                    if g.is_none() {
+                        let (id, label) = form_field(f);
+                        problems.push((
+                            id,
+                            format!("{label}: choose an estimate on the 4-point scale"),
+                        ));
+                    }
+                    g
+                }
             }
         };
-        let area = |name: &str, v: &str| -> Result<NeedArea, String> {
-            v.parse::<NeedArea>()
-                .map_err(|_| format!("{name}: {v:?} is not an area"))
+        let estimates = Estimates {
+            leadership: grade(BodyField::Leadership, &self.leadership),
+            provision_and_outcomes: grade(
+                BodyField::ProvisionAndOutcomes,
+                &self.provision_and_outcomes,
+            ),
+            disadvantaged_and_send: grade(
+                BodyField::DisadvantagedAndSend,
+                &self.disadvantaged_and_send,
+            ),
         };
         let excellence = match (
             self.excellence_theme.trim(),
@@ -214,41 +229,60 @@ impl FormValues {
         ) {
             ("", "") => None,
             ("", _) => {
-                return Err("area of excellence: choose its theme, or clear its description".into())
+                problems.push((
+                    "excellence_theme",
+                    "Choose the theme of the area of excellence, or clear what others could learn from"
+                        .into(),
+                ));
+                None
             }
-            (theme, description) => Some(Excellence {
-                theme: area("area of excellence", theme)?,
-                description: description.to_string(),
-            }),
+            (theme, description) => match theme.parse::<NeedArea>() {
+                Ok(theme) => Some(Excellence {
+                    theme,
+                    description: description.to_string(),
+                }),
+                Err(_) => {
+                    problems.push((
+                        "excellence_theme",
+                        "Choose the theme of the area of excellence from the list".into(),
+                    ));
+                    None
+                }
+            },
         };
+        let mut support_needed = Vec::new();
+        for v in &self.support {
+            match v.parse::<NeedArea>() {
+                Ok(a) => support_needed.push(a),
+                Err(_) => {
+                    problems.push(("support", "Tick the areas of support from the list".into()))
+                }
+            }
+        }
+        let follow_up = match self.follow_up.trim() {
+            "" => None,
+            t => match t.parse() {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    problems.push((
+                        "follow_up",
+                        format!("Enter the follow-up date as a date, for example 27 3 2027; {t:?} is not one"),
+                    ));
+                    None
+                }
+            },
+        };
+        if !problems.is_empty() {
+            return Err(problems);
+        }
         Ok(WriteupInput {
             strengths: self.strengths.clone(),
             areas_to_develop: self.areas_to_develop.clone(),
-            estimates: Estimates {
-                leadership: grade("leadership", &self.leadership)?,
-                provision_and_outcomes: grade(
-                    "provision and outcomes",
-                    &self.provision_and_outcomes,
-                )?,
-                disadvantaged_and_send: grade(
-                    "disadvantaged and SEND",
-                    &self.disadvantaged_and_send,
-                )?,
-            },
+            estimates,
             area_of_excellence: excellence,
-            support_needed: self
-                .support
-                .iter()
-                .map(|s| area("support needed", s))
-                .collect::<Result<_, _>>()?,
+            support_needed,
             next_steps: self.next_steps.clone(),
-            follow_up: match self.follow_up.trim() {
-                "" => None,
-                t => Some(
-                    t.parse()
-                        .map_err(|_| format!("follow-up date: {t:?} is not a date"))?,
-                ),
-            },
+            follow_up,
         })
     }
 }
@@ -310,6 +344,95 @@ struct FormPage {
     submitted: bool,
     notice: Option<String>,
     error: Option<String>,
+    /// Problems of single fields: (the field's id, what to do), each said
+    /// beside its field and listed at the top.
+    problems: Vec<(&'static str, String)>,
+}
+
+impl FormPage {
+    fn problem(&self, id: &str) -> Option<&str> {
+        self.problems
+            .iter()
+            .find(|(f, _)| *f == id)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+/// A write-up field's id in the form and its label.
+fn form_field(f: BodyField) -> (&'static str, &'static str) {
+    match f {
+        BodyField::Strengths => ("strengths", "What went well"),
+        BodyField::AreasToDevelop => ("areas_to_develop", "Even better if"),
+        BodyField::Leadership => ("leadership", "Leadership at all levels"),
+        BodyField::ProvisionAndOutcomes => (
+            "provision_and_outcomes",
+            "Quality of provision and outcomes",
+        ),
+        BodyField::DisadvantagedAndSend => (
+            "disadvantaged_and_send",
+            "Provision for disadvantaged pupils and pupils with SEND",
+        ),
+        BodyField::ExcellenceDescription => {
+            ("excellence_description", "What others could learn from")
+        }
+        BodyField::Support => ("support", "Support needed"),
+        BodyField::NextSteps => ("next_steps", "Agreed next steps"),
+        BodyField::FollowUp => ("follow_up", "Follow-up date"),
+    }
+}
+
+/// A problem of the write-up in the form's words, beside its field.
+fn form_problem(p: &BodyProblem) -> (&'static str, String) {
+    let (id, label) = form_field(p.field);
+    let message = match (&p.what, p.field) {
+        (Wrong::Required, BodyField::Strengths) => "Say what went well before you submit".into(),
+        (Wrong::Required, BodyField::AreasToDevelop) => {
+            "Say what would make it even better before you submit".into()
+        }
+        (Wrong::Required, BodyField::NextSteps) => {
+            "Enter the agreed next steps before you submit".into()
+        }
+        (Wrong::Required, BodyField::FollowUp) => "Enter a follow-up date before you submit".into(),
+        (Wrong::Required, _) => format!("{label}: needed before you submit"),
+        (Wrong::DescribeExcellence, _) => {
+            "Say what others could learn from, or choose no theme".into()
+        }
+        (Wrong::TooLong { chars, max }, _) => {
+            format!("{label} must be {max} characters or fewer; it has {chars}")
+        }
+        (Wrong::NotOnScale(_), _) => format!("{label}: choose an estimate on the 4-point scale"),
+        (Wrong::Twice(a), _) => format!("{} is ticked twice", words::area(*a)),
+        (Wrong::NotAfterReview { last, .. }, _) => format!(
+            "The follow-up date must be after the review, which ends on {}",
+            long_date(*last)
+        ),
+    };
+    (id, message)
+}
+
+/// An error of the API's save in the form's words: beside its field where
+/// it names one ("next_steps: ..."), else at the top.
+fn saved_problem(message: &str) -> Result<(&'static str, String), String> {
+    const FIELDS: [BodyField; 9] = [
+        BodyField::Strengths,
+        BodyField::AreasToDevelop,
+        BodyField::Leadership,
+        BodyField::ProvisionAndOutcomes,
+        BodyField::DisadvantagedAndSend,
+        BodyField::ExcellenceDescription,
+        BodyField::Support,
+        BodyField::NextSteps,
+        BodyField::FollowUp,
+    ];
+    FIELDS
+        .iter()
+        .find_map(|&f| {
+            let rest = message.strip_prefix(f.path())?;
+            let rest = rest.split_once(": ").map(|(_, r)| r)?;
+            let (id, label) = form_field(f);
+            Some((id, format!("{label}: {rest}")))
+        })
+        .ok_or_else(|| message.to_string())
 }
 
 #[derive(Template)]
@@ -424,6 +547,7 @@ fn form_page(
         submitted: current.is_some_and(|s| s.status == "submitted"),
         notice: None,
         error: None,
+        problems: Vec::new(),
     }
 }
 
@@ -583,18 +707,24 @@ pub async fn save(
         )));
     }
     let form = FormValues::from_fields(&fields);
-    let refuse = |message: String| {
+    let refuse = |error: Option<String>, problems: Vec<(&'static str, String)>| {
         let mut page = form_page(&caller, year_id, &host, &ctx, form.clone(), None);
-        page.error = Some(message);
+        page.error = error;
+        page.problems = problems;
         render_with(StatusCode::BAD_REQUEST, &page)
     };
     let input = match form.to_input() {
         Ok(i) => i,
-        Err(e) => return refuse(e),
+        Err(problems) => return refuse(None, problems),
     };
     let saved = match store_version(&state, &caller, year_id, &host, input, false).await {
         Ok(s) => s,
-        Err(e) if e.kind == app::Kind::BadRequest => return refuse(e.message),
+        Err(e) if e.kind == app::Kind::BadRequest => {
+            return match saved_problem(&e.message) {
+                Ok(p) => refuse(None, vec![p]),
+                Err(m) => refuse(Some(m), Vec::new()),
+            }
+        }
         Err(e) => return Err(e.into()),
     };
     if action != "review" || saved.status == "submitted" {
@@ -609,13 +739,14 @@ pub async fn save(
     else {
         return Err(AppError::not_found("the draft just saved is gone").into());
     };
-    if let Err(e) = stored.body.check(true) {
+    let problems = stored.body.problems(true);
+    if !problems.is_empty() {
         let mut page = form_page(&caller, year_id, &host, &ctx, form, Some(&stored));
         page.error = Some(format!(
-            "Your draft is saved (version {}), but it cannot be submitted yet: {}",
-            saved.version,
-            e.replace('_', " ")
+            "Your draft is saved (version {}), but it cannot be submitted yet.",
+            saved.version
         ));
+        page.problems = problems.iter().map(form_problem).collect();
         return render_with(StatusCode::BAD_REQUEST, &page);
     }
     let sharing = writeups::sharing(&state.db, year_id, &host).await?;
@@ -675,10 +806,60 @@ mod tests {
                 .to_input()
                 .unwrap_err()
         };
-        assert!(bad(&[("leadership", "5")]).starts_with("leadership"));
-        assert!(bad(&[("follow_up", "soon")]).contains("follow-up"));
-        assert!(bad(&[("excellence_description", "x")]).contains("theme"));
-        assert!(bad(&[("support", "knitting")]).contains("knitting"));
+        let only = |pairs: &[(&str, &str)]| {
+            let mut all = bad(pairs);
+            assert_eq!(all.len(), 1, "{all:?}");
+            all.remove(0)
+        };
+        let (id, m) = only(&[("leadership", "5")]);
+        assert_eq!(id, "leadership");
+        assert!(m.starts_with("Leadership at all levels"), "{m}");
+        let (id, m) = only(&[("follow_up", "soon")]);
+        assert_eq!(id, "follow_up");
+        assert!(m.contains("\"soon\" is not one"), "{m}");
+        assert_eq!(
+            only(&[("excellence_description", "x")]).0,
+            "excellence_theme"
+        );
+        assert_eq!(only(&[("support", "knitting")]).0, "support");
+        // Every field that cannot be read at once, each by its own id.
+        let ids: Vec<&str> = bad(&[("leadership", "0"), ("follow_up", "soon")])
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(ids, vec!["leadership", "follow_up"]);
+    }
+
+    #[test]
+    fn the_saved_texts_problems_stand_beside_their_fields() {
+        assert_eq!(
+            saved_problem("next_steps: 5001 characters, at most 5000"),
+            Ok((
+                "next_steps",
+                "Agreed next steps: 5001 characters, at most 5000".to_string()
+            ))
+        );
+        assert_eq!(
+            saved_problem("support_needed[2]: maths is listed twice").map(|p| p.0),
+            Ok("support")
+        );
+        assert!(saved_problem("What went well: holds a control character").is_err());
+        let p = BodyProblem {
+            field: BodyField::FollowUp,
+            path: "follow_up".into(),
+            what: Wrong::NotAfterReview {
+                follow_up: "2027-03-01".parse().unwrap(),
+                last: "2027-03-02".parse().unwrap(),
+            },
+        };
+        assert_eq!(
+            form_problem(&p),
+            (
+                "follow_up",
+                "The follow-up date must be after the review, which ends on Tuesday 2 March 2027"
+                    .to_string()
+            )
+        );
     }
 
     #[test]
