@@ -656,7 +656,7 @@ pub struct MapData {
     pub groups: Vec<MapGroup>,
     pub towns: Vec<MapTown>,
     pub legend: Vec<LegendEntry>,
-    /// Schools of the plan without coordinates: "Name (URN 1), group P01".
+    /// Schools of the plan without coordinates: "Name (URN 1), group 12".
     pub missing: Vec<String>,
 }
 
@@ -753,7 +753,7 @@ pub fn map_data(plan: &Plan, schools: &[School]) -> MapData {
         .iter()
         .filter(|s| s.location.is_none())
         .map(|s| match s.group {
-            Some(g) => format!("{}, group {g}", s.label()),
+            Some(g) => format!("{}, group {}", s.label(), words::group_number(g)),
             None => format!("{}, left out", s.label()),
         })
         .collect();

@@ -10,14 +10,15 @@ use optimiser::triads::{Blocker, LeftOut, PairRule, Undated, Who};
 /// A group as people call it: "Group 12" for the optimiser's "G0012"; a
 /// group with a name of its own (a pinned one, say) keeps it: "Group North".
 pub fn group(id: &str) -> String {
-    match id
-        .strip_prefix('G')
+    format!("Group {}", group_number(id))
+}
+
+/// What follows "group" in a sentence: "12" for "G0012", else the id.
+pub fn group_number(id: &str) -> String {
+    id.strip_prefix('G')
         .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
         .and_then(|n| n.parse::<u64>().ok())
-    {
-        Some(n) => format!("Group {n}"),
-        None => format!("Group {id}"),
-    }
+        .map_or_else(|| id.to_string(), |n| n.to_string())
 }
 
 /// "Primary", "Special and AP".

@@ -347,6 +347,71 @@ async fn a_year_from_an_empty_database_to_a_published_plan() {
 
     // The SIM matches and publishes.
     sim_publishes(&app, sim, year, "year_sim_publishes").await;
+    let published = store::plans::list(&db, year).await.unwrap()[0].0;
+
+    // Every page the SIM and the head use fits a phone; the README's
+    // pictures are taken on the way.
+    let invite = format!("{}/invite/{}", app.base, app.invitation(sim).await.unwrap());
+    let b = base.clone();
+    Browser::start("year_sim_pages_fit_a_phone")
+        .await
+        .unwrap()
+        .unwrap()
+        .run(move |c| async move {
+            open_invitation(&c, &invite).await?;
+            let y = format!("/years/{year}");
+            let plan = format!("{y}/plans/{published}");
+            pictures(&c, &b, &plan, "plan", None).await?;
+            pictures(&c, &b, &format!("{plan}#map"), "map", Some("map")).await?;
+            pictures(&c, &b, &y, "dashboard", None).await?;
+            c.set_window_size(390, 844).await?;
+            for path in [
+                "/".to_string(),
+                "/years/new".to_string(),
+                y.clone(),
+                format!("{y}/inputs"),
+                format!("{y}/inputs/schools"),
+                format!("{y}/inputs/heads"),
+                format!("{y}/rules"),
+                plan.clone(),
+                format!("{plan}/publish"),
+                format!("{y}/writeups"),
+                format!("{y}/allocation"),
+                format!("{y}/calendar-links"),
+            ] {
+                fits_a_phone(&c, &b, &path).await?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let invite = format!(
+        "{}/invite/{}",
+        app.base,
+        app.invitation(head_user).await.unwrap()
+    );
+    let b = base.clone();
+    Browser::start("year_head_pages_fit_a_phone")
+        .await
+        .unwrap()
+        .unwrap()
+        .run(move |c| async move {
+            open_invitation(&c, &invite).await?;
+            let y = format!("/years/{year}");
+            pictures(&c, &b, &y, "head", None).await?;
+            c.set_window_size(390, 844).await?;
+            for path in [
+                "/".to_string(),
+                y.clone(),
+                format!("{y}/availability"),
+                format!("{y}/choices"),
+            ] {
+                fits_a_phone(&c, &b, &path).await?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
 
     // The head subscribes to their calendar, then withdraws the day of
     // their review.
@@ -402,6 +467,63 @@ async fn a_year_from_an_empty_database_to_a_published_plan() {
 
     let _ = std::fs::remove_dir_all(&dir);
     app.stop().await.unwrap();
+}
+
+/// Opens `path` at a phone's width and fails where the page scrolls
+/// sideways (tables scroll inside their own boxes) or has no heading.
+async fn fits_a_phone(c: &Client, base: &str, path: &str) -> Result<()> {
+    c.goto(&format!("{base}{path}")).await?;
+    c.find(Locator::Css("main h1"))
+        .await
+        .with_context(|| format!("{path} has no heading"))?;
+    let v = c
+        .execute(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+            vec![],
+        )
+        .await?;
+    let (scroll, client) = (v[0].as_i64().unwrap_or(0), v[1].as_i64().unwrap_or(0));
+    ensure!(
+        client > 0 && scroll <= client,
+        "{path} is {scroll} px wide in a {client} px window"
+    );
+    Ok(())
+}
+
+/// The page at `path` at a desktop's and a phone's width, scrolled to
+/// `element` where given, kept as `NAME-1280.png` and `NAME-390.png` beside
+/// the screenshots of failed tests and, where `PEER_REVIEW_PICTURES` names a
+/// folder, there too (the README's pictures: `docs/pictures/`).
+async fn pictures(
+    c: &Client,
+    base: &str,
+    path: &str,
+    name: &str,
+    element: Option<&str>,
+) -> Result<()> {
+    for (width, height) in [(1280, 900), (390, 844)] {
+        c.set_window_size(width, height).await?;
+        c.goto(&format!("{base}{path}")).await?;
+        c.find(Locator::Css("main h1")).await?;
+        if let Some(id) = element {
+            c.execute(
+                "document.getElementById(arguments[0]).scrollIntoView();",
+                vec![serde_json::json!(id)],
+            )
+            .await?;
+            // Leaflet draws after the page.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        let png = c.screenshot().await?;
+        let file = format!("{name}-{width}.png");
+        std::fs::create_dir_all(e2e::browser::screenshot_dir())?;
+        std::fs::write(e2e::browser::screenshot_dir().join(&file), &png)?;
+        if let Ok(dir) = std::env::var("PEER_REVIEW_PICTURES") {
+            std::fs::create_dir_all(&dir)?;
+            std::fs::write(Path::new(&dir).join(&file), &png)?;
+        }
+    }
+    Ok(())
 }
 
 /// Sets every open day of the availability page to `level`.

@@ -65,6 +65,7 @@ struct PlanPage {
 
 struct GroupRow {
     label: String,
+    number: String,
     phase: &'static str,
     schools: String,
     urns: Vec<String>,
@@ -172,6 +173,7 @@ pub async fn show(
         .iter()
         .map(|t| GroupRow {
             label: words::group(&t.id),
+            number: words::group_number(&t.id),
             phase: words::phase(t.phase),
             schools: t
                 .schools
