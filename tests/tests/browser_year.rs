@@ -364,6 +364,45 @@ async fn a_year_from_an_empty_database_to_a_published_plan() {
             pictures(&c, &b, &plan, "plan", None).await?;
             pictures(&c, &b, &format!("{plan}#map"), "map", Some("map")).await?;
             pictures(&c, &b, &y, "dashboard", None).await?;
+            // A refused change by hand: each problem beside its field, what
+            // was chosen kept.
+            c.set_window_size(1280, 900).await?;
+            c.goto(&format!("{b}{plan}")).await?;
+            click(
+                &c,
+                "//summary[starts-with(normalize-space(), 'Change your hand')]",
+            )
+            .await?;
+            let second = c
+                .execute(
+                    "const s = document.getElementById('exclude-b'); s.selectedIndex = 1; \
+                     document.getElementById('exclude-a').value = s.value; return s.value;",
+                    vec![],
+                )
+                .await?;
+            button(&c, "Exclude the pair").await?;
+            let text = wait_for_text(&c, "Not saved: there is a problem", 10).await?;
+            let beside_b = c.find(Locator::Id("exclude-b-error")).await?.text().await?;
+            ensure!(beside_b.contains("Choose two different schools"), "{text}");
+            let beside_reason = c
+                .find(Locator::Id("exclude-reason-error"))
+                .await?
+                .text()
+                .await?;
+            ensure!(
+                beside_reason.contains("Say why these two schools should not be grouped"),
+                "{text}"
+            );
+            let kept = c
+                .find(Locator::Id("exclude-a"))
+                .await?
+                .prop("value")
+                .await?
+                .unwrap_or_default();
+            ensure!(
+                serde_json::json!(kept) == second,
+                "the first school chosen is lost: {kept} for {second}"
+            );
             c.set_window_size(390, 844).await?;
             for path in [
                 "/".to_string(),

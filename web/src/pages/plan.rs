@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use optimiser::model::{School, Urn};
@@ -18,7 +18,8 @@ use optimiser::triads::{Exclusion, Pin};
 use serde::Deserialize;
 
 use super::views::dates_text;
-use super::{render, see_other, Layout, PageResult, Viewer};
+use super::{render, see_other, Layout, PageError, PageResult, Viewer};
+use crate::auth::Caller;
 use crate::error::AppError;
 use crate::AppState;
 use formats::export::{ALLOCATION_CSV, PLAN_CSVS};
@@ -61,6 +62,116 @@ struct PlanPage {
     exclusions: Vec<(usize, String)>,
     opt_outs: Vec<(String, String)>,
     schools: Vec<(String, String)>,
+    /// A change to the hand that was refused, with what was chosen kept.
+    refusal: Option<HandRefusal>,
+}
+
+impl PlanPage {
+    /// The problem to say beside a field of the hand's forms.
+    fn beside(&self, id: &str) -> Option<&str> {
+        self.refusal.as_ref().and_then(|r| {
+            r.beside
+                .iter()
+                .find(|(f, _)| *f == id)
+                .map(|(_, m)| m.as_str())
+        })
+    }
+
+    /// What the exclusion form had chosen or typed, to show it again.
+    fn kept(&self, id: &str) -> &str {
+        match (&self.refusal, id) {
+            (Some(r), "a") => &r.a,
+            (Some(r), "b") => &r.b,
+            (Some(r), "reason") => &r.reason,
+            _ => "",
+        }
+    }
+}
+
+/// A refused change to the hand, in the page's words.
+#[derive(Default)]
+struct HandRefusal {
+    /// Problems of no single field, at the top of "Your changes".
+    general: Vec<String>,
+    /// (a field's id, what to do), beside it.
+    beside: Vec<(&'static str, String)>,
+    a: String,
+    b: String,
+    reason: String,
+}
+
+impl HandRefusal {
+    /// Every problem of a refused hand, the new exclusion's beside its
+    /// fields (`exclusion`: its 1-based place in the hand) and the rest in
+    /// sentences with the schools' names.
+    fn of(
+        problems: &[app::Problem],
+        exclusion: Option<usize>,
+        names: &HashMap<Urn, String>,
+    ) -> HandRefusal {
+        let mut r = HandRefusal::default();
+        for p in problems {
+            let field = p.field.as_deref().unwrap_or("");
+            let value = p.value.as_deref().unwrap_or("");
+            let what = p
+                .message
+                .strip_prefix(&format!("{field} {value:?} "))
+                .unwrap_or(&p.message);
+            let new_exclusion = exclusion.map(|n| format!("exclude[{n}]"));
+            match new_exclusion
+                .as_deref()
+                .and_then(|at| field.strip_prefix(at))
+            {
+                Some(".b") if what.starts_with("is the same school") => r
+                    .beside
+                    .push(("exclude-b", "Choose two different schools".into())),
+                Some(".a") => r
+                    .beside
+                    .push(("exclude-a", "Choose a school from the list".into())),
+                Some(".b") => r
+                    .beside
+                    .push(("exclude-b", "Choose a school from the list".into())),
+                Some(".reason") if value.trim().is_empty() => r.beside.push((
+                    "exclude-reason",
+                    "Say why these two schools should not be grouped".into(),
+                )),
+                Some(".reason") => r
+                    .beside
+                    .push(("exclude-reason", format!("The reason {what}"))),
+                _ => {
+                    let school = value
+                        .parse::<Urn>()
+                        .ok()
+                        .and_then(|u| names.get(&u).cloned());
+                    r.general.push(match school {
+                        Some(name) => format!("{name} {}", hand_words(what)),
+                        None => format!("Not saved: {}", hand_words(&p.message)),
+                    });
+                }
+            }
+        }
+        r
+    }
+}
+
+/// The hand's own references ("pin[2]") as people say them.
+fn hand_words(text: &str) -> String {
+    let mut out = text.to_string();
+    for (from, to) in [
+        ("pin[", "pinned group "),
+        ("exclude[", "excluded pair "),
+        ("opt_out[", "opted-out school "),
+        ("schools[", "school "),
+    ] {
+        while let Some(at) = out.find(from) {
+            let Some(close) = out[at..].find(']') else {
+                break;
+            };
+            let n = out[at + from.len()..at + close].to_string();
+            out.replace_range(at..at + close + 1, &format!("{to}{n}"));
+        }
+    }
+    out
 }
 
 struct GroupRow {
@@ -142,6 +253,20 @@ pub async fn show(
     Path((year_id, version)): Path<(i64, i64)>,
     Query(q): Query<PlanQuery>,
 ) -> PageResult<Response> {
+    plan_page(&state, caller, year_id, version, &q, None).await
+}
+
+/// The plan page; with `refusal`, a refused change to the hand said beside
+/// its form (status 400).
+async fn plan_page(
+    state: &AppState,
+    caller: Caller,
+    year_id: i64,
+    version: i64,
+    q: &PlanQuery,
+    refusal: Option<HandRefusal>,
+) -> PageResult<Response> {
+    let refused = refusal.is_some();
     let sim_year = app::SimYear::check(&state.db, caller.clone(), year_id).await?;
     let pv = plans::get(&state.db, year_id, version)
         .await?
@@ -335,7 +460,11 @@ pub async fn show(
             .map(|&u| (u.to_string(), name_of(&names, u)))
             .collect(),
         schools: options,
+        refusal,
     })?;
+    if refused {
+        *page.status_mut() = StatusCode::BAD_REQUEST;
+    }
     if let Some(t) = tiles {
         page.extensions_mut()
             .insert(super::TileOrigin(t.csp_origin.clone()));
@@ -417,14 +546,58 @@ pub async fn change_hand(
     Path(year_id): Path<i64>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult<Response> {
-    let sim_year = app::SimYear::check(&state.db, caller, year_id).await?;
+    let sim_year = app::SimYear::check(&state.db, caller.clone(), year_id).await?;
     let current = app::hand::get(&state.db, &sim_year).await?;
-    let hand = changed_hand(current.hand, &fields).map_err(AppError::bad_request)?;
-    let stored = app::hand::put(&state.db, &sim_year, hand).await?;
     let back: Option<i64> = fields
         .iter()
         .find(|(k, _)| k == "plan")
         .and_then(|(_, v)| v.parse().ok());
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    // Refused: back on the plan page it came from, the problem beside the
+    // form and what was chosen kept.
+    let refuse = |mut refusal: HandRefusal, message: String| async {
+        // A form of no plan page (the dashboard's): the error page.
+        let Some(v) = back else {
+            return Err(PageError::from(AppError::bad_request(message)));
+        };
+        refusal.a = field("a");
+        refusal.b = field("b");
+        refusal.reason = field("reason");
+        let q = PlanQuery {
+            published: None,
+            hand: None,
+        };
+        plan_page(&state, caller.clone(), year_id, v, &q, Some(refusal)).await
+    };
+    let exclusion = (field("action") == "exclude").then_some(current.hand.exclude.len() + 1);
+    let hand = match changed_hand(current.hand, &fields) {
+        Ok(h) => h,
+        Err(message) => {
+            let refusal = HandRefusal {
+                general: vec![message.clone()],
+                ..HandRefusal::default()
+            };
+            return refuse(refusal, message).await;
+        }
+    };
+    let stored = match app::hand::put(&state.db, &sim_year, hand).await {
+        Ok(s) => s,
+        Err(e) if e.code == "invalid_hand" => {
+            let schools = inputs::latest::<Vec<School>>(&state.db, year_id, "schools")
+                .await?
+                .map(|s| s.data)
+                .unwrap_or_default();
+            let refusal = HandRefusal::of(&e.problems, exclusion, &names(&schools));
+            return refuse(refusal, e.message).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
     Ok(see_other(&match back {
         Some(v) => format!("/years/{year_id}/plans/{v}?hand={}#hand", stored.version),
         None => format!("/years/{year_id}"),
@@ -504,6 +677,52 @@ pub async fn publish(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn problem(field: &str, value: &str, what: &str) -> app::Problem {
+        app::Problem {
+            line: None,
+            message: format!("{field} {value:?} {what}"),
+            field: Some(field.into()),
+            value: Some(value.into()),
+        }
+    }
+
+    #[test]
+    fn a_refused_hand_speaks_of_schools_and_fields() {
+        let names: HashMap<Urn, String> = [(Urn(900002), "Oak Primary".to_string())].into();
+        let r = HandRefusal::of(
+            &[
+                problem("exclude[2].b", "900002", "is the same school as a"),
+                problem("exclude[2].reason", "", "is empty: say why"),
+                problem("pin[1].schools[2]", "900002", "is already in pin[3]"),
+                problem(
+                    "exclude[1].a",
+                    "900777",
+                    "is not a school of the year's schools input",
+                ),
+            ],
+            Some(2),
+            &names,
+        );
+        assert_eq!(
+            r.beside,
+            vec![
+                ("exclude-b", "Choose two different schools".to_string()),
+                (
+                    "exclude-reason",
+                    "Say why these two schools should not be grouped".to_string()
+                ),
+            ]
+        );
+        assert_eq!(
+            r.general,
+            vec![
+                "Oak Primary is already in pinned group 3".to_string(),
+                "Not saved: excluded pair 1.a \"900777\" is not a school of the year's schools input"
+                    .to_string(),
+            ]
+        );
+    }
 
     fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
