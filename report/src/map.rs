@@ -682,7 +682,7 @@ pub fn map_data(plan: &Plan, schools: &[School]) -> MapData {
             phase: s.phase.map(words::phase).unwrap_or("phase unknown"),
             group: s
                 .group
-                .map_or_else(|| "Left out".to_string(), |g| words::group(g)),
+                .map_or_else(|| "Left out".to_string(), words::group),
             lat,
             lon,
             colour: match (s.group, s.phase) {

@@ -16,7 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 
@@ -304,4 +304,46 @@ fn read_tail(path: &Path) -> String {
         .find(|&i| text.is_char_boundary(i))
         .unwrap_or(text.len());
     text[start..].to_string()
+}
+
+/// Waits up to `seconds` until `<main>` says `text` (pages load after
+/// clicks); returns what it says.
+pub async fn wait_for_text(c: &Client, text: &str, seconds: u64) -> Result<String> {
+    let mut seen = String::new();
+    for _ in 0..seconds * 10 {
+        if let Ok(main) = c.find(Locator::Css("main")).await {
+            seen = main.text().await.unwrap_or_default();
+            if seen.contains(text) {
+                return Ok(seen);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("the page never said {text:?}; it says {seen:?}")
+}
+
+/// Clicks what `xpath` finds.
+pub async fn click(c: &Client, xpath: &str) -> Result<()> {
+    c.find(Locator::XPath(xpath))
+        .await
+        .with_context(|| format!("nothing at {xpath}"))?
+        .click()
+        .await?;
+    Ok(())
+}
+
+/// Fails where the page is wider than the window (it would scroll
+/// sideways; tables scroll inside their own boxes).
+pub async fn fits_the_window(c: &Client) -> Result<()> {
+    let v = c
+        .execute(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+            vec![],
+        )
+        .await?;
+    let (scroll, client) = (v[0].as_i64().unwrap_or(0), v[1].as_i64().unwrap_or(0));
+    if client == 0 || scroll > client {
+        bail!("the page is {scroll} px wide in a {client} px window");
+    }
+    Ok(())
 }

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{ensure, Context, Result};
 use e2e::app::{backends, fresh_database, TestApp};
 use e2e::browser::Browser;
 use fantoccini::{Client, Locator};
@@ -178,20 +178,6 @@ async fn check_map(c: &Client, e: &Expected) -> Result<()> {
 }
 
 /// No element wider than the window: nothing to scroll sideways.
-async fn fits_width(c: &Client) -> Result<()> {
-    let v = c
-        .execute(
-            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
-            vec![],
-        )
-        .await?;
-    let (scroll, client) = (v[0].as_i64().unwrap_or(0), v[1].as_i64().unwrap_or(0));
-    if client == 0 || scroll > client {
-        bail!("the page is {scroll} px wide in a {client} px window");
-    }
-    Ok(())
-}
-
 /// The map as drawn, beside the screenshots of failed tests, for people to
 /// look at: the test cannot judge whether it reads well.
 async fn keep_picture(c: &Client, name: &str) -> Result<()> {
@@ -322,7 +308,7 @@ async fn the_plan_map_reads_without_tiles_and_on_a_phone() {
                     width.as_i64().unwrap_or(0) <= 400,
                     "the window is {width} px"
                 );
-                fits_width(&c).await?;
+                e2e::browser::fits_the_window(&c).await?;
                 keep_picture(&c, &format!("{name}-390")).await
             })
             .await

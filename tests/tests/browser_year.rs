@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::{bail, ensure, Context, Result};
 use chrono::Datelike;
 use e2e::app::{backends, TestApp};
-use e2e::browser::Browser;
+use e2e::browser::{click, fits_the_window, wait_for_text, Browser};
 use fantoccini::{Client, Locator};
 use formats::gias::{import_gias_file, ImportOptions};
 use optimiser::model::School;
@@ -29,30 +29,6 @@ fn national_gias() -> Option<PathBuf> {
         .join("../../shared/data/gias-england-state-schools-2022.csv");
     // Chromium's file input takes canonical paths only.
     path.canonicalize().ok()
-}
-
-/// Waits until `<main>` says `text`; returns what it says.
-async fn wait_for_text(c: &Client, text: &str, seconds: u64) -> Result<String> {
-    let mut seen = String::new();
-    for _ in 0..seconds * 10 {
-        if let Ok(main) = c.find(Locator::Css("main")).await {
-            seen = main.text().await.unwrap_or_default();
-            if seen.contains(text) {
-                return Ok(seen);
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    bail!("the page never said {text:?}; it says {seen:?}")
-}
-
-async fn click(c: &Client, xpath: &str) -> Result<()> {
-    c.find(Locator::XPath(xpath))
-        .await
-        .with_context(|| format!("nothing at {xpath}"))?
-        .click()
-        .await?;
-    Ok(())
 }
 
 async fn button(c: &Client, words: &str) -> Result<()> {
@@ -424,36 +400,8 @@ async fn a_year_from_an_empty_database_to_a_published_plan() {
         })
         .await
         .unwrap();
-    let invite = format!(
-        "{}/invite/{}",
-        app.base,
-        app.invitation(head_user).await.unwrap()
-    );
-    let b = base.clone();
-    Browser::start("year_head_pages_fit_a_phone")
-        .await
-        .unwrap()
-        .unwrap()
-        .run(move |c| async move {
-            open_invitation(&c, &invite).await?;
-            let y = format!("/years/{year}");
-            pictures(&c, &b, &y, "head", None).await?;
-            c.set_window_size(390, 844).await?;
-            for path in [
-                "/".to_string(),
-                y.clone(),
-                format!("{y}/availability"),
-                format!("{y}/choices"),
-            ] {
-                fits_a_phone(&c, &b, &path).await?;
-            }
-            Ok(())
-        })
-        .await
-        .unwrap();
-
-    // The head subscribes to their calendar, then withdraws the day of
-    // their review.
+    // The head's pages fit a phone; the head subscribes to their calendar,
+    // then withdraws the day of their review.
     let invite = format!(
         "{}/invite/{}",
         app.base,
@@ -466,9 +414,18 @@ async fn a_year_from_an_empty_database_to_a_published_plan() {
         .unwrap()
         .unwrap()
         .run(move |c| async move {
-            c.set_window_size(390, 844).await?;
             open_invitation(&c, &invite).await?;
-            c.goto(&format!("{b}/years/{year}")).await?;
+            let y = format!("/years/{year}");
+            pictures(&c, &b, &y, "head", None).await?;
+            c.set_window_size(390, 844).await?;
+            for path in [
+                "/".to_string(),
+                format!("{y}/availability"),
+                format!("{y}/choices"),
+                y.clone(),
+            ] {
+                fits_a_phone(&c, &b, &path).await?;
+            }
             button(&c, "Get my calendar address").await?;
             wait_for_text(&c, "Copy the address now", 10).await?;
             let feed = c
@@ -515,18 +472,7 @@ async fn fits_a_phone(c: &Client, base: &str, path: &str) -> Result<()> {
     c.find(Locator::Css("main h1"))
         .await
         .with_context(|| format!("{path} has no heading"))?;
-    let v = c
-        .execute(
-            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
-            vec![],
-        )
-        .await?;
-    let (scroll, client) = (v[0].as_i64().unwrap_or(0), v[1].as_i64().unwrap_or(0));
-    ensure!(
-        client > 0 && scroll <= client,
-        "{path} is {scroll} px wide in a {client} px window"
-    );
-    Ok(())
+    fits_the_window(c).await.with_context(|| path.to_string())
 }
 
 /// The page at `path` at a desktop's and a phone's width, scrolled to
