@@ -311,6 +311,7 @@ mod tests {
                     start: dates.first().copied(),
                     dates,
                     unscheduled_reason: None,
+                    undated: None,
                     adviser: None,
                     adviser_absent: None,
                     sequence: 0,
