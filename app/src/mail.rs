@@ -1110,6 +1110,36 @@ mod tests {
     }
 
     #[test]
+    fn the_published_message_names_partners_the_adviser_and_dates() {
+        let text = render(&PublishedText {
+            name: "Tom Okafor",
+            year: "2026-27",
+            school: "Oak Primary School".into(),
+            partners: vec![
+                "Ash Primary School (Siân Jones)".into(),
+                "Elm Primary School (Ruth Bell)".into(),
+            ],
+            adviser: Some("Ada Adviser".into()),
+            reviews: vec![format!(
+                "Oak Primary School: {}, led by Ash Primary School (Siân Jones)",
+                days_words(&[NaiveDate::from_ymd_opt(2026, 11, 3).unwrap()])
+            )],
+            page: "https://peer-review.example/years/1".into(),
+        })
+        .unwrap();
+        assert!(text.contains("Oak Primary School is in a group with:\n\n- Ash Primary School (Siân Jones)\n- Elm Primary School (Ruth Bell)\n"), "{text}");
+        assert!(
+            text.contains("Your group's external adviser is Ada Adviser."),
+            "{text}"
+        );
+        assert!(
+            text.contains("- Oak Primary School: Tuesday 3 November 2026, led by Ash"),
+            "{text}"
+        );
+        assert!(!text.contains("\n\n\n"), "{text}");
+    }
+
+    #[test]
     fn reminders_go_only_when_the_deadline_is_close() {
         let deadline = NaiveDate::from_ymd_opt(2026, 10, 16).unwrap();
         let ten_before = NaiveDate::from_ymd_opt(2026, 10, 6).unwrap();
