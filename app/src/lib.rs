@@ -11,6 +11,7 @@ pub mod hand;
 pub mod head;
 pub mod inputs;
 pub mod jobs;
+pub mod mail;
 pub mod people;
 pub mod plans;
 pub mod setup;

@@ -202,6 +202,7 @@ async fn set_up(url: &str, clients: usize) -> Result<(AppState, Fixture)> {
             secure_cookies: false,
             instance_id: "bench-http".into(),
             tiles: Some(web::tiles::Tiles::openstreetmap()),
+            mail: None,
         }),
     };
     let today = chrono::Utc::now().date_naive();

@@ -19,6 +19,7 @@ pub mod choices;
 pub mod feeds;
 pub mod inputs;
 pub mod jobs;
+pub mod messages;
 pub mod people;
 pub mod plans;
 pub mod tokens;

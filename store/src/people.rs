@@ -245,6 +245,31 @@ pub async fn invite(
     Ok(out)
 }
 
+/// A fresh link for one user, their unused ones revoked, in one
+/// transaction; `{base_url}/invite/{token}`. None for an unknown user.
+pub async fn reissue(
+    db: &Db,
+    user_id: i64,
+    by: i64,
+    base_url: &str,
+) -> anyhow::Result<Option<String>> {
+    let mut tx = db.begin_write().await?;
+    let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if exists == 0 {
+        return Ok(None);
+    }
+    revoke_unused(&mut tx, user_id, by).await?;
+    let token = tokens::issue_invitation(&mut tx, user_id, Some(by)).await?;
+    tx.commit().await?;
+    Ok(Some(format!(
+        "{}/invite/{token}",
+        base_url.trim_end_matches('/')
+    )))
+}
+
 /// The keys (URN for heads, id for advisers) of users of the role who have
 /// given availability for the year at least once.
 pub async fn with_availability(

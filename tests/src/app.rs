@@ -130,6 +130,30 @@ impl TestApp {
         sqlite_file: Option<std::path::PathBuf>,
         tiles: Option<web::tiles::Tiles>,
     ) -> Result<TestApp> {
+        Self::spawn_configured(backend, url, sqlite_file, tiles, None).await
+    }
+
+    /// A server over a fresh database that sends e-mail through `smtp`
+    /// (see `crate::smtp` for the test server).
+    pub async fn spawn_with_mail(backend: &Backend, smtp: app::mail::Smtp) -> Result<TestApp> {
+        let (url, sqlite_file) = fresh_database(backend).await?;
+        Self::spawn_configured(
+            backend,
+            &url,
+            sqlite_file,
+            Some(web::tiles::Tiles::openstreetmap()),
+            Some(smtp),
+        )
+        .await
+    }
+
+    async fn spawn_configured(
+        backend: &Backend,
+        url: &str,
+        sqlite_file: Option<std::path::PathBuf>,
+        tiles: Option<web::tiles::Tiles>,
+        mail: Option<app::mail::Smtp>,
+    ) -> Result<TestApp> {
         let db = Db::connect(url).await?;
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
@@ -140,6 +164,7 @@ impl TestApp {
                 secure_cookies: false,
                 instance_id: format!("test-{}", unique_name()),
                 tiles,
+                mail,
             }),
         };
         let (stop, stopped) = oneshot::channel::<()>();

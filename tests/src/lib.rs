@@ -5,6 +5,7 @@
 pub mod app;
 pub mod browser;
 pub mod sample;
+pub mod smtp;
 
 /// The date `offset` days from today (negative: before), today being the
 /// service's own (the council's, Europe/London): a test's dates and the

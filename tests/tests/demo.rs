@@ -135,6 +135,7 @@ async fn the_demo_runs_the_year_and_writes_the_report() {
             secure_cookies: false,
             instance_id: "demo-test".into(),
             tiles: Some(web::tiles::Tiles::openstreetmap()),
+            mail: None,
         }),
     };
     assert_eq!(demo.sign_ins.len(), 3, "{:?}", demo.sign_ins);

@@ -274,6 +274,8 @@ async fn every_page_for_every_role_is_in_words() {
             format!("/years/{id}/plans/1/report"),
             format!("/years/{id}/writeups"),
             format!("/years/{id}/allocation"),
+            format!("/years/{id}/messages"),
+            format!("/years/{id}/messages?kind=published"),
             format!("/years/{id}/reviews/{}/writeup", s.undated_host),
             format!("/years/{id}/reviews/{}/writeup", s.in_group),
             format!("/years/{id}/reviews/{}/writeup", s.left_out),

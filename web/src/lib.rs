@@ -46,6 +46,9 @@ pub struct Config {
     /// The base map under the plan's map; None: no tiles, the map draws
     /// towns and schools on a blank background.
     pub tiles: Option<tiles::Tiles>,
+    /// The SMTP server invitations and reminders go through; None: the SIM
+    /// downloads them as a mail-merge spreadsheet instead.
+    pub mail: Option<app::mail::Smtp>,
 }
 
 #[derive(Debug, Clone)]

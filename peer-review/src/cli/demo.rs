@@ -188,6 +188,7 @@ async fn serve(db: Db, listener: TcpListener, base_url: String) -> Result<()> {
             secure_cookies: false,
             instance_id: instance_id(),
             tiles: Some(web::tiles::Tiles::openstreetmap()),
+            mail: None,
         }),
     };
     let worker = Worker::start(

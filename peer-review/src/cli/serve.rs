@@ -49,6 +49,31 @@ pub struct ServeArgs {
     /// The credit the tile server's owner requires, as plain text (known for OpenStreetMap).
     #[arg(long, env = "PEER_REVIEW_TILES_ATTRIBUTION")]
     pub tiles_attribution: Option<String>,
+    /// The SMTP server for invitations and reminders: `smtp://host:25`,
+    /// `smtp://user:password@host:587?tls=required` (STARTTLS) or
+    /// `smtps://user:password@host` (TLS). Without it the SIM downloads
+    /// the messages as a mail-merge spreadsheet.
+    #[arg(long, env = "PEER_REVIEW_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Whom the messages come from, e.g. "Peer review <peer-review@council.gov.uk>".
+    #[arg(long, env = "PEER_REVIEW_MAIL_FROM")]
+    pub mail_from: Option<String>,
+}
+
+/// The SMTP server and sender from the flags: both or neither.
+pub fn mail_config(args: &ServeArgs) -> Result<Option<app::mail::Smtp>> {
+    match (&args.smtp_url, &args.mail_from) {
+        (None, None) => Ok(None),
+        (Some(url), Some(from)) => app::mail::Smtp::new(url, from)
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("--smtp-url, --mail-from: {e}")),
+        (Some(_), None) => {
+            anyhow::bail!("--smtp-url needs --mail-from: whom the messages come from")
+        }
+        (None, Some(_)) => {
+            anyhow::bail!("--mail-from needs --smtp-url: the server to send through")
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,6 +123,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 pub fn run_serve(args: &ServeArgs) -> Result<()> {
     init_logs(args.log_json);
     let tiles = web::tiles::Tiles::parse(&args.tiles, args.tiles_attribution.as_deref())?;
+    let mail = mail_config(args)?;
     runtime()?.block_on(async {
         let db = Db::connect(&args.database.url).await?;
         let listener = TcpListener::bind(&args.bind)
@@ -114,6 +140,7 @@ pub fn run_serve(args: &ServeArgs) -> Result<()> {
                 secure_cookies: args.secure_cookies,
                 instance_id: instance_id(),
                 tiles,
+                mail,
             }),
         };
         let worker = (!args.no_worker).then(|| {

@@ -14,6 +14,7 @@ mod feeds;
 mod followup;
 mod head;
 mod inputs;
+mod mail;
 mod plan;
 pub(crate) mod session;
 mod setup;
@@ -72,6 +73,7 @@ pub fn router() -> Router<AppState> {
         .merge(inputs::router())
         .merge(setup::router())
         .merge(feeds::pages())
+        .merge(mail::router())
         .route(
             "/years/{year}/allocation/xlsx",
             get(followup::allocation_xlsx),

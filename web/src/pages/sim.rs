@@ -43,6 +43,8 @@ struct Dashboard {
     start_blocked: Option<String>,
     start_uses: String,
     start_warning: Option<String>,
+    /// How many heads have been invited and signed in; None before any.
+    invited_line: Option<String>,
 }
 
 /// One line of the year's checklist.
@@ -199,7 +201,20 @@ pub async fn dashboard(state: &AppState, caller: &Caller, year_id: i64) -> PageR
             .find(|j| j.kind == kind && !j.state.is_final())
             .map(|j| j.id)
     };
+    let heads_users: Vec<_> = store::people::list(&state.db)
+        .await?
+        .into_iter()
+        .filter(|p| p.role == "head" && p.invited_at.is_some())
+        .collect();
+    let invited_line = (!heads_users.is_empty()).then(|| {
+        let signed_in = heads_users.iter().filter(|p| p.signed_in).count();
+        format!(
+            "{} heads invited, {signed_in} signed in.",
+            heads_users.len()
+        )
+    });
     render(&Dashboard {
+        invited_line,
         layout: Layout::new(format!("Dashboard {}", year.name), Some(caller)),
         year_id,
         year_name: year.name.clone(),
