@@ -680,9 +680,7 @@ pub fn map_data(plan: &Plan, schools: &[School]) -> MapData {
                 .name
                 .map_or_else(|| format!("URN {}", s.urn), str::to_string),
             phase: s.phase.map(words::phase).unwrap_or("phase unknown"),
-            group: s
-                .group
-                .map_or_else(|| "Left out".to_string(), words::group),
+            group: s.group.map_or_else(|| "Left out".to_string(), words::group),
             lat,
             lon,
             colour: match (s.group, s.phase) {

@@ -3,8 +3,9 @@
 //! year, uploads the schools from the GIAS file (Thurrock from the national
 //! file in `../shared/data/` where it is present, the sample's own GIAS
 //! extract otherwise), the heads and the advisers (as an Excel workbook),
-//! and invites the heads by e-mail; a head opens the link from the message
-//! the SMTP server received and gives dates; the SIM matches and publishes;
+//! and invites the heads by e-mail through a real SMTP server (postfix's
+//! `smtp-sink`, which `scripts/test` starts); a head opens the link from the
+//! message the server received and gives dates; the SIM matches and publishes;
 //! the head's calendar subscription shows the review, and after a
 //! re-publish that moves it, the same event (UID) with a higher SEQUENCE.
 
@@ -144,17 +145,22 @@ async fn the_review(feed: &str, urn: u32) -> Result<(String, u32, String)> {
     bail!("no review of {urn} in the calendar:\n{body}")
 }
 
+/// A head's address in this run (tests share the SMTP server's folder).
+fn address(urn: u32) -> String {
+    format!("head.{urn}@year-{}.example", std::process::id())
+}
+
 /// Heads for `schools`, as the SIM's own list would give them.
 fn heads_csv(schools: &[School], dir: &Path) -> Result<PathBuf> {
     let path = dir.join("heads.csv");
     let mut out = String::from("urn,name,email\n");
     for (i, s) in schools.iter().enumerate() {
         out.push_str(&format!(
-            "{},Head {} of {},head.{}@schools.example\n",
+            "{},Head {} of {},{}\n",
             s.urn,
             i + 1,
             s.name.replace(',', " "),
-            s.urn
+            address(s.urn.0)
         ));
     }
     std::fs::write(&path, out)?;
@@ -190,6 +196,9 @@ fn advisers_xlsx(sample: &Path, dir: &Path) -> Result<PathBuf> {
 #[tokio::test]
 async fn a_year_from_an_empty_database_to_a_published_plan() {
     let backend = backends().remove(0);
+    let Some(sink) = e2e::smtp::sink("a_year_from_an_empty_database_to_a_published_plan") else {
+        return;
+    };
     if Browser::start("year_probe").await.unwrap().is_none() {
         return;
     }
@@ -219,9 +228,12 @@ async fn a_year_from_an_empty_database_to_a_published_plan() {
     let dir = std::env::temp_dir().join(format!("browser-year-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let heads = heads_csv(&schools, &dir).unwrap();
+    let heads_count = schools.len();
     let advisers = advisers_xlsx(&sample, &dir).unwrap();
 
-    let app = TestApp::spawn(&backend).await.unwrap();
+    let smtp =
+        app::mail::Smtp::new(&sink.url, "Peer review <peer-review@council.example>").unwrap();
+    let app = TestApp::spawn_with_mail(&backend, smtp).await.unwrap();
     let _worker = app.start_worker(30);
     let db = app.state.db.clone();
     let base = app.base.clone();
@@ -266,6 +278,10 @@ async fn a_year_from_an_empty_database_to_a_published_plan() {
             upload(&c, &b, year, "External advisers", &advisers).await?;
             c.goto(&format!("{b}/years/{year}")).await?;
             wait_for_text(&c, "Matching will use", 10).await?;
+            link(&c, "Invite people").await?;
+            wait_for_text(&c, "Messages go by e-mail", 10).await?;
+            click(&c, "//button[@value='send']").await?;
+            wait_for_text(&c, &format!("{heads_count} sent"), 60).await?;
             Ok(())
         })
         .await
@@ -278,31 +294,24 @@ async fn a_year_from_an_empty_database_to_a_published_plan() {
         .data;
     assert_eq!(stored.len(), schools.len());
 
-    // Every head but one gave their dates earlier; the one opens their
-    // invitation now.
+    // Every head but one gave their dates earlier; the one opens the
+    // invitation the SMTP server received.
     let head_urn = schools[0].urn.0;
     let mut head_user = 0;
-    for s in &schools {
-        let id = app
-            .user(
-                "head",
-                &format!("Head of {}", s.name),
-                Some(&s.urn.to_string()),
-                None,
-            )
-            .await
-            .unwrap();
-        if s.urn.0 == head_urn {
-            head_user = id;
+    for p in store::people::list(&db).await.unwrap() {
+        if p.role != "head" {
+            continue;
+        }
+        if p.urn.as_deref() == Some(head_urn.to_string().as_str()) {
+            head_user = p.id;
         } else {
-            every_day_possible(&db, year, id).await;
+            every_day_possible(&db, year, p.id).await;
         }
     }
-    let invite = format!(
-        "{}/invite/{}",
-        app.base,
-        app.invitation(head_user).await.unwrap()
-    );
+    assert_ne!(head_user, 0, "the head of {head_urn} was not invited");
+    let mail = &sink.wait_for(&address(head_urn), 1).await[0];
+    let invite = mail.invitation_link().expect("a link in the invitation");
+    assert!(invite.starts_with(&base), "{invite}");
     let b = base.clone();
     Browser::start("year_head_gives_dates")
         .await
@@ -393,6 +402,7 @@ async fn a_year_from_an_empty_database_to_a_published_plan() {
                 format!("{y}/writeups"),
                 format!("{y}/allocation"),
                 format!("{y}/calendar-links"),
+                format!("{y}/messages"),
             ] {
                 fits_a_phone(&c, &b, &path).await?;
             }
