@@ -800,6 +800,9 @@ enum Cause {
     Conflict,
     TooFewDays,
     OverBudget,
+    /// Offered no dates the group's heads can keep (said in the dates
+    /// note), so never a candidate.
+    NoDates,
     /// Had room, but scored no better than having no adviser.
     Dearer,
 }
@@ -833,12 +836,14 @@ fn blocker(g: usize, need: &GroupNeed, a: usize, inst: &Instance, load: &Load) -
     } else if !affordable(load.spent + cost, inst.budget) {
         (Cause::BudgetLeft, format!("{who} ({})", pounds(cost)))
     } else {
-        let points = inst.by_group[g]
+        match inst.by_group[g]
             .iter()
             .map(|&p| &inst.pairs[p])
             .find(|x| x.adviser == a)
-            .map_or(f64::NAN, |x| x.points);
-        (Cause::Dearer, format!("{who} ({points:.1} points)"))
+        {
+            Some(x) => (Cause::Dearer, format!("{who} ({:.1} points)", x.points)),
+            None => (Cause::NoDates, who.to_string()),
+        }
     };
     Blocker { cause, item }
 }
@@ -854,6 +859,7 @@ fn heading(cause: Cause, inst: &Instance, load: &Load) -> String {
         Cause::Conflict => "conflicts".into(),
         Cause::TooFewDays => "fewer days a year than the group needs".into(),
         Cause::OverBudget => format!("dearer than the whole {} budget", pounds(inst.budget)),
+        Cause::NoDates => "no dates the group's heads can keep".into(),
         Cause::Dearer => format!(
             "free, but scoring no better than the {} points of no adviser (weights.no_adviser)",
             inst.no_adviser

@@ -296,9 +296,10 @@ impl HeadDating {
         }
     }
 
-    /// Whether the adviser can come on dates the group's heads can keep:
-    /// with them the group dates as many reviews as its heads alone can.
-    pub fn adviser_fits(&self, order: &[Urn], adviser: &str) -> Result<(), String> {
+    /// Whether the adviser (`adviser`, their id; `who`, as the reason names
+    /// them) can come on dates the group's heads can keep: with them the
+    /// group dates as many reviews as its heads alone can.
+    pub fn adviser_fits(&self, order: &[Urn], adviser: &str, who: &str) -> Result<(), String> {
         let heads = dating::max_dated(&self.grid, &self.needs(order));
         let (with, _) = self.dated_with_adviser(order, adviser);
         if with >= heads {
@@ -309,7 +310,7 @@ impl HeadDating {
             super::rules::AdviserPresence::OneReview => "at one review",
         };
         Err(format!(
-            "adviser {adviser} ({} usable days offered) would leave {with} of the {heads} reviews its heads can keep datable ({presence})",
+            "{who} ({} usable days offered) would leave {with} of the {heads} reviews its heads can keep datable ({presence})",
             self.advisers.get(adviser).map_or(0, Bits::count)
         ))
     }

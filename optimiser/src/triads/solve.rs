@@ -453,7 +453,14 @@ fn attach_advisers(
     // the sequential steps, grouping and advisers blind to dates).
     let dated = problem.rules.weights.undated_review > 0.0;
     let fits = |g: usize, adv: &Adviser| match rules.dating() {
-        Some(d) if dated => d.adviser_fits(&triads_order[g], &adv.id),
+        Some(d) if dated => {
+            let who = if adv.name.trim().is_empty() {
+                &adv.id
+            } else {
+                &adv.name
+            };
+            d.adviser_fits(&triads_order[g], &adv.id, who)
+        }
         _ => Ok(()),
     };
     let mut result = assign_advisers_dated(&needs, &problem.advisers, &problem.rules, &fits);

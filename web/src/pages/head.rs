@@ -94,10 +94,11 @@ fn group_box(g: &GroupView) -> GroupBox {
         label: report::words::group(&g.group_id),
         plan_version: g.plan_version,
         schools: g.schools.iter().map(school_text).collect(),
-        adviser: match (&g.adviser, &g.adviser_reason) {
-            (Some(a), _) => adviser_text(a),
-            (None, Some(r)) => format!("none: {r}"),
-            (None, None) => "none".into(),
+        // The reason a group has no adviser is the SIM's to act on (it
+        // names other advisers and the budget): a head hears only that.
+        adviser: match &g.adviser {
+            Some(a) => adviser_text(a),
+            None => "none this year; your group reviews without one".into(),
         },
         dated: g.my_roles.iter().any(|r| !r.dates.is_empty()),
         roles: g
