@@ -770,7 +770,20 @@ async fn pages_work_without_javascript() {
             .await
             .unwrap();
         assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
-        assert!(refused.text().await.unwrap().contains("give a reason"));
+        // Beside the reason's field, naming the school, the choice kept.
+        let page = refused.text().await.unwrap();
+        let beside = page
+            .split("id=\"avoid_reason_0-error\"")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no error beside the reason: {page}"));
+        assert!(
+            beside.contains("Give a reason for not being grouped with"),
+            "{page}"
+        );
+        assert!(
+            page.contains("<option value=\"900002\" selected>"),
+            "{page}"
+        );
         let saved = http
             .post(&url)
             .form(&[

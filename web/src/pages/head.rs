@@ -288,6 +288,52 @@ struct ChoicesPage {
     schools: Vec<(String, String)>,
     saved: Option<String>,
     error: Option<String>,
+    /// A problem of one field: (its id, what to do), said beside it.
+    beside: Option<(String, String)>,
+}
+
+impl ChoicesPage {
+    fn beside(&self, id: &str) -> Option<&str> {
+        self.beside
+            .as_ref()
+            .filter(|(f, _)| f == id)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+/// A refusal of the choices ("avoid[2]: give a reason for avoiding URN
+/// 100001") beside the row's field, in words with the school's name.
+fn avoid_problem(
+    message: &str,
+    rows: &[AvoidRow],
+    names: &[(String, String)],
+) -> Option<(String, String)> {
+    let rest = message.strip_prefix("avoid[")?;
+    let (n, what) = rest.split_once("]: ")?;
+    let i = n.parse::<usize>().ok()?.checked_sub(1)?;
+    let row = rows.get(i)?;
+    let name = names
+        .iter()
+        .find(|(u, _)| *u == row.urn)
+        .map_or("this school", |(_, n)| n.as_str());
+    let (field, text) = if what.starts_with("give a reason") {
+        (
+            "reason",
+            format!("Give a reason for not being grouped with {name}"),
+        )
+    } else if what.starts_with("the reason is longer") {
+        (
+            "reason",
+            format!("The reason {}", what.trim_start_matches("the reason ")),
+        )
+    } else if what.ends_with("is listed twice") {
+        ("urn", format!("{name} is chosen twice: choose it once"))
+    } else if what.ends_with("is your own school") {
+        ("urn", "Choose a school other than your own".to_string())
+    } else {
+        ("urn", "Choose a school from the list".to_string())
+    };
+    Some((format!("avoid_{field}_{i}"), text))
 }
 
 struct AreaBox {
@@ -349,6 +395,7 @@ async fn choices_page(
         schools: options,
         saved: None,
         error: None,
+        beside: None,
     })
 }
 
@@ -478,7 +525,10 @@ pub async fn save_choices(
             ) =>
         {
             let mut page = choices_page(&state, &caller, year_id, &focus, rows).await?;
-            page.error = Some(e.message);
+            match avoid_problem(&e.message, &page.rows, &page.schools) {
+                Some(b) => page.beside = Some(b),
+                None => page.error = Some(e.message),
+            }
             render_with(StatusCode::BAD_REQUEST, &page)
         }
         Err(e) => Err(e.into()),
@@ -488,6 +538,44 @@ pub async fn save_choices(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_request_stands_beside_its_row() {
+        let rows = vec![
+            AvoidRow {
+                urn: "900002".into(),
+                reason: String::new(),
+            },
+            AvoidRow {
+                urn: "900003".into(),
+                reason: "x".into(),
+            },
+        ];
+        let names = vec![("900002".to_string(), "Oak Primary (URN 900002)".to_string())];
+        assert_eq!(
+            avoid_problem(
+                "avoid[1]: give a reason for avoiding URN 900002",
+                &rows,
+                &names
+            ),
+            Some((
+                "avoid_reason_0".to_string(),
+                "Give a reason for not being grouped with Oak Primary (URN 900002)".to_string()
+            ))
+        );
+        assert_eq!(
+            avoid_problem("avoid[2]: URN 900003 is listed twice", &rows, &names).map(|p| p.0),
+            Some("avoid_urn_1".to_string())
+        );
+        assert_eq!(
+            avoid_problem("focus[1]: maths is listed twice", &rows, &names),
+            None
+        );
+        assert_eq!(
+            avoid_problem("avoid[9]: give a reason", &rows, &names),
+            None
+        );
+    }
 
     #[test]
     fn posted_choices_keep_rows_with_a_school() {
