@@ -145,13 +145,20 @@ impl HandRefusal {
                         .and_then(|u| names.get(&u).cloned());
                     r.general.push(match school {
                         Some(name) => format!("{name} {}", hand_words(what)),
-                        None => format!("Not saved: {}", hand_words(&p.message)),
+                        None => capitalised(&hand_words(&p.message)),
                     });
                 }
             }
         }
         r
     }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// The hand's own references ("pin[2]") as people say them.
@@ -718,7 +725,7 @@ mod tests {
             r.general,
             vec![
                 "Oak Primary is already in pinned group 3".to_string(),
-                "Not saved: excluded pair 1.a \"900777\" is not a school of the year's schools input"
+                "Excluded pair 1.a \"900777\" is not a school of the year's schools input"
                     .to_string(),
             ]
         );
