@@ -307,6 +307,26 @@ async fn send(
     }
 }
 
+/// The messages page after one message went again (or a link was shown).
+async fn resent(
+    state: &AppState,
+    caller: &Caller,
+    year: &SimYear,
+    r: Resent,
+) -> PageResult<Response> {
+    let p = page(
+        state,
+        caller,
+        year,
+        MailKind::Invitation,
+        &default_days(),
+        None,
+        Notice::Resent(r),
+    )
+    .await?;
+    render_with(StatusCode::OK, &p)
+}
+
 /// `POST /years/{year}/messages/{id}/resend`
 async fn resend(
     State(state): State<AppState>,
@@ -322,17 +342,7 @@ async fn resend(
         state.config.mail.as_ref(),
     )
     .await?;
-    let p = page(
-        &state,
-        &caller,
-        &year,
-        MailKind::Invitation,
-        &default_days(),
-        None,
-        Notice::Resent(r),
-    )
-    .await?;
-    render_with(StatusCode::OK, &p)
+    resent(&state, &caller, &year, r).await
 }
 
 /// `POST /years/{year}/people/{user}/link`: a new sign-in link for one
@@ -352,15 +362,5 @@ async fn reissue(
         state.config.mail.as_ref(),
     )
     .await?;
-    let p = page(
-        &state,
-        &caller,
-        &year,
-        MailKind::Invitation,
-        &default_days(),
-        None,
-        Notice::Resent(r),
-    )
-    .await?;
-    render_with(StatusCode::OK, &p)
+    resent(&state, &caller, &year, r).await
 }
