@@ -453,6 +453,23 @@ fn letter(head: &HeadOf, urn: Urn, subject: String, body: String) -> Letter {
 
 /// Who would get messages of `kind` and what each would say; `days`
 /// matters to reminders to give dates only.
+/// The messages of a kind as they would go now, or why they cannot: too
+/// early or too late for the kind, or nobody to send them to.
+async fn to_send(
+    db: &Db,
+    year: &SimYear,
+    kind: MailKind,
+    days: u32,
+    base_url: &str,
+) -> AppResult<Preview> {
+    check_timing(year, kind, days)?;
+    let preview = preview(db, year, kind, base_url).await?;
+    match &preview.blocked {
+        Some(why) => Err(AppError::conflict(why.clone())),
+        None => Ok(preview),
+    }
+}
+
 pub async fn preview(
     db: &Db,
     year: &SimYear,
@@ -738,11 +755,7 @@ pub async fn send(
     base_url: &str,
     smtp: &Smtp,
 ) -> AppResult<Outcome> {
-    check_timing(year, kind, days)?;
-    let preview = preview(db, year, kind, base_url).await?;
-    if let Some(why) = preview.blocked {
-        return Err(AppError::conflict(why));
-    }
+    let preview = to_send(db, year, kind, days, base_url).await?;
     let links = if kind == MailKind::Invitation {
         let urns = preview
             .letters
@@ -805,11 +818,7 @@ pub async fn mail_merge(
     days: u32,
     base_url: &str,
 ) -> AppResult<Download> {
-    check_timing(year, kind, days)?;
-    let preview = preview(db, year, kind, base_url).await?;
-    if let Some(why) = preview.blocked {
-        return Err(AppError::conflict(why));
-    }
+    let preview = to_send(db, year, kind, days, base_url).await?;
     let rows: Vec<&Letter> = preview
         .letters
         .iter()

@@ -349,6 +349,7 @@ async fn a_year_from_an_empty_database_to_a_published_plan() {
             pictures(&c, &b, &plan, "plan", None).await?;
             pictures(&c, &b, &format!("{plan}#map"), "map", Some("map")).await?;
             pictures(&c, &b, &y, "dashboard", None).await?;
+            pictures(&c, &b, &format!("{y}/messages"), "messages", None).await?;
             // A refused change by hand: each problem beside its field, what
             // was chosen kept.
             c.set_window_size(1280, 900).await?;
