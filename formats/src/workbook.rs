@@ -273,7 +273,7 @@ fn groups(ws: &mut Worksheet, b: &PlanBook, n: &Names, f: &Formats) -> Result<()
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     let mut s = Sheet::new(ws, SHEETS[0], &header, f)?;
     for t in &b.plan.triads {
-        let mut cells = vec![text(&t.id), text(words::phase(t.phase))];
+        let mut cells = vec![text(words::group(&t.id)), text(words::phase(t.phase))];
         for i in 0..widest {
             match t.schools.get(i) {
                 Some(u) => {
@@ -293,7 +293,7 @@ fn groups(ws: &mut Worksheet, b: &PlanBook, n: &Names, f: &Formats) -> Result<()
         if let (None, Some(why)) = (&t.adviser, &t.adviser_reason) {
             notes.push(format!("no adviser: {why}"));
         }
-        notes.extend(t.flags.iter().cloned());
+        notes.extend(t.flags.iter().map(|f| words::sentence(f.clone())));
         cells.extend([
             text(
                 t.adviser
@@ -349,7 +349,7 @@ fn reviews(ws: &mut Worksheet, b: &PlanBook, n: &Names, f: &Formats) -> Result<(
             let last = r.dates.last().copied().or(r.start);
             s.row(
                 vec![
-                    text(&t.id),
+                    text(words::group(&t.id)),
                     Date(first),
                     Date(last),
                     Number(f64::from(r.days), Num::Whole),

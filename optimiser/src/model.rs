@@ -195,6 +195,17 @@ impl PhaseGroup {
             PhaseGroup::SpecialAndAp => "special_and_ap",
         }
     }
+
+    /// As a sentence says it: "primary", "special and AP". Reasons people
+    /// read use this; `key` is for files.
+    pub fn words(self) -> &'static str {
+        match self {
+            PhaseGroup::Nursery => "nursery",
+            PhaseGroup::Primary => "primary",
+            PhaseGroup::Secondary => "secondary",
+            PhaseGroup::SpecialAndAp => "special and AP",
+        }
+    }
 }
 
 impl fmt::Display for PhaseGroup {
@@ -344,6 +355,16 @@ impl AdviserKind {
             AdviserKind::LaOfficer => "la_officer",
             AdviserKind::Tic => "tic",
             AdviserKind::Nle => "nle",
+            AdviserKind::Inspector => "inspector",
+        }
+    }
+
+    /// As people write it: "LA officer", "TIC".
+    pub fn words(self) -> &'static str {
+        match self {
+            AdviserKind::LaOfficer => "LA officer",
+            AdviserKind::Tic => "TIC",
+            AdviserKind::Nle => "NLE",
             AdviserKind::Inspector => "inspector",
         }
     }

@@ -100,6 +100,8 @@ struct SchoolRef {
 
 struct GroupRow {
     id: String,
+    /// "Group 12".
+    label: String,
     phase: &'static str,
     colour: &'static str,
     schools: Vec<SchoolRef>,
@@ -192,10 +194,10 @@ impl Page {
         let names = Names::new(r.schools);
         // People by name; the plan's key only where the list lacks them.
         let adviser = |id: &str| {
-            r.advisers
-                .iter()
-                .find(|a| a.id == id)
-                .map_or_else(|| id.to_string(), |a| a.name.clone())
+            r.advisers.iter().find(|a| a.id == id).map_or_else(
+                || "an adviser no longer on this year's list".to_string(),
+                |a| a.name.clone(),
+            )
         };
         let plan = r.plan;
         let said = words::Names::new(
@@ -207,6 +209,7 @@ impl Page {
             .iter()
             .map(|t| GroupRow {
                 id: t.id.clone(),
+                label: words::group(&t.id),
                 phase: words::phase(t.phase),
                 colour: map::phase_colour(t.phase),
                 schools: t.schools.iter().map(|u| names.get(*u)).collect(),
@@ -227,7 +230,7 @@ impl Page {
                     .then(|| "pinned by the SIM".to_string())
                     .into_iter()
                     .chain(t.kept.then(|| "kept from the previous plan".to_string()))
-                    .chain(t.flags.iter().cloned())
+                    .chain(t.flags.iter().map(|f| words::sentence(f.clone())))
                     .collect(),
             })
             .collect();

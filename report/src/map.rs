@@ -66,7 +66,8 @@ struct Spot<'a> {
     location: Option<Location>,
     /// The group, or None for a school left out.
     group: Option<&'a str>,
-    reason: Option<&'a str>,
+    /// Why a school was left out, in words.
+    reason: Option<String>,
     town: Option<&'a str>,
 }
 
@@ -81,8 +82,12 @@ impl Spot<'_> {
 
     fn hover(&self) -> String {
         let phase = self.phase.map(words::phase).unwrap_or("phase unknown");
-        match (self.group, self.reason) {
-            (Some(g), _) => format!("{}: group {g}, {phase}", self.label()),
+        match (self.group, &self.reason) {
+            (Some(g), _) => format!(
+                "{}: group {}, {phase}",
+                self.label(),
+                words::group_number(g)
+            ),
             (None, Some(r)) => format!("{}: left out, {phase}. {r}", self.label()),
             (None, None) => format!("{}: left out, {phase}", self.label()),
         }
@@ -92,6 +97,10 @@ impl Spot<'_> {
 /// Every school of the plan, placed ones in group order, then those left out.
 fn spots<'a>(plan: &'a Plan, schools: &'a [School]) -> Vec<Spot<'a>> {
     let by_urn: HashMap<Urn, &School> = schools.iter().map(|s| (s.urn, s)).collect();
+    let names = words::Names::new(
+        schools.iter().map(|s| (s.urn, s.name.clone())),
+        std::iter::empty(),
+    );
     let mut out = Vec::new();
     for t in &plan.triads {
         for u in &t.schools {
@@ -115,7 +124,7 @@ fn spots<'a>(plan: &'a Plan, schools: &'a [School]) -> Vec<Spot<'a>> {
             phase: s.map(|s| s.phase_group()),
             location: s.and_then(|s| s.location),
             group: None,
-            reason: Some(&u.reason),
+            reason: Some(words::unplaced(u, &names)),
             town: s.and_then(|s| s.town.as_deref()),
         });
     }

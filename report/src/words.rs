@@ -13,13 +13,7 @@ pub fn group(id: &str) -> String {
     format!("Group {}", group_number(id))
 }
 
-/// What follows "group" in a sentence: "12" for "G0012", else the id.
-pub fn group_number(id: &str) -> String {
-    id.strip_prefix('G')
-        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(|n| n.parse::<u64>().ok())
-        .map_or_else(|| id.to_string(), |n| n.to_string())
-}
+pub use optimiser::triads::group_number;
 
 /// "Primary", "Special and AP".
 pub fn phase(p: PhaseGroup) -> &'static str {
@@ -140,7 +134,9 @@ pub fn and_list(items: &[String]) -> String {
     }
 }
 
-fn sentence(s: String) -> String {
+/// The text with its first letter upper case and the rest as it is
+/// (school names keep their capitals).
+pub fn sentence(s: String) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),

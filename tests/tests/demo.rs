@@ -121,8 +121,16 @@ async fn the_demo_runs_the_year_and_writes_the_report() {
             t.id
         );
     }
+    let names = report::words::Names::new(
+        triads.schools.iter().map(|s| (s.urn, s.name.clone())),
+        triads
+            .advisers
+            .iter()
+            .map(|a| (a.id.clone(), a.name.clone())),
+    );
     for u in &plan.unplaced {
-        assert!(html.contains(&report::escape(&u.reason)));
+        let said = report::words::unplaced(u, &names);
+        assert!(html.contains(&report::escape(&said)), "{said}");
     }
     assert!(!html.contains("<script"));
     assert!(html.contains("id=\"consultants\""));

@@ -67,17 +67,23 @@ pub struct PlanNames {
     pub schools: HashMap<Urn, String>,
     pub heads: HashMap<Urn, String>,
     pub advisers: HashMap<String, String>,
+    /// The same names for the sentences `report::words` makes of reasons.
+    pub words: words::Names,
 }
 
 impl PlanNames {
     pub fn new(schools: &[School], heads: &[Headteacher], advisers: &[Adviser]) -> Self {
+        let schools: HashMap<Urn, String> =
+            schools.iter().map(|s| (s.urn, s.name.clone())).collect();
+        let advisers: HashMap<String, String> = advisers
+            .iter()
+            .map(|a| (a.id.clone(), a.name.clone()))
+            .collect();
         PlanNames {
-            schools: schools.iter().map(|s| (s.urn, s.name.clone())).collect(),
+            words: words::Names::new(schools.clone(), advisers.clone()),
+            schools,
             heads: heads.iter().map(|h| (h.school, h.name.clone())).collect(),
-            advisers: advisers
-                .iter()
-                .map(|a| (a.id.clone(), a.name.clone()))
-                .collect(),
+            advisers,
         }
     }
 
@@ -99,7 +105,8 @@ impl PlanNames {
     pub fn adviser(&self, id: &str) -> String {
         match self.advisers.get(id) {
             Some(n) => format!("{n} (adviser)"),
-            None => format!("adviser {id}"),
+            // A plan made before the adviser left the list.
+            None => "an adviser no longer on this year's list".to_string(),
         }
     }
 }
@@ -143,15 +150,16 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 /// A reason a review has no date, grouped into what the SIM can act on.
 /// The scheduler's reasons name people and numbers; here only their kind
 /// counts.
-fn reason_kind(reason: &str) -> &'static str {
-    if reason.starts_with("awaiting dates") {
-        "a head of the group has offered no dates yet"
-    } else if reason.contains(" share no ") {
-        "the people of the review have no free day in common"
-    } else if reason.contains("taken by other reviews or the rules") {
-        "every day their people share is taken by other reviews or the rules"
-    } else {
-        "another reason (see the group's reviews)"
+fn reason_kind(r: &optimiser::triads::Review) -> &'static str {
+    use optimiser::triads::Undated;
+    match &r.undated {
+        Some(Undated::AwaitingDates { .. }) => "a head of the group has offered no dates yet",
+        Some(Undated::NoCommonDate { .. }) => "the people of the review have no free day in common",
+        Some(Undated::DatesTaken { .. }) => {
+            "every day their people share is taken by other reviews or the rules"
+        }
+        // Plans stored before reasons were kept as data.
+        None => "another reason (see the group's reviews)",
     }
 }
 
@@ -180,8 +188,7 @@ pub fn check_plan(version: i64, input: &CheckInput) -> PlanCheck {
             let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
             for r in &reviews {
                 if r.dates.is_empty() && r.start.is_none() {
-                    let why = r.unscheduled_reason.as_deref().unwrap_or("");
-                    *kinds.entry(reason_kind(why)).or_default() += 1;
+                    *kinds.entry(reason_kind(r)).or_default() += 1;
                 }
             }
             items.push(CheckItem {
@@ -223,7 +230,13 @@ pub fn check_plan(version: i64, input: &CheckInput) -> PlanCheck {
             details: plan
                 .unplaced
                 .iter()
-                .map(|u| format!("{}: {}", names.school(u.urn), u.reason))
+                .map(|u| {
+                    format!(
+                        "{}: {}",
+                        names.school(u.urn),
+                        words::unplaced(u, &names.words)
+                    )
+                })
                 .collect(),
         });
     }
@@ -513,7 +526,9 @@ pub(crate) mod tests {
             start: on.map(date),
             dates: on.map(date).into_iter().collect(),
             unscheduled_reason: why.map(str::to_string),
-            undated: None,
+            undated: why.map(|_| optimiser::triads::Undated::AwaitingDates {
+                heads: vec![Urn(900001)],
+            }),
             adviser: None,
             adviser_absent: None,
             sequence: 0,

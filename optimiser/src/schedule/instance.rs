@@ -93,7 +93,10 @@ impl<'a> Instance<'a> {
                 let mut adviser_absent = None;
                 match (&t.adviser, presence) {
                     (None, _) => {
-                        adviser_absent = Some(format!("group {} has no adviser", t.id));
+                        adviser_absent = Some(format!(
+                            "group {} has no adviser",
+                            crate::triads::group_number(&t.id)
+                        ));
                     }
                     (Some(a), AdviserPresence::EveryReview) => {
                         people.push(Person::Adviser(a.clone()));
@@ -104,8 +107,8 @@ impl<'a> Instance<'a> {
                         } else {
                             let at = attended.map(|x| t.reviews[x].host);
                             adviser_absent = Some(format!(
-                                "adviser {a} attends one review of group {} (adviser_presence = \"one_review\"): the review at {}, the one whose heads share the most dates with them",
-                                t.id,
+                                "this year's rules ask the adviser of group {} to one of its reviews: the one at the school with URN {}, whose heads share the most dates with them",
+                                crate::triads::group_number(&t.id),
                                 at.map_or_else(|| "none".to_string(), |u| u.to_string())
                             ));
                         }

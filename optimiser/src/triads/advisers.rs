@@ -98,19 +98,20 @@ pub fn adviser_can_serve(
     let who = label(adviser);
     if !rules.adviser_kinds.contains(&adviser.kind) {
         return Err(format!(
-            "{who} is of kind {}, which triads.adviser_kinds ({}) leaves out",
-            adviser.kind.key(),
+            "{who} ({}) is not of a kind this year's rules take as advisers ({})",
+            adviser.kind.words(),
             kinds_list(rules)
         ));
     }
     if !adviser.phases.contains(&group_phase) {
         return Err(format!(
-            "{who} is not competent for {group_phase} (competent for: {})",
+            "{who} does not advise {} schools (only {})",
+            group_phase.words(),
             phases_list(&adviser.phases)
         ));
     }
     match schools.iter().find_map(|s| conflict(adviser, s)) {
-        Some(link) => Err(format!("{who} conflicts ({link})")),
+        Some(link) => Err(format!("{who} is linked to the group ({link})")),
         None => Ok(()),
     }
 }
@@ -355,10 +356,12 @@ impl<'r> Instance<'r> {
         rules: &TriadRules,
     ) -> Result<usize, String> {
         let Some(a) = self.roster.iter().position(|adv| adv.id == id) else {
-            return Err(format!("pinned adviser {id} is not in the adviser list"));
+            return Err(format!(
+                "the adviser pinned to it, {id:?}, is not on the list of advisers"
+            ));
         };
         let adv = self.roster[a];
-        let not_kept = |why: String| format!("pinned adviser not kept: {why}");
+        let not_kept = |why: String| format!("the adviser pinned to it could not be kept: {why}");
         adviser_can_serve(adv, need.phase, &need.schools, rules).map_err(not_kept)?;
         let days = self.days[g];
         let left = adv.capacity_days.saturating_sub(load.days[a]);
@@ -372,7 +375,7 @@ impl<'r> Instance<'r> {
         let cost = adv.day_rate * f64::from(days);
         if !affordable(load.spent + cost, self.budget) {
             return Err(not_kept(format!(
-                "{} would cost {} ({days} days at {}), and earlier pins leave {} of the {} budget (triads.adviser_budget)",
+                "{} would cost {} ({days} days at {}), and earlier pins leave {} of the {} budget",
                 label(adv),
                 pounds(cost),
                 pounds(adv.day_rate),
@@ -717,7 +720,7 @@ fn build_plan(
                 if let Some(note) = &inst.pin_notes[g] {
                     warnings.push(format!(
                         "group {}: {note}; {} advises it instead",
-                        need.id,
+                        super::group_number(&need.id),
                         label(inst.roster[pair.adviser])
                     ));
                 }
@@ -727,7 +730,7 @@ fn build_plan(
                 let mut why = explain(g, need, inst, &load, rules);
                 if !inst.date_notes[g].is_empty() {
                     why = format!(
-                        "dates: {}; {why}",
+                        "{}; {why}",
                         capped(inst.date_notes[g].iter().map(String::as_str))
                     );
                 }
@@ -831,7 +834,10 @@ fn blocker(g: usize, need: &GroupNeed, a: usize, inst: &Instance, load: &Load) -
         let item = format!("{who} ({} at {}/day)", pounds(cost), pounds(adv.day_rate));
         (Cause::OverBudget, item)
     } else if load.days[a].saturating_add(days) > adv.capacity_days {
-        let item = format!("{who} {}/{} days used", load.days[a], adv.capacity_days);
+        let item = format!(
+            "{who} ({} of {} days used)",
+            load.days[a], adv.capacity_days
+        );
         (Cause::Full, item)
     } else if !affordable(load.spent + cost, inst.budget) {
         (Cause::BudgetLeft, format!("{who} ({})", pounds(cost)))
@@ -850,18 +856,18 @@ fn blocker(g: usize, need: &GroupNeed, a: usize, inst: &Instance, load: &Load) -
 
 fn heading(cause: Cause, inst: &Instance, load: &Load) -> String {
     match cause {
-        Cause::Full => "full".into(),
+        Cause::Full => "no days left".into(),
         Cause::BudgetLeft => format!(
             "too dear for the {} of the {} budget left",
             pounds(inst.budget - load.spent),
             pounds(inst.budget)
         ),
-        Cause::Conflict => "conflicts".into(),
+        Cause::Conflict => "linked to a school or trust of the group".into(),
         Cause::TooFewDays => "fewer days a year than the group needs".into(),
         Cause::OverBudget => format!("dearer than the whole {} budget", pounds(inst.budget)),
         Cause::NoDates => "no dates the group's heads can keep".into(),
         Cause::Dearer => format!(
-            "free, but scoring no better than the {} points of no adviser (weights.no_adviser)",
+            "free, but no better for the group than no adviser ({} points)",
             inst.no_adviser
         ),
     }
@@ -902,6 +908,7 @@ fn explain(g: usize, need: &GroupNeed, inst: &Instance, load: &Load, rules: &Tri
         return "no advisers are listed".into();
     }
     let phase = need.phase;
+    let phase_w = phase.words();
     let competent: Vec<usize> = (0..inst.roster.len())
         .filter(|&a| {
             let adv = inst.roster[a];
@@ -919,7 +926,7 @@ fn explain(g: usize, need: &GroupNeed, inst: &Instance, load: &Load, rules: &Tri
     let all: Vec<&Blocker> = blocked.iter().map(|(_, b)| b).collect();
     if all.iter().all(|b| b.cause == Cause::Conflict) {
         return format!(
-            "every adviser competent for {phase} is linked to a school or trust of the group: {}",
+            "every adviser for {phase_w} schools is linked to a school or trust of the group: {}",
             capped(all.iter().map(|b| b.item.as_str()))
         );
     }
@@ -937,16 +944,11 @@ fn explain(g: usize, need: &GroupNeed, inst: &Instance, load: &Load, rules: &Tri
             pounds(inst.budget)
         );
         if in_house.is_empty() {
-            let _ = write!(
-                s,
-                "none of the {} competent for {phase} is in-house",
-                all.len()
-            );
+            let _ = write!(s, "no adviser for {phase_w} schools is in-house");
         } else {
             let _ = write!(
                 s,
-                "the {} in-house competent for {phase} cannot take it (the group needs {days} days): {}",
-                in_house.len(),
+                "the in-house advisers for {phase_w} schools cannot take it (the group needs {days} days): {}",
                 summarise(&in_house, inst, load)
             );
         }
@@ -961,27 +963,28 @@ fn explain(g: usize, need: &GroupNeed, inst: &Instance, load: &Load, rules: &Tri
         "can take it"
     };
     format!(
-        "no adviser competent for {phase} {what} (the group needs {days} days): {}",
+        "no adviser for {phase_w} schools {what} (the group needs {days} days): {}",
         summarise(&all, inst, load)
     )
 }
 
 fn no_competent(phase: PhaseGroup, inst: &Instance, rules: &TriadRules) -> String {
     let mut s = format!(
-        "no adviser of an allowed kind ({}) is competent for {phase}",
-        kinds_list(rules)
+        "no adviser of a kind this year's rules allow ({}) advises {} schools",
+        kinds_list(rules),
+        phase.words()
     );
     let other_kinds: Vec<String> = inst
         .roster
         .iter()
         .filter(|adv| adv.phases.contains(&phase))
-        .map(|adv| format!("{} ({})", label(adv), adv.kind.key()))
+        .map(|adv| format!("{} ({})", label(adv), adv.kind.words()))
         .collect();
     let other_kinds = capped(other_kinds.iter().map(String::as_str));
     if !other_kinds.is_empty() {
         let _ = write!(
             s,
-            "; competent but of a kind triads.adviser_kinds leaves out: {other_kinds}"
+            "; advisers for them of kinds the rules leave out: {other_kinds}"
         );
     }
     s
@@ -1067,16 +1070,16 @@ fn kinds_list(rules: &TriadRules) -> String {
     if rules.adviser_kinds.is_empty() {
         return "none".into();
     }
-    let keys: Vec<&str> = rules.adviser_kinds.iter().map(|k| k.key()).collect();
-    keys.join(", ")
+    let words: Vec<&str> = rules.adviser_kinds.iter().map(|k| k.words()).collect();
+    words.join(", ")
 }
 
 fn phases_list(phases: &[PhaseGroup]) -> String {
     if phases.is_empty() {
         return "none".into();
     }
-    let keys: Vec<&str> = phases.iter().map(|p| p.key()).collect();
-    keys.join(", ")
+    let words: Vec<&str> = phases.iter().map(|p| p.words()).collect();
+    words.join(", ")
 }
 
 fn pounds(x: f64) -> String {
@@ -1222,11 +1225,11 @@ mod tests {
         assert_eq!(plan.adviser[1], None);
         let why = plan.reason[1].as_deref().unwrap_or_default();
         assert!(
-            why.contains("no adviser competent for primary has capacity left"),
+            why.contains("no adviser for primary schools has capacity left"),
             "{why}"
         );
         assert!(
-            why.ends_with("(the group needs 3 days): full: Adviser A 3/4 days used"),
+            why.ends_with("(the group needs 3 days): no days left: Adviser A (3 of 4 days used)"),
             "{why}"
         );
         assert!(close(plan.score[1]["no_adviser"], 500.0));
@@ -1253,7 +1256,7 @@ mod tests {
         let plan = assign_advisers(&[g], &[linked], &rules);
         let why = plan.reason[0].as_deref().unwrap_or_default();
         assert!(
-            why.starts_with("every adviser competent for primary is linked"),
+            why.starts_with("every adviser for primary schools is linked"),
             "{why}"
         );
         assert!(
@@ -1295,7 +1298,7 @@ mod tests {
             "{why}"
         );
         assert!(
-            why.contains("none of the 1 competent for primary is in-house"),
+            why.contains("no adviser for primary schools is in-house"),
             "{why}"
         );
         assert_eq!(plan.ledger.total, 0.0);
@@ -1356,7 +1359,7 @@ mod tests {
         assert_eq!(plan.warnings.len(), 1);
         let w = &plan.warnings[0];
         assert!(
-            w.contains("group g2: pinned adviser not kept: Adviser A has 1 of 4 days left"),
+            w.contains("group g2: the adviser pinned to it could not be kept: Adviser A has 1 of 4 days left"),
             "{w}"
         );
         assert!(w.ends_with("Adviser B advises it instead"), "{w}");
@@ -1371,7 +1374,7 @@ mod tests {
         let why = plan.reason[0].as_deref().unwrap_or_default();
         assert_eq!(
             why,
-            "pinned adviser zz is not in the adviser list; no advisers are listed"
+            "the adviser pinned to it, \"zz\", is not on the list of advisers; no advisers are listed"
         );
     }
 
@@ -1398,7 +1401,7 @@ mod tests {
         );
         assert_eq!(
             plan.reason[0].as_deref(),
-            Some("no adviser of an allowed kind (la_officer, tic, nle, inspector) is competent for special_and_ap")
+            Some("no adviser of a kind this year's rules allow (LA officer, TIC, NLE, inspector) advises special and AP schools")
         );
     }
 
@@ -1416,9 +1419,7 @@ mod tests {
         let plan = assign_advisers(&[need("g1", &schools)], &[nle], &rules);
         let why = plan.reason[0].as_deref().unwrap_or_default();
         assert!(
-            why.contains(
-                "competent but of a kind triads.adviser_kinds leaves out: Adviser N (nle)"
-            ),
+            why.contains("advisers for them of kinds the rules leave out: Adviser N (NLE)"),
             "{why}"
         );
     }

@@ -33,7 +33,7 @@ pub fn unplaced_reason(prep: &Prepared, i: usize) -> (String, LeftOut) {
     {
         return (
             format!(
-                "no dates offered: the head of {} ({}) has offered no dates yet, and no_availability = \"leave_out\" keeps the school out until they do",
+                "no dates offered: the head of {} ({}) has offered no dates yet, and this year's rules leave a school out until its head does",
                 me.name, me.urn
             ),
             LeftOut::NoDates,
@@ -43,7 +43,7 @@ pub fn unplaced_reason(prep: &Prepared, i: usize) -> (String, LeftOut) {
         return (
             format!(
                 "phase: no other participating {} school{where_}",
-                me.phase_group()
+                me.phase_group().words()
             ),
             LeftOut::NoSamePhase {
                 phase: me.phase_group(),

@@ -31,8 +31,8 @@ pub(crate) mod validate;
 pub use baseline::{baseline, Baseline};
 pub use bound::{answered_bound, bound_seconds, dated_bound, ready_awaiting};
 pub use plan::{
-    AdviserLoad, Blocker, CostLedger, GroupMetrics, LedgerEntry, LeftOut, PairRule, Plan, Review,
-    Stats, Triad, Undated, Unplaced, Who,
+    group_number, AdviserLoad, Blocker, CostLedger, GroupMetrics, LedgerEntry, LeftOut, PairRule,
+    Plan, Review, Stats, Triad, Undated, Unplaced, Who,
 };
 pub use problem::{Exclusion, KnownDates, Pin, Scope, TriadProblem};
 pub use rules::{AdviserPresence, NoAvailability, TriadRules, TrustRule, Weights};

@@ -121,13 +121,13 @@ pub fn triad(id: String, rules: &PairRules, schools: &[&School], bonus: f64) -> 
             } else {
                 max_km = None;
                 flags.push(format!(
-                    "distance between {} and {} unknown (no coordinates); {} km assumed",
+                    "the distance between {} and {} is not known (one has no location), so {} km is assumed",
                     a.name, b.name, r.unknown_distance_km
                 ));
             }
             if let Err(broken) = rules.check(a, b) {
                 flags.push(format!(
-                    "breaks a rule: {}",
+                    "it breaks a rule: {}",
                     broken.describe(a, b, r.max_distance_km)
                 ));
             }

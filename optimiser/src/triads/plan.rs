@@ -52,6 +52,15 @@ pub struct Triad {
     pub kept: bool,
 }
 
+/// What follows "group" in a sentence: "12" for the optimiser's "G0012";
+/// a group with a name of its own (a pinned one, say) keeps it.
+pub fn group_number(id: &str) -> String {
+    id.strip_prefix('G')
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|n| n.parse::<u64>().ok())
+        .map_or_else(|| id.to_string(), |n| n.to_string())
+}
+
 impl Triad {
     pub fn total_score(&self) -> f64 {
         self.score.values().sum()

@@ -13,6 +13,7 @@ use super::compat::PairRules;
 use super::component::{size_of, Component};
 use super::explain::{diagnose, unplaced_reason};
 use super::output;
+use super::plan::group_number;
 use super::plan::{LedgerEntry, Plan, Stats, Triad, Unplaced};
 use super::problem::TriadProblem;
 use super::regions;
@@ -241,11 +242,13 @@ fn explain(
         .map(|u| (u.urn.to_string(), u.reason.clone()))
         .collect();
     let mut diagnosis = diagnose(&reasons, prep.participants.len());
-    diagnosis.extend(
-        triads
-            .iter()
-            .filter_map(|t| Some(format!("group {}: {}", t.id, t.adviser_reason.as_ref()?))),
-    );
+    diagnosis.extend(triads.iter().filter_map(|t| {
+        let why = t.adviser_reason.as_ref()?;
+        Some(format!(
+            "group {} has no adviser: {why}",
+            group_number(&t.id)
+        ))
+    }));
     (unplaced, diagnosis)
 }
 
@@ -254,8 +257,8 @@ fn pin_warnings(triads: &[Triad]) -> impl Iterator<Item = String> + '_ {
     triads.iter().filter(|t| t.pinned).flat_map(|t| {
         t.flags
             .iter()
-            .filter(|f| f.starts_with("breaks"))
-            .map(move |f| format!("pinned group {}: {f}", t.id))
+            .filter(|f| f.starts_with("it breaks"))
+            .map(move |f| format!("pinned group {}: {f}", group_number(&t.id)))
     })
 }
 

@@ -17,7 +17,7 @@ use optimiser::triads::plan::Triad;
 use optimiser::triads::{Exclusion, Pin};
 use serde::Deserialize;
 
-use super::views::dates_text;
+use super::views::{adviser_text, dates_text, sentence};
 use super::{render, see_other, Layout, PageError, PageResult, Viewer};
 use crate::auth::Caller;
 use crate::error::AppError;
@@ -145,20 +145,13 @@ impl HandRefusal {
                         .and_then(|u| names.get(&u).cloned());
                     r.general.push(match school {
                         Some(name) => format!("{name} {}", hand_words(what)),
-                        None => capitalised(&hand_words(&p.message)),
+                        None => sentence(&hand_words(&p.message)),
                     });
                 }
             }
         }
         r
     }
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }
 
 /// The hand's own references ("pin[2]") as people say them.
@@ -230,8 +223,11 @@ pub fn explain(t: &Triad) -> String {
         text = first.to_uppercase() + &text[1..];
     }
     text.push('.');
+    // Each flag is a sentence of its own, to be checked by hand.
     for f in &t.flags {
-        text.push_str(&format!(" Check: {f}."));
+        text.push(' ');
+        text.push_str(&sentence(f));
+        text.push('.');
     }
     text
 }
@@ -317,7 +313,7 @@ async fn plan_page(
             adviser: t
                 .adviser
                 .as_deref()
-                .map(|a| dir.adviser(a).name.unwrap_or_else(|| a.to_string()))
+                .map(|a| adviser_text(&dir.adviser(a)))
                 .unwrap_or_else(|| "none".into()),
             adviser_id: t.adviser.clone().unwrap_or_default(),
             reviews: t

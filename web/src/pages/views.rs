@@ -19,16 +19,16 @@ pub fn school_name(s: &SchoolRef) -> String {
 }
 
 pub fn adviser_text(a: &AdviserRef) -> String {
-    a.name.clone().unwrap_or_else(|| a.id.clone())
+    // A plan made before the adviser left the list names no one by id.
+    a.name
+        .clone()
+        .unwrap_or_else(|| "an adviser no longer on this year's list".to_string())
 }
 
 /// The text with its first letter upper case and the rest as it is
 /// (askama's `capitalize` lowers the rest, which school names must keep).
 pub fn sentence(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
+    report::words::sentence(s.to_string())
 }
 
 /// "Tue 12 Jan 2027, Wed 13 Jan 2027", or that there are none yet.
