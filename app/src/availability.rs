@@ -2,7 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{Datelike, Weekday};
+use chrono::{Datelike, NaiveDate, Weekday};
+use optimiser::schedule::Calendar;
 use serde::{Deserialize, Serialize};
 use store::availability::{self, DateLevel, Submission};
 use store::years::{self, Year};
@@ -25,49 +26,94 @@ pub struct AvailabilitySaved {
     pub dates: usize,
 }
 
-/// Checks a submission against the year's calendar. `urn` is the head's
-/// school, whose own blackout days are refused too. The message names the
-/// entry (1-based) and the date.
-pub fn check(year: &Year, urn: Option<&str>, dates: &[DateLevel]) -> Result<(), String> {
+/// Why a day of the calendar cannot be offered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed<'c> {
+    OutsideWindow,
+    Weekend,
+    Holiday,
+    /// Blacked out for everyone, with the calendar's reason.
+    ForEveryone(&'c str),
+    /// Blacked out for the head's own school, with the reason.
+    ForSchool(&'c str),
+}
+
+/// Whether `date` is closed to the head of `urn` (an adviser: None), and
+/// why: the one rule the API, the calendar page and its locked days share.
+pub fn closed<'c>(cal: &'c Calendar, urn: Option<&str>, date: NaiveDate) -> Option<Closed<'c>> {
+    if date < cal.first || date > cal.last {
+        return Some(Closed::OutsideWindow);
+    }
+    if matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
+        return Some(Closed::Weekend);
+    }
+    if !cal.half_terms.is_empty()
+        && !cal
+            .half_terms
+            .iter()
+            .any(|h| h.first <= date && date <= h.last)
+    {
+        return Some(Closed::Holiday);
+    }
+    if let Some(b) = cal.blackouts.iter().find(|b| b.covers(date)) {
+        return Some(Closed::ForEveryone(&b.reason));
+    }
+    cal.school_blackouts
+        .iter()
+        .find(|b| {
+            urn == Some(b.urn.to_string().as_str())
+                && b.first <= date
+                && date <= b.last.unwrap_or(b.first)
+        })
+        .map(|b| Closed::ForSchool(&b.reason))
+}
+
+/// One refused entry of a submission: its place (1-based), its date and
+/// what is wrong, as a sentence's predicate ("is a weekend day").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateProblem {
+    pub entry: usize,
+    pub date: NaiveDate,
+    pub why: String,
+}
+
+/// Every refused entry of a submission, in order. `urn` is the head's
+/// school, whose own blackout days are refused too.
+pub fn problems(year: &Year, urn: Option<&str>, dates: &[DateLevel]) -> Vec<DateProblem> {
     let cal = &year.calendar;
     let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
     for (i, d) in dates.iter().enumerate() {
-        let at = format!("dates[{}]: {}", i + 1, d.date);
-        if d.date < cal.first || d.date > cal.last {
-            return Err(format!(
-                "{at} is outside the programme window {} to {}",
+        let why = match closed(cal, urn, d.date) {
+            Some(Closed::OutsideWindow) => Some(format!(
+                "is outside the programme window {} to {}",
                 cal.first, cal.last
-            ));
-        }
-        if matches!(d.date.weekday(), Weekday::Sat | Weekday::Sun) {
-            return Err(format!("{at} is a weekend day"));
-        }
-        if !cal.half_terms.is_empty()
-            && !cal
-                .half_terms
-                .iter()
-                .any(|h| h.first <= d.date && d.date <= h.last)
-        {
-            return Err(format!("{at} is in a school holiday"));
-        }
-        if let Some(b) = cal.blackouts.iter().find(|b| b.covers(d.date)) {
-            return Err(format!("{at} is blacked out for everyone ({})", b.reason));
-        }
-        if let Some(b) = cal.school_blackouts.iter().find(|b| {
-            urn == Some(b.urn.to_string().as_str())
-                && b.first <= d.date
-                && d.date <= b.last.unwrap_or(b.first)
-        }) {
-            return Err(format!(
-                "{at} is blacked out for your school ({})",
-                b.reason
-            ));
-        }
-        if !seen.insert(d.date) {
-            return Err(format!("{at} is listed twice"));
+            )),
+            Some(Closed::Weekend) => Some("is a weekend day".to_string()),
+            Some(Closed::Holiday) => Some("is in a school holiday".to_string()),
+            Some(Closed::ForEveryone(r)) => Some(format!("is blacked out for everyone ({r})")),
+            Some(Closed::ForSchool(r)) => Some(format!("is blacked out for your school ({r})")),
+            None if !seen.insert(d.date) => Some("is listed twice".to_string()),
+            None => None,
+        };
+        if let Some(why) = why {
+            out.push(DateProblem {
+                entry: i + 1,
+                date: d.date,
+                why,
+            });
         }
     }
-    Ok(())
+    out
+}
+
+/// Checks a submission against the year's calendar. The message names the
+/// first refused entry (1-based) and its date.
+pub fn check(year: &Year, urn: Option<&str>, dates: &[DateLevel]) -> Result<(), String> {
+    match problems(year, urn, dates).first() {
+        Some(p) => Err(format!("dates[{}]: {} {}", p.entry, p.date, p.why)),
+        None => Ok(()),
+    }
 }
 
 /// Heads and advisers take part in reviews; only they give availability.

@@ -690,7 +690,24 @@ async fn pages_work_without_javascript() {
             .unwrap();
         assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
         let text = refused.text().await.unwrap();
-        assert!(text.contains("2027-01-16 is a weekend day"), "{text}");
+        // Beside the day, with the day chosen before kept.
+        let cell = &text[text
+            .find("id=\"cell-2027-01-16\"")
+            .expect("the refused day's cell")..];
+        let cell = &cell[..cell.find("</td>").unwrap()];
+        assert!(
+            cell.contains("Saturday 16 January 2027 is a weekend day."),
+            "{cell}"
+        );
+        assert!(
+            text.contains(
+                "<a href=\"#cell-2027-01-16\">Saturday 16 January 2027 is a weekend day.</a>"
+            ),
+            "the summary links to the day"
+        );
+        let kept = &text[text.find("<select id=\"day-2027-01-12\"").unwrap()..];
+        let kept = &kept[..kept.find("</select>").unwrap()];
+        assert!(kept.contains("value=\"preferred\" selected"), "{kept}");
         let saved = http
             .post(&url)
             .form(&[

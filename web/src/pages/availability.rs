@@ -34,6 +34,8 @@ struct AvailabilityPage {
     levels: [&'static str; 3],
     saved: Option<String>,
     error: Option<String>,
+    /// Each refused day: its cell's id and the sentence shown beside it.
+    day_errors: Vec<(String, String)>,
     current: Option<String>,
     /// The groups and dates are published: a change now moves reviews.
     published: bool,
@@ -97,6 +99,7 @@ fn page(
         levels: LEVELS,
         saved: None,
         error: None,
+        day_errors: Vec::new(),
         current: current.map(describe),
         published: false,
     }
@@ -160,34 +163,28 @@ pub async fn save(
         Ok(d) => d,
         Err(e) => return refuse(&[], e),
     };
-    if let Err(e) = app::availability::check(&year, caller.urn.as_deref(), &dates) {
-        return refuse(&dates, without_index(&e).to_string());
+    let problems = app::availability::problems(&year, caller.urn.as_deref(), &dates);
+    if !problems.is_empty() {
+        // What was chosen stays chosen; each refused day says why beside it.
+        let mut p = page(&caller, &year, current.as_ref(), &dates);
+        let said: BTreeMap<NaiveDate, String> = problems
+            .iter()
+            .map(|q| (q.date, format!("{} {}.", long_date(q.date), q.why)))
+            .collect();
+        let off_grid = p.grid.mark(&said);
+        p.day_errors = said
+            .iter()
+            .map(|(d, e)| (format!("cell-{d}"), e.clone()))
+            .collect();
+        p.error = Some(match (problems.len(), off_grid.is_empty()) {
+            (1, true) => "One day cannot be offered. It is marked below.".to_string(),
+            (n, true) => format!("{n} days cannot be offered. They are marked below."),
+            (_, false) => off_grid.join(" "),
+        });
+        return render_with(StatusCode::BAD_REQUEST, &p);
     }
     let version = availability::submit(&state.db, year_id, caller.user_id, &dates).await?;
     Ok(see_other(&format!(
         "/years/{year_id}/availability?saved={version}#saved"
     )))
-}
-
-/// The check's message without its `dates[3]: ` prefix, which means
-/// something to API clients and nothing on a calendar; the date stays.
-fn without_index(message: &str) -> &str {
-    match (message.starts_with("dates["), message.find("]: ")) {
-        (true, Some(i)) => &message[i + 3..],
-        _ => message,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn messages_keep_the_date_and_lose_the_index() {
-        assert_eq!(
-            without_index("dates[3]: 2027-01-09 is a weekend day"),
-            "2027-01-09 is a weekend day"
-        );
-        assert_eq!(without_index("something else"), "something else");
-    }
 }

@@ -5,7 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use app::availability::{closed, Closed};
+use chrono::{Datelike, Duration, NaiveDate};
 use optimiser::schedule::{Calendar, Level};
 
 use store::availability::DateLevel;
@@ -39,6 +40,8 @@ pub struct Day {
     pub locked: Option<String>,
     /// `unavailable`, `possible` or `preferred`.
     pub level: &'static str,
+    /// Why a save refused this day, shown beside it.
+    pub error: Option<String>,
 }
 
 impl Day {
@@ -54,34 +57,16 @@ pub fn level_name(level: Level) -> &'static str {
     }
 }
 
-/// Why `date` is not open to offer, for the head of `urn` (None: open).
-/// The same rules, in the same order, as `app::availability::check`.
+/// Why `date` is not open to offer, for the head of `urn` (None: open),
+/// as the locked cell shows it; `app::availability::check` refuses the same.
 pub fn lock_reason(cal: &Calendar, urn: Option<&str>, date: NaiveDate) -> Option<String> {
-    if matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
-        return Some("Weekend".into());
-    }
-    if !cal.half_terms.is_empty()
-        && !cal
-            .half_terms
-            .iter()
-            .any(|h| h.first <= date && date <= h.last)
-    {
-        return Some("School holiday".into());
-    }
-    if let Some(b) = cal.blackouts.iter().find(|b| b.covers(date)) {
-        return Some(or_default(&b.reason, "Closed for everyone"));
-    }
-    if let Some(b) = cal.school_blackouts.iter().find(|b| {
-        urn == Some(b.urn.to_string().as_str())
-            && b.first <= date
-            && date <= b.last.unwrap_or(b.first)
-    }) {
-        return Some(format!(
-            "Your school: {}",
-            or_default(&b.reason, "blacked out")
-        ));
-    }
-    None
+    Some(match closed(cal, urn, date)? {
+        Closed::OutsideWindow => "Outside the programme".into(),
+        Closed::Weekend => "Weekend".into(),
+        Closed::Holiday => "School holiday".into(),
+        Closed::ForEveryone(r) => or_default(r, "Closed for everyone"),
+        Closed::ForSchool(r) => format!("Your school: {}", or_default(r, "blacked out")),
+    })
 }
 
 fn or_default(reason: &str, default: &str) -> String {
@@ -113,6 +98,7 @@ pub fn grid(cal: &Calendar, urn: Option<&str>, levels: &BTreeMap<NaiveDate, Leve
                             _ => "unavailable",
                         },
                         locked,
+                        error: None,
                     }
                 })
             })
@@ -124,6 +110,29 @@ pub fn grid(cal: &Calendar, urn: Option<&str>, levels: &BTreeMap<NaiveDate, Leve
         monday += Duration::days(7);
     }
     Grid { weeks }
+}
+
+impl Grid {
+    /// Puts each refusal beside its day; returns those with no day on the
+    /// grid (outside the window), for the summary alone.
+    pub fn mark(&mut self, errors: &BTreeMap<NaiveDate, String>) -> Vec<String> {
+        let mut placed = std::collections::BTreeSet::new();
+        for day in self
+            .weeks
+            .iter_mut()
+            .flat_map(|w| w.days.iter_mut().flatten())
+        {
+            if let Some((d, e)) = errors.iter().find(|(d, _)| d.to_string() == day.iso) {
+                day.error = Some(e.clone());
+                placed.insert(*d);
+            }
+        }
+        errors
+            .iter()
+            .filter(|(d, _)| !placed.contains(*d))
+            .map(|(_, e)| e.clone())
+            .collect()
+    }
 }
 
 /// The dates of a submitted calendar form: every `day-YYYY-MM-DD` field
