@@ -174,6 +174,37 @@ async fn check_map(c: &Client, e: &Expected) -> Result<()> {
         tip.contains("Group ") || tip.contains("group ") || tip.contains("left out"),
         "tooltip {tip:?}"
     );
+    // By keyboard too: every marker takes the focus, is named, and shows
+    // its tooltip while focused.
+    let unreachable = c
+        .execute(
+            "return [...document.querySelectorAll('#plan-web-map path.map-school')]\
+               .filter(m => m.getAttribute('tabindex') !== '0' || !m.getAttribute('aria-label'))\
+               .length;",
+            vec![],
+        )
+        .await?;
+    ensure!(
+        unreachable == serde_json::json!(0),
+        "{unreachable} markers out of reach of the keyboard"
+    );
+    let focused = c
+        .execute(
+            "const all = document.querySelectorAll('#plan-web-map path.map-school');\
+             const m = all[all.length - 1];\
+             m.focus();\
+             const shown = [...document.querySelectorAll('.leaflet-tooltip')]\
+               .map(t => t.textContent).join(' | ');\
+             return [m.getAttribute('aria-label'), shown];",
+            vec![],
+        )
+        .await?;
+    let label = focused[0].as_str().unwrap_or_default();
+    let shown = focused[1].as_str().unwrap_or_default();
+    ensure!(
+        !label.is_empty() && shown.contains(label.split(',').next().unwrap_or_default()),
+        "focused marker {label:?} shows {shown:?}"
+    );
     Ok(())
 }
 

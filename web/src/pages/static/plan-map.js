@@ -69,6 +69,18 @@
       className: s.left_out ? 'map-school map-left-out' : 'map-school'
     });
     marker.bindTooltip(schoolTip(s));
+    // Circle markers are SVG paths: made reachable by Tab, named for screen
+    // readers, and showing their tooltip while focused, as on hover. The
+    // path exists once the map has a view, hence on 'add'.
+    marker.on('add', function () {
+      var el = marker.getElement();
+      if (!el) { return; }
+      el.setAttribute('tabindex', '0');
+      el.setAttribute('role', 'img');
+      el.setAttribute('aria-label', s.name + ', ' + s.phase + ', ' + s.group.charAt(0).toLowerCase() + s.group.slice(1));
+      el.addEventListener('focus', function () { marker.openTooltip(); });
+      el.addEventListener('blur', function () { marker.closeTooltip(); });
+    });
     marker.addTo(map);
     bounds.push([s.lat, s.lon]);
   });
