@@ -388,8 +388,17 @@ proptest! {
         // No schedule dates more than the bound over every grouping.
         let bound = out.schedule.dated_bound.expect("a bound, the schools being known");
         prop_assert!(out.schedule.dated <= bound, "{} dated, bound {bound}", out.schedule.dated);
-        // Deterministic.
-        prop_assert_eq!(schedule(&p).unwrap().plan, out.plan);
+        // Deterministic, but for how tight the bounds are: their search
+        // stops on the clock (at most `bound_seconds`), and under load it
+        // may stop sooner. Wherever it stops the bound holds.
+        let again = schedule(&p).unwrap().plan;
+        let timed = |mut plan: Plan| {
+            plan.stats.dated_bound = None;
+            plan.stats.answered_bound = None;
+            plan
+        };
+        prop_assert!(again.stats.dated_bound.is_some_and(|b| b >= out.schedule.dated));
+        prop_assert_eq!(timed(again), timed(out.plan.clone()));
     }
 }
 
@@ -818,7 +827,7 @@ fn an_adviser_at_one_review_lets_the_others_be_dated() {
     for r in t.reviews.iter().filter(|r| r.adviser.is_none()) {
         let why = r.adviser_absent.as_deref().unwrap();
         assert!(
-            why.starts_with("adviser A1 attends one review of group G0000")
+            why.starts_with("this year's rules ask the adviser of group 0 to one of its reviews")
                 && why.contains(&with[0].host.to_string()),
             "{why}"
         );
