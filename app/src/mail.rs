@@ -1,7 +1,8 @@
 //! E-mail to the people of a year: invitations (a one-time sign-in link
-//! each), reminders to heads who have not given their dates and to leads
-//! whose write-up is due, and "your group is published" with the group and
-//! its dates. The SIM reads who gets what before anything is sent; every
+//! each, to heads, advisers and consultants), reminders to heads and
+//! advisers who have not given their dates and to leads whose write-up is
+//! due, and "your group is published" with the group and its dates (to an
+//! adviser, the groups they advise). The SIM reads who gets what before anything is sent; every
 //! message is logged with what became of it and can be sent again.
 //!
 //! With SMTP configured (`Smtp`) messages go one after another, each with
@@ -22,7 +23,7 @@ use chrono::NaiveDate;
 use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Body, Mailbox};
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use optimiser::model::{Headteacher, School, Urn};
+use optimiser::model::{Adviser, Consultant, Headteacher, School, Urn};
 use store::inputs::{self, Hand};
 use store::messages::{self, NewMessage};
 use store::people::{self, Person};
@@ -149,17 +150,19 @@ impl MailKind {
     pub fn about(self) -> &'static str {
         match self {
             MailKind::Invitation => {
-                "Heads of the schools taking part who have not signed in yet. Each gets a new \
-                 sign-in link; any link sent before stops working."
+                "Heads of the schools taking part, advisers and consultants who have not signed \
+                 in yet. Each gets a new sign-in link; any link sent before stops working."
             }
             MailKind::AvailabilityReminder => {
-                "Invited heads who have not given their dates, once the deadline is close."
+                "Invited heads and advisers who have not given their dates, once the deadline \
+                 is close."
             }
             MailKind::WriteupReminder => {
                 "Heads who led a review that has taken place and have not sent its write-up."
             }
             MailKind::Published => {
-                "Heads of every school in the published plan: their group, partners and dates."
+                "Heads of every school in the published plan: their group, partners and dates; \
+                 advisers: the groups they advise and the reviews they attend."
             }
         }
     }
@@ -168,8 +171,8 @@ impl MailKind {
 /// Why a message cannot be e-mailed to someone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unsendable {
-    /// Neither their account nor the headteachers file has an address.
-    NoAddress,
+    /// Neither their account nor their input file (named) has an address.
+    NoAddress(&'static str),
     /// The address given is not one: as given, and why.
     BadAddress(String),
     /// A reminder to someone who was never invited.
@@ -179,8 +182,8 @@ pub enum Unsendable {
 impl Unsendable {
     pub fn words(&self) -> String {
         match self {
-            Unsendable::NoAddress => {
-                "no e-mail address: add it to the headteachers file".to_string()
+            Unsendable::NoAddress(file) => {
+                format!("no e-mail address: add it to the {file} file")
             }
             Unsendable::BadAddress(why) => why.clone(),
             Unsendable::NotInvited => "not invited yet: send the invitation first".to_string(),
@@ -205,8 +208,27 @@ pub struct Letter {
     /// With `LINK_PLACEHOLDER` where an invitation's link goes.
     pub body: String,
     pub unsendable: Option<Unsendable>,
-    /// The head's school, for the invitation's link.
-    urn: Option<Urn>,
+    /// Whom it is for, as an invitation's link needs them.
+    whom: Whom,
+}
+
+/// A person of the year as a message reaches them: a head by school, an
+/// adviser or consultant by the id of their input.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Whom {
+    Head(Urn),
+    Adviser(String),
+    Consultant(String),
+}
+
+impl Whom {
+    fn file(&self) -> &'static str {
+        match self {
+            Whom::Head(_) => "headteachers",
+            Whom::Adviser(_) => "advisers",
+            Whom::Consultant(_) => "consultants",
+        }
+    }
 }
 
 /// Who would get messages of a kind, and what they would say.
@@ -253,19 +275,34 @@ pub fn one_line(s: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The mailbox of a person, or why their address is not one.
+/// The mailbox of a head, or why their address is not one.
 pub fn mailbox(name: &str, address: &str) -> Result<Mailbox, Unsendable> {
+    mailbox_in(name, address, "headteachers")
+}
+
+/// The mailbox of a person whose address comes from `file` (the input
+/// the SIM mends where it is missing or wrong).
+pub fn mailbox_in(name: &str, address: &str, file: &'static str) -> Result<Mailbox, Unsendable> {
     let address = address.trim();
     if address.is_empty() {
-        return Err(Unsendable::NoAddress);
+        return Err(Unsendable::NoAddress(file));
     }
     let email: Address = address.parse().map_err(|_| {
         Unsendable::BadAddress(format!(
-            "{:?} is not an e-mail address: correct it in the headteachers file",
+            "{:?} is not an e-mail address: correct it in the {file} file",
             one_line(address)
         ))
     })?;
     Ok(Mailbox::new(Some(one_line(name)), email))
+}
+
+/// The input a person's address comes from, by their role.
+fn file_of(role: &str) -> &'static str {
+    match role {
+        "adviser" => "advisers",
+        "consultant" => "consultants",
+        _ => "headteachers",
+    }
 }
 
 /// A message ready for the SMTP server: plain text, quoted-printable (so
@@ -286,6 +323,8 @@ pub fn build(from: &Mailbox, to: Mailbox, subject: &str, body: &str) -> Result<M
 #[template(path = "mail/invitation.txt")]
 struct InvitationText<'a> {
     name: &'a str,
+    /// `head`, `adviser` or `consultant`: what they will find once in.
+    role: &'a str,
     sim: &'a str,
     year: &'a str,
     deadline: String,
@@ -322,6 +361,24 @@ struct PublishedText<'a> {
     partners: Vec<String>,
     adviser: Option<String>,
     reviews: Vec<String>,
+    page: String,
+}
+
+/// A group as its adviser's message lists it.
+struct AdvisedGroup {
+    label: String,
+    /// "Oak Primary School (Ann Lee)".
+    schools: Vec<String>,
+    /// "Oak Primary School: Tuesday 3 November 2026".
+    reviews: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/published_adviser.txt")]
+struct AdviserPublishedText<'a> {
+    name: &'a str,
+    year: &'a str,
+    groups: Vec<AdvisedGroup>,
     page: String,
 }
 
@@ -374,9 +431,9 @@ pub fn reminder_due(deadline: NaiveDate, today: NaiveDate, days: u32) -> Result<
     Ok(())
 }
 
-/// A head as the year knows them: their account where they have one, else
-/// the headteachers file.
-struct HeadOf {
+/// A person as the year knows them: their account where they have one,
+/// else their input file (headteachers, advisers or consultants).
+struct Recipient {
     user: Option<Person>,
     name: String,
     address: String,
@@ -384,7 +441,7 @@ struct HeadOf {
 
 struct Heads {
     schools: Vec<School>,
-    by_urn: HashMap<Urn, HeadOf>,
+    by_urn: HashMap<Urn, Recipient>,
 }
 
 impl Heads {
@@ -421,7 +478,7 @@ impl Heads {
                 .unwrap_or_default();
             by_urn.insert(
                 s.urn,
-                HeadOf {
+                Recipient {
                     user,
                     name,
                     address,
@@ -439,16 +496,74 @@ impl Heads {
     }
 }
 
-fn letter(head: &HeadOf, urn: Urn, subject: String, body: String) -> Letter {
+fn letter(head: &Recipient, urn: Urn, subject: String, body: String) -> Letter {
+    letter_to(head, Whom::Head(urn), subject, body)
+}
+
+fn letter_to(person: &Recipient, whom: Whom, subject: String, body: String) -> Letter {
     Letter {
-        user_id: head.user.as_ref().map(|u| u.id),
-        name: head.name.clone(),
-        address: head.address.clone(),
+        user_id: person.user.as_ref().map(|u| u.id),
+        name: person.name.clone(),
+        address: person.address.clone(),
         subject,
         body,
-        unsendable: mailbox(&head.name, &head.address).err(),
-        urn: Some(urn),
+        unsendable: mailbox_in(&person.name, &person.address, whom.file()).err(),
+        whom,
     }
+}
+
+/// The advisers or consultants of the year (`role` says which) as messages
+/// reach them, by the id of their input, in its order.
+async fn others(
+    db: &Db,
+    role: &str,
+    listed: Vec<(String, String, Option<String>)>,
+) -> AppResult<Vec<(String, Recipient)>> {
+    let users: HashMap<String, Person> = people::list(db)
+        .await?
+        .into_iter()
+        .filter(|p| p.role == role)
+        .filter_map(|p| p.ext_id.clone().map(|id| (id, p)))
+        .collect();
+    Ok(listed
+        .into_iter()
+        .map(|(id, name, email)| {
+            let user = users.get(&id).cloned();
+            let address = user
+                .as_ref()
+                .map(|u| u.email.clone())
+                .filter(|e| !e.trim().is_empty())
+                .or(email)
+                .unwrap_or_default();
+            let name = user.as_ref().map_or(name, |u| u.name.clone());
+            (
+                id,
+                Recipient {
+                    user,
+                    name,
+                    address,
+                },
+            )
+        })
+        .collect())
+}
+
+async fn advisers_of(db: &Db, year_id: i64) -> AppResult<Vec<(String, Recipient)>> {
+    let list: Vec<Adviser> = inputs::latest(db, year_id, "advisers")
+        .await?
+        .map(|s| s.data)
+        .unwrap_or_default();
+    let listed = list.into_iter().map(|a| (a.id, a.name, a.email)).collect();
+    others(db, "adviser", listed).await
+}
+
+async fn consultants_of(db: &Db, year_id: i64) -> AppResult<Vec<(String, Recipient)>> {
+    let list: Vec<Consultant> = inputs::latest(db, year_id, "consultants")
+        .await?
+        .map(|s| s.data)
+        .unwrap_or_default();
+    let listed = list.into_iter().map(|c| (c.id, c.name, c.email)).collect();
+    others(db, "consultant", listed).await
 }
 
 /// Who would get messages of `kind` and what each would say; `days`
@@ -501,6 +616,7 @@ pub async fn preview(
                 }
                 let body = render(&InvitationText {
                     name: &head.name,
+                    role: "head",
                     sim: &year.caller.name,
                     year: &y.name,
                     deadline: deadline.clone(),
@@ -509,10 +625,59 @@ pub async fn preview(
                 let subject = format!("Peer review {}: your sign-in link", y.name);
                 letters.push(letter(head, s.urn, subject, body));
             }
+            let advisers = advisers_of(db, y.id).await?;
+            let consultants = consultants_of(db, y.id).await?;
+            let others = advisers
+                .iter()
+                .map(|(id, p)| ("adviser", Whom::Adviser(id.clone()), p))
+                .chain(
+                    consultants
+                        .iter()
+                        .map(|(id, p)| ("consultant", Whom::Consultant(id.clone()), p)),
+                );
+            for (role, whom, person) in others {
+                if person.user.as_ref().is_some_and(|u| u.signed_in) {
+                    continue;
+                }
+                let body = render(&InvitationText {
+                    name: &person.name,
+                    role,
+                    sim: &year.caller.name,
+                    year: &y.name,
+                    deadline: deadline.clone(),
+                    link: LINK_PLACEHOLDER,
+                })?;
+                let subject = format!("Peer review {}: your sign-in link", y.name);
+                letters.push(letter_to(person, whom, subject, body));
+            }
         }
         MailKind::AvailabilityReminder => {
             let status = crate::people::availability_status(db, year).await?;
             let left = (y.deadline - years::today()).num_days();
+            let subject = format!(
+                "Peer review {}: please give your dates by {deadline}",
+                y.name
+            );
+            let page = format!("{base}/years/{}/availability", y.id);
+            let advisers: HashMap<String, Recipient> =
+                advisers_of(db, y.id).await?.into_iter().collect();
+            for m in status.advisers.map(|a| a.missing).unwrap_or_default() {
+                let Some(adviser) = advisers.get(&m.id) else {
+                    continue;
+                };
+                let body = render(&AvailabilityText {
+                    name: &adviser.name,
+                    year: &y.name,
+                    deadline: deadline.clone(),
+                    when: in_days(left.max(0)),
+                    page: page.clone(),
+                })?;
+                let mut l = letter_to(adviser, Whom::Adviser(m.id), subject.clone(), body);
+                if !m.invited {
+                    l.unsendable = Some(Unsendable::NotInvited);
+                }
+                letters.push(l);
+            }
             for m in status.heads.map(|h| h.missing).unwrap_or_default() {
                 let Ok(urn) = m.urn.parse::<u32>().map(Urn) else {
                     continue;
@@ -525,13 +690,9 @@ pub async fn preview(
                     year: &y.name,
                     deadline: deadline.clone(),
                     when: in_days(left.max(0)),
-                    page: format!("{base}/years/{}/availability", y.id),
+                    page: page.clone(),
                 })?;
-                let subject = format!(
-                    "Peer review {}: please give your dates by {deadline}",
-                    y.name
-                );
-                let mut l = letter(head, urn, subject, body);
+                let mut l = letter(head, urn, subject.clone(), body);
                 if !m.invited {
                     l.unsendable = Some(Unsendable::NotInvited);
                 }
@@ -638,6 +799,48 @@ pub async fn preview(
                         letters.push(letter(head, urn, subject, body));
                     }
                 }
+                // Each adviser: the groups they advise, and the reviews
+                // they attend (under "one review", not all of them).
+                for (id, adviser) in advisers_of(db, y.id).await? {
+                    let groups: Vec<AdvisedGroup> = plan
+                        .plan
+                        .triads
+                        .iter()
+                        .filter(|t| t.adviser.as_deref() == Some(id.as_str()))
+                        .map(|t| AdvisedGroup {
+                            label: report::words::group(&t.id),
+                            schools: t.schools.iter().map(|&u| named(u)).collect(),
+                            reviews: t
+                                .reviews
+                                .iter()
+                                .map(|r| {
+                                    let host = dir
+                                        .schools
+                                        .get(&r.host)
+                                        .cloned()
+                                        .unwrap_or_else(|| heads.school_name(r.host));
+                                    let days = days_words(&review_days(r));
+                                    if t.adviser_at(r) == Some(id.as_str()) {
+                                        format!("{host}: {days}")
+                                    } else {
+                                        format!("{host}: {days} (without you)")
+                                    }
+                                })
+                                .collect(),
+                        })
+                        .collect();
+                    if groups.is_empty() {
+                        continue;
+                    }
+                    let body = render(&AdviserPublishedText {
+                        name: &adviser.name,
+                        year: &y.name,
+                        groups,
+                        page: format!("{base}/years/{}", y.id),
+                    })?;
+                    let subject = format!("Peer review {}: the groups you advise", y.name);
+                    letters.push(letter_to(&adviser, Whom::Adviser(id), subject, body));
+                }
             }
         },
     }
@@ -648,29 +851,42 @@ pub async fn preview(
     })
 }
 
-/// Issues invitation links for the heads of `urns` (creating their
-/// accounts where needed, revoking their unused links); user id and link
-/// by school.
-async fn issue_links(
+/// Issues invitation links for `whom` (creating their accounts where
+/// needed, revoking their unused links); user id and link by person.
+async fn issue_links<'w>(
     db: &Db,
     year: &SimYear,
-    urns: Vec<Urn>,
+    whom: impl Iterator<Item = &'w Whom>,
     base_url: &str,
-) -> AppResult<HashMap<Urn, (i64, String)>> {
-    if urns.is_empty() {
+) -> AppResult<HashMap<Whom, (i64, String)>> {
+    let (mut heads, mut advisers, mut consultants) = (Vec::new(), Vec::new(), Vec::new());
+    for w in whom {
+        match w {
+            Whom::Head(u) => heads.push(*u),
+            Whom::Adviser(id) => advisers.push(id.clone()),
+            Whom::Consultant(id) => consultants.push(id.clone()),
+        }
+    }
+    let some = |v: Vec<_>| (!v.is_empty()).then_some(Selection::List(v));
+    let req = InvitationRequest {
+        heads: (!heads.is_empty()).then_some(Selection::List(heads)),
+        advisers: some(advisers),
+        consultants: some(consultants),
+    };
+    if req.heads.is_none() && req.advisers.is_none() && req.consultants.is_none() {
         return Ok(HashMap::new());
     }
-    let req = InvitationRequest {
-        heads: Some(Selection::List(urns)),
-        advisers: None,
-        consultants: None,
-    };
     let invited = crate::people::invite(db, year, &req, base_url).await?;
     Ok(invited
         .into_iter()
         .filter_map(|i| {
-            let urn = i.urn.as_deref()?.parse::<u32>().ok()?;
-            Some((Urn(urn), (i.user_id, i.link)))
+            let whom = match (i.role.as_str(), i.urn.as_deref(), i.ext_id) {
+                ("head", Some(urn), _) => Whom::Head(Urn(urn.parse().ok()?)),
+                ("adviser", _, Some(id)) => Whom::Adviser(id),
+                ("consultant", _, Some(id)) => Whom::Consultant(id),
+                _ => return None,
+            };
+            Some((whom, (i.user_id, i.link)))
         })
         .collect())
 }
@@ -757,13 +973,12 @@ pub async fn send(
 ) -> AppResult<Outcome> {
     let preview = to_send(db, year, kind, days, base_url).await?;
     let links = if kind == MailKind::Invitation {
-        let urns = preview
+        let whom = preview
             .letters
             .iter()
             .filter(|l| l.unsendable.is_none())
-            .filter_map(|l| l.urn)
-            .collect();
-        issue_links(db, year, urns, base_url).await?
+            .map(|l| &l.whom);
+        issue_links(db, year, whom, base_url).await?
     } else {
         HashMap::new()
     };
@@ -771,9 +986,12 @@ pub async fn send(
     let by = year.caller.user_id;
     let mut outcome = Outcome::default();
     for l in &preview.letters {
-        let issued = l.urn.and_then(|u| links.get(&u));
+        let issued = links.get(&l.whom);
         let user_id = issued.map(|i| i.0).or(l.user_id);
-        let result = match (&l.unsendable, mailbox(&l.name, &l.address)) {
+        let result = match (
+            &l.unsendable,
+            mailbox_in(&l.name, &l.address, l.whom.file()),
+        ) {
             (Some(u), _) => Err(u.words()),
             (None, Err(u)) => Err(u.words()),
             (None, Ok(to)) => {
@@ -825,14 +1043,13 @@ pub async fn mail_merge(
         .filter(|l| l.unsendable.as_ref().is_none_or(Unsendable::in_mail_merge))
         .collect();
     let links = if kind == MailKind::Invitation {
-        let urns = rows.iter().filter_map(|l| l.urn).collect();
-        issue_links(db, year, urns, base_url).await?
+        issue_links(db, year, rows.iter().map(|l| &l.whom), base_url).await?
     } else {
         HashMap::new()
     };
     let mut table = Vec::with_capacity(rows.len());
     for l in rows {
-        let issued = l.urn.and_then(|u| links.get(&u));
+        let issued = links.get(&l.whom);
         let link = issued.map(|i| i.1.clone()).unwrap_or_default();
         let body = if link.is_empty() {
             l.body.clone()
@@ -968,7 +1185,8 @@ pub async fn resend(
             link,
         });
     };
-    let result = match mailbox(&name, &address) {
+    let file = file_of(person.as_ref().map_or("head", |p| p.role.as_str()));
+    let result = match mailbox_in(&name, &address, file) {
         Err(u) => Err(u.words()),
         Ok(to) => {
             let body = match &link {
@@ -1002,6 +1220,7 @@ pub async fn reissue(
         .ok_or_else(|| AppError::not_found(format!("no user {user_id}")))?;
     let body = render(&InvitationText {
         name: &person.name,
+        role: &person.role,
         sim: &year.caller.name,
         year: &year.year.name,
         deadline: long_date(year.year.deadline),
@@ -1047,7 +1266,7 @@ pub async fn reissue(
             link: Some(link),
         });
     };
-    let result = match mailbox(&person.name, &person.email) {
+    let result = match mailbox_in(&person.name, &person.email, file_of(&person.role)) {
         Err(u) => Err(u.words()),
         Ok(to) => {
             let text = body.replace(LINK_PLACEHOLDER, &link);
@@ -1099,13 +1318,21 @@ mod tests {
                     .into()
             ))
         );
-        assert_eq!(mailbox("Ann", "  "), Err(Unsendable::NoAddress));
+        assert_eq!(
+            mailbox("Ann", "  "),
+            Err(Unsendable::NoAddress("headteachers"))
+        );
+        assert_eq!(
+            mailbox_in("Ada", "", "advisers").unwrap_err().words(),
+            "no e-mail address: add it to the advisers file"
+        );
     }
 
     #[test]
     fn the_invitation_reads_with_names_and_the_link_placeholder() {
         let text = render(&InvitationText {
             name: "Siân Jones",
+            role: "head",
             sim: "Sam Manager",
             year: "2026-27",
             deadline: "Friday 16 October 2026".into(),

@@ -143,7 +143,7 @@ pub async fn invite(
             invitees.push(Invitee {
                 role: "adviser",
                 name: a.name.clone(),
-                email: String::new(),
+                email: a.email.clone().unwrap_or_default(),
                 urn: None,
                 ext_id: Some(a.id.clone()),
             });
@@ -161,7 +161,7 @@ pub async fn invite(
             invitees.push(Invitee {
                 role: "consultant",
                 name: c.name.clone(),
-                email: String::new(),
+                email: c.email.clone().unwrap_or_default(),
                 urn: None,
                 ext_id: Some(c.id.clone()),
             });

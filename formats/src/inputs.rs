@@ -304,14 +304,11 @@ fn heads_from(file: &str, text: &str) -> Result<Vec<Headteacher>, InputError> {
     each_row(&table, |row| {
         let school = urn(row, "urn")?;
         seen.check(row, "urn", school)?;
-        let email = row.required("email")?;
-        if !email.contains('@') {
-            return Err(row.bad("email", email, "is not an email address"));
-        }
+        row.required("email")?;
         Ok(Headteacher {
             school,
             name: row.required("name")?.to_string(),
-            email: email.to_string(),
+            email: email(row, "email")?.unwrap_or_default(),
         })
     })
 }
@@ -332,6 +329,7 @@ fn advisers_from(file: &str, text: &str) -> Result<Vec<Adviser>, InputError> {
             base: location(row)?,
             linked_school: optional_urn(row, "linked_school")?,
             linked_trust: row.optional("linked_trust").map(str::to_string),
+            email: email(row, "email")?,
         })
     })
 }
@@ -353,6 +351,7 @@ fn consultants_from(file: &str, text: &str) -> Result<Vec<Consultant>, InputErro
             trust: row.optional("trust").map(str::to_string),
             base: location(row)?,
             day_rate: pounds(row, "day_rate")?,
+            email: email(row, "email")?,
         })
     })
 }
@@ -735,6 +734,16 @@ fn urn(row: &Row, field: &str) -> Result<Urn, InputError> {
     parse_urn(row, field, value)
 }
 
+/// An e-mail address as far as a file can tell (the service checks it
+/// fully before sending); None where the cell is empty.
+fn email(row: &Row, field: &str) -> Result<Option<String>, InputError> {
+    match row.optional(field) {
+        None => Ok(None),
+        Some(v) if v.contains('@') => Ok(Some(v.to_string())),
+        Some(v) => Err(row.bad(field, v, "is not an email address")),
+    }
+}
+
 fn optional_urn(row: &Row, field: &str) -> Result<Option<Urn>, InputError> {
     row.optional(field)
         .map(|value| parse_urn(row, field, value))
@@ -1042,6 +1051,26 @@ nle-1,Sam Hart,nle,secondary,12,500.5,,,900003,RIVER TRUST
         let advisers = parse_advisers(text).unwrap();
         assert_eq!(advisers[0].base, None);
         assert_eq!(advisers[0].linked_trust, None);
+        assert_eq!(advisers[0].email, None);
+    }
+
+    #[test]
+    fn advisers_and_consultants_may_give_an_email_address() {
+        let text = "id,name,kind,phases,capacity_days,day_rate,Email\n\
+                    a,A,tic,primary,10,450,ada@council.example\n\
+                    b,B,tic,primary,10,450,\n";
+        let advisers = parse_advisers(text).unwrap();
+        assert_eq!(advisers[0].email.as_deref(), Some("ada@council.example"));
+        assert_eq!(advisers[1].email, None);
+        let bad = "id,name,kind,phases,capacity_days,day_rate,Email\na,A,tic,primary,10,450,ada\n";
+        assert_eq!(
+            message(parse_advisers(bad).unwrap_err()),
+            "advisers.csv line 2, field \"Email\": \"ada\" is not an email address"
+        );
+        let text = "id,name,kind,specialisms,phases,days_available,day_rate,email\n\
+                    c,C,sle,maths,primary,15,0,cy@school.example\n";
+        let consultants = parse_consultants(text).unwrap();
+        assert_eq!(consultants[0].email.as_deref(), Some("cy@school.example"));
     }
 
     #[test]

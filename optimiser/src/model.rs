@@ -398,6 +398,10 @@ pub struct Adviser {
     /// A school the adviser works at (an NLE's own school, say).
     pub linked_school: Option<Urn>,
     pub linked_trust: Option<String>,
+    /// Where the service e-mails their invitation and reminders; not used
+    /// by the optimiser.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 impl Adviser {
@@ -535,6 +539,9 @@ pub struct Consultant {
     pub trust: Option<String>,
     pub base: Option<Location>,
     pub day_rate: f64,
+    /// Where the service e-mails their invitation; not used by the optimiser.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 impl Consultant {

@@ -49,6 +49,7 @@ fn advisers_for(schools: &[School], prefix: &str) -> Vec<Adviser> {
                 base: None,
                 linked_school: None,
                 linked_trust: None,
+                email: None,
             });
         }
     }

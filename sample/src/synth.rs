@@ -1021,6 +1021,7 @@ fn make_advisers(
     ));
     for (i, a) in advisers.iter_mut().enumerate() {
         a.id = format!("adv-{:02}", i + 1);
+        a.email = Some(format!("{}@advisers.example", a.id));
     }
     advisers
 }
@@ -1043,6 +1044,7 @@ fn adviser(
         base: None,
         linked_school: None,
         linked_trust: None,
+        email: None,
     }
 }
 
@@ -1150,6 +1152,7 @@ fn sample_consultants(rng: &mut Gen, people: &mut People, schools: &[School]) ->
     }
     for (i, c) in consultants.iter_mut().enumerate() {
         c.id = format!("con-{:02}", i + 1);
+        c.email = Some(format!("{}@consultants.example", c.id));
     }
     consultants
 }
@@ -1293,6 +1296,7 @@ fn tic(
         trust: None,
         base,
         day_rate,
+        email: None,
     }
 }
 
@@ -1312,6 +1316,7 @@ fn sle(rng: &mut Gen, id: String, name: String, school: &School) -> Consultant {
         trust: school.trust.clone(),
         base: school.location,
         day_rate: 350.0,
+        email: None,
     }
 }
 
@@ -1327,6 +1332,7 @@ fn nle(id: String, name: String, school: &School) -> Consultant {
         trust: school.trust.clone(),
         base: school.location,
         day_rate: 500.0,
+        email: None,
     }
 }
 
@@ -1734,6 +1740,7 @@ fn advisers_csv(advisers: &[Adviser]) -> String {
         "northing",
         "linked_school",
         "linked_trust",
+        "email",
     ];
     let rows = advisers.iter().map(|a| {
         let [easting, northing] = coordinates(&a.base);
@@ -1748,6 +1755,7 @@ fn advisers_csv(advisers: &[Adviser]) -> String {
             northing,
             opt(&a.linked_school),
             opt(&a.linked_trust),
+            opt(&a.email),
         ]
     });
     csv_text(&header, rows, false)
@@ -1766,6 +1774,7 @@ fn consultants_csv(consultants: &[Consultant]) -> String {
         "easting",
         "northing",
         "day_rate",
+        "email",
     ];
     let rows = consultants.iter().map(|c| {
         let [easting, northing] = coordinates(&c.base);
@@ -1781,6 +1790,7 @@ fn consultants_csv(consultants: &[Consultant]) -> String {
             easting,
             northing,
             c.day_rate.to_string(),
+            opt(&c.email),
         ]
     });
     csv_text(&header, rows, false)

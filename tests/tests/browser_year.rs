@@ -169,6 +169,10 @@ fn heads_csv(schools: &[School], dir: &Path) -> Result<PathBuf> {
 
 /// The sample's advisers as the workbook a SIM saves from their sheet,
 /// without links to the sample's schools (they are not in a real file).
+fn adviser_address(id: &str) -> String {
+    format!("{id}@advisers-{}.example", std::process::id())
+}
+
 fn advisers_xlsx(sample: &Path, dir: &Path) -> Result<PathBuf> {
     let text = std::fs::read_to_string(sample.join("advisers.csv"))?;
     let mut book = rust_xlsxwriter::Workbook::new();
@@ -180,8 +184,14 @@ fn advisers_xlsx(sample: &Path, dir: &Path) -> Result<PathBuf> {
     }
     for (r, row) in rows.records().enumerate() {
         let row = row?;
+        // This run's own addresses: the SMTP server's folder is shared.
+        let email = adviser_address(&row[0]);
         for (c, (h, v)) in headers.iter().zip(row.iter()).enumerate() {
-            let v = if h == "linked_school" { "" } else { v };
+            let v = match h {
+                "linked_school" => "",
+                "email" => &email,
+                _ => v,
+            };
             match v.parse::<f64>() {
                 Ok(n) if h != "id" => sheet.write_number(r as u32 + 1, c as u16, n)?,
                 _ => sheet.write_string(r as u32 + 1, c as u16, v)?,
@@ -230,6 +240,11 @@ async fn a_year_from_an_empty_database_to_a_published_plan() {
     let heads = heads_csv(&schools, &dir).unwrap();
     let heads_count = schools.len();
     let advisers = advisers_xlsx(&sample, &dir).unwrap();
+    // Heads and advisers (the sample's advisers file has their addresses).
+    let invited = heads_count
+        + formats::inputs::read_advisers(&sample.join("advisers.csv"))
+            .unwrap()
+            .len();
 
     let smtp =
         app::mail::Smtp::new(&sink.url, "Peer review <peer-review@council.example>").unwrap();
@@ -281,7 +296,7 @@ async fn a_year_from_an_empty_database_to_a_published_plan() {
             link(&c, "Invite people").await?;
             wait_for_text(&c, "Messages go by e-mail", 10).await?;
             click(&c, "//button[@value='send']").await?;
-            wait_for_text(&c, &format!("{heads_count} sent"), 60).await?;
+            wait_for_text(&c, &format!("{invited} sent"), 60).await?;
             Ok(())
         })
         .await
@@ -309,6 +324,14 @@ async fn a_year_from_an_empty_database_to_a_published_plan() {
         }
     }
     assert_ne!(head_user, 0, "the head of {head_urn} was not invited");
+    // An adviser is invited too, as an adviser.
+    let to_adviser = &sink.wait_for(&adviser_address("adv-01"), 1).await[0];
+    assert!(
+        to_adviser.body.contains("as an external adviser")
+            && to_adviser.invitation_link().is_some(),
+        "{}",
+        to_adviser.body
+    );
     let mail = &sink.wait_for(&address(head_urn), 1).await[0];
     let invite = mail.invitation_link().expect("a link in the invitation");
     assert!(invite.starts_with(&base), "{invite}");

@@ -364,3 +364,99 @@ async fn only_the_sim_gets_the_messages() {
         app.stop().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn advisers_are_invited_and_told_the_groups_they_advise() {
+    let Some(sink) = smtp::sink("advisers_are_invited_and_told_the_groups_they_advise") else {
+        return;
+    };
+    // The messages are made the same way on both databases (the test above
+    // runs on both); SQLite alone here.
+    let backend = backends().remove(0);
+    let smtp = app::mail::Smtp::new(&sink.url, FROM).unwrap();
+    let app = TestApp::spawn_with_mail(&backend, smtp).await.unwrap();
+    let problem = e2e::sample::triad_problem();
+    let plan = optimiser::triads::plan(&problem, &|_, _| {}).unwrap();
+    let group = plan
+        .triads
+        .iter()
+        .find(|t| t.adviser.is_some())
+        .expect("a group with an adviser")
+        .clone();
+    let adviser = group.adviser.clone().unwrap();
+    let tag = web::auth::new_token()[..8]
+        .to_ascii_lowercase()
+        .replace(['-', '_'], "x");
+    let address = format!("{adviser}-{tag}@advisers.example");
+    // Only the group's adviser has an address in the advisers file.
+    let mut advisers = problem.advisers.clone();
+    for a in &mut advisers {
+        a.email = (a.id == adviser).then(|| address.clone());
+    }
+    let year = e2e::sample::year(&app, &problem.schools, &advisers, 200, 30, "").await;
+    let sim = app.signed_in("sim", "Sam Manager", None).await.unwrap();
+
+    let (st, html) = get(&app, &format!("/years/{year}/messages"), &sim).await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("no e-mail address: add it to the advisers file"),
+        "{html}"
+    );
+    let (st, html) = post(
+        &app,
+        &format!("/years/{year}/messages"),
+        &sim,
+        &[("kind", "invitation"), ("action", "send")],
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    let invitation = &sink.wait_for(&address, 1).await[0];
+    assert!(
+        invitation.body.contains("as an external adviser")
+            && invitation.body.contains("the groups you advise"),
+        "{}",
+        invitation.body
+    );
+    let link = invitation.invitation_link().expect("a sign-in link");
+    assert_eq!(open_link(&app, &link).await, StatusCode::SEE_OTHER);
+
+    // Published: the adviser hears of the groups they advise, by name.
+    let mut tx = app.state.db.begin_write().await.unwrap();
+    let (_, version) = store::plans::insert_draft(&mut tx, year, &plan, None, Some(sim.user_id))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        store::plans::publish(&app.state.db, year, version, sim.user_id)
+            .await
+            .unwrap()
+    );
+    let (st, html) = post(
+        &app,
+        &format!("/years/{year}/messages"),
+        &sim,
+        &[("kind", "published"), ("action", "send")],
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    let both = sink.wait_for(&address, 2).await;
+    let told = both
+        .iter()
+        .find(|m| {
+            m.header("Subject")
+                .is_some_and(|s| s.ends_with("the groups you advise"))
+        })
+        .expect("the message on the groups they advise");
+    assert!(
+        told.body
+            .contains(&format!("{}:", report::words::group(&group.id))),
+        "{}",
+        told.body
+    );
+    for u in &group.schools {
+        let name = &problem.schools.iter().find(|s| s.urn == *u).unwrap().name;
+        assert!(told.body.contains(name.as_str()), "{name}: {}", told.body);
+    }
+    assert!(!told.body.contains(&adviser), "no id: {}", told.body);
+    app.stop().await.unwrap();
+}

@@ -624,6 +624,7 @@ pub(crate) mod tests {
             base: None,
             linked_school: None,
             linked_trust: None,
+            email: None,
         }];
         PlanNames::new(&schools, &heads, &advisers)
     }

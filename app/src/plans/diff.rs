@@ -275,6 +275,7 @@ mod tests {
             base: None,
             linked_school: None,
             linked_trust: None,
+            email: None,
         }];
         PlanNames::new(&schools, &heads, &advisers)
     }

@@ -48,6 +48,7 @@ fn consultant(id: &str, areas: &[NeedArea], days: u32, at: Option<(f64, f64)>) -
             northing: n * 1000.0,
         }),
         day_rate: 400.0,
+        email: None,
     }
 }
 

@@ -52,6 +52,7 @@ fn adviser(id: &str) -> Adviser {
         base: None,
         linked_school: None,
         linked_trust: None,
+        email: None,
     }
 }
 

@@ -1139,6 +1139,7 @@ mod tests {
             }),
             linked_school: None,
             linked_trust: None,
+            email: None,
         }
     }
 

@@ -136,6 +136,7 @@ prop_compose! {
             base: Some(Location { easting: 510_000.0, northing: 210_000.0 }),
             linked_school: (k == 2).then(|| urns[0]),
             linked_trust: None,
+            email: None,
         }).collect();
         let availability = dates.then(|| random_dates(&schools, &mut next));
         TriadProblem {
