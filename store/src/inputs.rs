@@ -184,7 +184,7 @@ pub async fn list(db: &Db, year_id: i64) -> anyhow::Result<Vec<InputSummary>> {
 }
 
 /// One version of an input, for the list of versions.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct VersionSummary {
     pub version: i64,
     pub source_name: String,
@@ -198,26 +198,15 @@ pub struct VersionSummary {
 
 /// Every version of one input of a year, newest first.
 pub async fn versions(db: &Db, year_id: i64, kind: &str) -> anyhow::Result<Vec<VersionSummary>> {
-    let rows = sqlx::query(
-        "SELECT i.version, i.source_name, i.created_at, u.name, i.items FROM inputs i \
-         LEFT JOIN users u ON u.id = i.created_by \
+    Ok(sqlx::query_as(
+        "SELECT i.version, i.source_name, i.created_at, u.name AS created_by, i.items \
+         FROM inputs i LEFT JOIN users u ON u.id = i.created_by \
          WHERE i.year_id = $1 AND i.kind = $2 ORDER BY i.version DESC",
     )
     .bind(year_id)
     .bind(kind)
     .fetch_all(&db.read)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(VersionSummary {
-                version: r.try_get(0)?,
-                source_name: r.try_get(1)?,
-                created_at: r.try_get(2)?,
-                created_by: r.try_get(3)?,
-                items: r.try_get(4)?,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 /// One version of an input, or None where there is no such version.
@@ -249,7 +238,7 @@ pub async fn version<T: DeserializeOwned>(
 }
 
 /// A GIAS file waiting for the SIM to choose its local authorities.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StagedGias {
     pub id: i64,
     pub source_name: String,
@@ -310,26 +299,16 @@ pub async fn staged_gias(
         "SELECT id, source_name, created_at, las, text FROM staged_gias \
          WHERE id = $1 AND year_id = $2 AND created_by = $3 AND created_at >= $4"
     } else {
-        "SELECT id, source_name, created_at, las, '' FROM staged_gias \
+        "SELECT id, source_name, created_at, las, '' AS text FROM staged_gias \
          WHERE id = $1 AND year_id = $2 AND created_by = $3 AND created_at >= $4"
     };
-    let row = sqlx::query(sql)
+    Ok(sqlx::query_as(sql)
         .bind(id)
         .bind(year_id)
         .bind(user_id)
         .bind(now() - STAGED_SECONDS)
         .fetch_optional(&db.read)
-        .await?;
-    row.map(|r| {
-        Ok(StagedGias {
-            id: r.try_get(0)?,
-            source_name: r.try_get(1)?,
-            created_at: r.try_get(2)?,
-            las: r.try_get(3)?,
-            text: r.try_get(4)?,
-        })
-    })
-    .transpose()
+        .await?)
 }
 
 /// Drops a staged GIAS file (in the transaction that stores its schools).
