@@ -420,17 +420,12 @@ pub async fn triad_problem(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rows;
 
     #[tokio::test]
     async fn versions_accumulate_and_the_latest_counts() {
-        let db = Db::connect("sqlite::memory:").await.unwrap();
-        let year: i64 = sqlx::query_scalar(
-            "INSERT INTO years (name, first_day, last_day, deadline, calendar, created_at) \
-             VALUES ('2027', '2027-01-04', '2027-03-26', '2026-12-18', '{}', 0) RETURNING id",
-        )
-        .fetch_one(&db.write)
-        .await
-        .unwrap();
+        let db = test_rows::memory().await;
+        let year = test_rows::year(&db).await;
         assert!(latest::<Vec<String>>(&db, year, "history")
             .await
             .unwrap()

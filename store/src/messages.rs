@@ -118,23 +118,13 @@ pub async fn get(db: &Db, year_id: i64, id: i64) -> anyhow::Result<Option<Messag
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rows;
 
     #[tokio::test]
     async fn a_message_is_logged_with_its_audit_entry_and_read_back() {
-        let db = Db::connect("sqlite::memory:").await.unwrap();
-        let sim: i64 = sqlx::query_scalar(
-            "INSERT INTO users (role, name, created_at) VALUES ('sim', 'S', 0) RETURNING id",
-        )
-        .fetch_one(&db.write)
-        .await
-        .unwrap();
-        let year: i64 = sqlx::query_scalar(
-            "INSERT INTO years (name, first_day, last_day, deadline, calendar, rules, created_at) \
-             VALUES ('y', '2026-09-01', '2027-07-01', '2026-10-01', '{}', '', 0) RETURNING id",
-        )
-        .fetch_one(&db.write)
-        .await
-        .unwrap();
+        let db = test_rows::memory().await;
+        let sim = test_rows::user(&db, "sim", "S", None).await;
+        let year = test_rows::year(&db).await;
         let m = NewMessage {
             year_id: year,
             user_id: None,
