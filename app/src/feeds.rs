@@ -191,4 +191,14 @@ mod tests {
         assert_eq!(uid_domain("https://a.example:8443/x"), "a.example");
         assert_eq!(uid_domain(""), "peer-review.invalid");
     }
+
+    #[test]
+    fn uids_take_the_site_host() {
+        assert_eq!(
+            uid_domain("https://pr.council.example/x"),
+            "pr.council.example"
+        );
+        assert_eq!(uid_domain("http://127.0.0.1:8080"), "127.0.0.1");
+        assert_eq!(uid_domain(""), "peer-review.invalid");
+    }
 }

@@ -123,10 +123,7 @@ fn calendars_of(t: &Triad, r: &Review, opts: &IcsOptions) -> Vec<(String, String
                 format!("head-{u}.ics"),
                 format!("Peer reviews: head of {}", name(opts, *u)),
             ),
-            Person::Adviser(a) => (
-                format!("adviser-{}.ics", safe(a)),
-                format!("Peer reviews: adviser {a}"),
-            ),
+            Person::Adviser(a) => (adviser_file(a), format!("Peer reviews: adviser {a}")),
         })
         .collect();
     out.push((
@@ -210,6 +207,12 @@ pub fn text(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// The calendar file of an adviser: `adviser-<id>.ics`, characters other
+/// than letters, digits, `-` and `_` of the id replaced by `_`.
+pub fn adviser_file(id: &str) -> String {
+    format!("adviser-{}.ics", safe(id))
 }
 
 /// A file-name-safe form of an id.
@@ -310,6 +313,12 @@ mod tests {
             out.insert(name.clone(), events);
         }
         out
+    }
+
+    #[test]
+    fn adviser_files_are_named_as_the_calendars_name_them() {
+        assert_eq!(adviser_file("adv-01"), "adviser-adv-01.ics");
+        assert_eq!(adviser_file("a b/c"), "adviser-a_b_c.ics");
     }
 
     #[test]
