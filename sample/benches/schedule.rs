@@ -16,7 +16,7 @@ use formats::gias::{import_gias_file, ImportOptions, LaSelector};
 use formats::inputs::{read_advisers, read_history};
 use optimiser::model::{Adviser, AdviserKind, PhaseGroup, School};
 use optimiser::schedule::{self, ScheduleProblem, ScheduleRules, ScheduleStats, ScheduledPlan};
-use optimiser::triads::plan::{CostLedger, LedgerEntry, Review, Stats, Triad};
+use optimiser::triads::plan::{LedgerEntry, Review, Triad};
 use optimiser::triads::{plan, Plan, Scope, TriadProblem, TriadRules};
 use sample::synth_schedule::{calendar_2026_27, generate_availability};
 
@@ -172,22 +172,7 @@ fn simple_plan(schools: &[School], advisers: &[Adviser]) -> Plan {
         for (g, size) in sizes.into_iter().enumerate() {
             let members: Vec<_> = list[at..at + size].iter().map(|s| s.urn).collect();
             at += size;
-            let k = members.len();
-            let reviews = (0..k)
-                .map(|i| Review {
-                    host: members[i],
-                    lead: members[(i + 1) % k],
-                    reviewers: vec![members[(i + 1) % k], members[(i + 2) % k]],
-                    days: 1,
-                    start: None,
-                    dates: vec![],
-                    unscheduled_reason: None,
-                    undated: None,
-                    adviser: None,
-                    adviser_absent: None,
-                    sequence: 0,
-                })
-                .collect();
+            let reviews = Review::rotation(&members, 1);
             for u in &members {
                 ledger.push(LedgerEntry {
                     urn: *u,
@@ -196,31 +181,16 @@ fn simple_plan(schools: &[School], advisers: &[Adviser]) -> Plan {
                     leads: 1,
                 });
             }
-            triads.push(Triad {
-                id: format!("{}-{g:04}", phase.key()),
+            triads.push(Triad::new(
+                format!("{}-{g:04}", phase.key()),
                 phase,
-                schools: members,
-                adviser: (!pool.is_empty()).then(|| pool[g / 5 % pool.len()].id.clone()),
-                adviser_reason: None,
+                members,
+                (!pool.is_empty()).then(|| pool[g / 5 % pool.len()].id.clone()),
                 reviews,
-                score: BTreeMap::new(),
-                metrics: Default::default(),
-                flags: vec![],
-                pinned: false,
-                kept: false,
-            });
+            ));
         }
     }
-    Plan {
-        year: 2026,
-        triads,
-        unplaced: vec![],
-        ledger,
-        cost: CostLedger::default(),
-        diagnosis: vec![],
-        warnings: vec![],
-        stats: Stats::default(),
-    }
+    Plan::of_groups(2026, triads, ledger)
 }
 
 fn england(file: &Path) {
