@@ -152,17 +152,8 @@ impl Component {
 
     /// Reviews of a four in rotation `order` its heads cannot all keep.
     fn undated4(&self, d: &Dating, order: [u32; 4]) -> usize {
-        let needs: Vec<Need> = dating::rotation_people(4)
-            .map(|people| {
-                let mut starts = Bits::first(d.grid.days);
-                for (i, &x) in order.iter().enumerate() {
-                    if people >> i & 1 == 1 {
-                        starts = starts.and(&d.starts[x as usize]);
-                    }
-                }
-                Need { starts, people }
-            })
-            .collect();
+        let heads = order.map(|x| d.starts[x as usize]);
+        let needs = dating::rotation_needs(d.grid.days, &heads);
         4 - dating::max_dated(&d.grid, &needs)
     }
 
