@@ -107,9 +107,38 @@ impl Dating {
     }
 }
 
+/// Each node's place in `nodes`, for renumbering a part of a graph.
+pub fn positions<T: Copy + Eq + std::hash::Hash>(nodes: &[T]) -> HashMap<T, u32> {
+    nodes
+        .iter()
+        .enumerate()
+        .map(|(l, &g)| (g, l as u32))
+        .collect()
+}
+
 impl Component {
     pub fn len(&self) -> usize {
         self.nodes.len()
+    }
+
+    /// A copy whose groups score only the schools they leave out: no
+    /// travel, points or bonuses; its dating is the caller's to set.
+    pub fn counting_unplaced(&self) -> Component {
+        let mut c = self.clone();
+        c.weights = ScoreWeights {
+            travel_km: 0.0,
+            group_of_four: 0.0,
+            no_good_school: 0.0,
+            unplaced: 1.0,
+            ..self.weights
+        };
+        for list in &mut c.adj {
+            for e in list.iter_mut() {
+                e.pts = 0.0;
+            }
+        }
+        c.bonus.clear();
+        c
     }
 
     pub fn edge(&self, a: u32, b: u32) -> Option<&Edge> {
