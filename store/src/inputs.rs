@@ -60,22 +60,41 @@ pub async fn latest<T: DeserializeOwned>(
     year_id: i64,
     kind: &str,
 ) -> anyhow::Result<Option<Stored<T>>> {
-    let row = sqlx::query(
-        "SELECT version, source_name, created_at, data FROM inputs \
-         WHERE year_id = $1 AND kind = $2 ORDER BY version DESC LIMIT 1",
-    )
-    .bind(year_id)
-    .bind(kind)
-    .fetch_optional(&db.read)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
+    find(db, year_id, kind, None).await
+}
+
+/// One version of an input, the latest where `version` is None.
+async fn find<T: DeserializeOwned>(
+    db: &Db,
+    year_id: i64,
+    kind: &str,
+    version: Option<i64>,
+) -> anyhow::Result<Option<Stored<T>>> {
+    let select = "SELECT version, source_name, created_at, data FROM inputs \
+         WHERE year_id = $1 AND kind = $2";
+    let (sql, what) = match version {
+        None => (
+            format!("{select} ORDER BY version DESC LIMIT 1"),
+            format!("{kind} of year {year_id}"),
+        ),
+        Some(v) => (
+            format!("{select} AND version = $3"),
+            format!("{kind} version {v} of year {year_id}"),
+        ),
+    };
+    let mut query = sqlx::query(&sql).bind(year_id).bind(kind);
+    if let Some(v) = version {
+        query = query.bind(v);
+    }
+    let Some(row) = query.fetch_optional(&db.read).await? else {
+        return Ok(None);
+    };
     let data: String = row.try_get(3)?;
     Ok(Some(Stored {
         version: row.try_get(0)?,
         source_name: row.try_get(1)?,
         created_at: row.try_get(2)?,
-        data: serde_json::from_str(&data)
-            .map_err(|e| anyhow::anyhow!("stored {kind} of year {year_id}: {e}"))?,
+        data: serde_json::from_str(&data).map_err(|e| anyhow::anyhow!("stored {what}: {e}"))?,
     }))
 }
 
@@ -216,25 +235,7 @@ pub async fn version<T: DeserializeOwned>(
     kind: &str,
     version: i64,
 ) -> anyhow::Result<Option<Stored<T>>> {
-    let row = sqlx::query(
-        "SELECT version, source_name, created_at, data FROM inputs \
-         WHERE year_id = $1 AND kind = $2 AND version = $3",
-    )
-    .bind(year_id)
-    .bind(kind)
-    .bind(version)
-    .fetch_optional(&db.read)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let data: String = row.try_get(3)?;
-    Ok(Some(Stored {
-        version: row.try_get(0)?,
-        source_name: row.try_get(1)?,
-        created_at: row.try_get(2)?,
-        data: serde_json::from_str(&data).map_err(|e| {
-            anyhow::anyhow!("stored {kind} version {version} of year {year_id}: {e}")
-        })?,
-    }))
+    find(db, year_id, kind, Some(version)).await
 }
 
 /// A GIAS file waiting for the SIM to choose its local authorities.
