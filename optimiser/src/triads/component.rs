@@ -107,6 +107,29 @@ impl Dating {
     }
 }
 
+/// Where the rules allow groups of four, each school no group took joins
+/// the group of three `fourth` picks for it (its index and the four it
+/// makes), if any; schools are taken in order.
+pub fn add_fourths(
+    comp: &Component,
+    groups: &mut [Members],
+    used: &mut [bool],
+    fourth: impl Fn(u32, &[Members]) -> Option<(usize, Members)>,
+) {
+    if !comp.weights.allow_four {
+        return;
+    }
+    for a in 0..used.len() as u32 {
+        if used[a as usize] {
+            continue;
+        }
+        if let Some((i, m)) = fourth(a, groups) {
+            groups[i] = m;
+            used[a as usize] = true;
+        }
+    }
+}
+
 /// Each node's place in `nodes`, for renumbering a part of a graph.
 pub fn positions<T: Copy + Eq + std::hash::Hash>(nodes: &[T]) -> HashMap<T, u32> {
     nodes
