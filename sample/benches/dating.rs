@@ -21,7 +21,7 @@ use optimiser::model::{Adviser, PastTriad, School};
 use optimiser::schedule::{self, ScheduleProblem, ScheduleRules};
 use optimiser::triads::{plan, KnownDates, Scope, TriadProblem, TriadRules};
 use sample::bench::{
-    advisers_for, england_gias, la_schools, named_instances, sample_authority, SEED,
+    advisers_for, england_gias_or_skip, la_schools, named_instances, sample_authority, SEED,
 };
 use sample::synth_schedule::{calendar_2026_27, generate_harsh_availability};
 
@@ -171,11 +171,9 @@ fn main() {
     if want("sample") {
         sample();
     }
-    let file = england_gias();
-    if !file.exists() {
-        println!("skipped the GIAS instances: {} is absent", file.display());
+    let Some(file) = england_gias_or_skip("skipped the GIAS instances") else {
         return;
-    }
+    };
     if want("thurrock") {
         authority(&file, 883, "Thurrock", 2.0);
     }

@@ -18,7 +18,7 @@ use optimiser::schedule::{self, ScheduleProblem, ScheduleRules, ScheduleStats, S
 use optimiser::triads::plan::{LedgerEntry, Review, Triad};
 use optimiser::triads::{plan, Plan, Scope, TriadProblem, TriadRules};
 use sample::bench::{
-    advisers_for, england_gias, la_schools, named_instances, sample_authority, SEED,
+    advisers_for, england_gias_or_skip, la_schools, named_instances, sample_authority, SEED,
 };
 use sample::synth_schedule::{calendar_2026_27, generate_availability};
 
@@ -208,11 +208,9 @@ fn main() {
     if wants("sample") {
         sample();
     }
-    let file = england_gias();
-    if !file.exists() {
-        println!("kent, england: skipped: {} is absent", file.display());
+    let Some(file) = england_gias_or_skip("kent, england: skipped") else {
         return;
-    }
+    };
     if wants("kent") {
         kent(&file);
     }

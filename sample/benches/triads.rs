@@ -8,7 +8,7 @@ use std::time::Instant;
 use formats::gias::{import_gias_file, ImportOptions, LaSelector};
 use optimiser::triads::baseline::baseline;
 use optimiser::triads::{plan, Scope, TriadProblem};
-use sample::bench::{england_gias, named_instances};
+use sample::bench::{england_gias_or_skip, named_instances};
 
 fn peak_memory_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -44,11 +44,9 @@ fn run(name: &str, file: &std::path::Path, las: Vec<LaSelector>, scope: Scope) {
 }
 
 fn main() {
-    let file = england_gias();
-    if !file.exists() {
-        println!("skipped: {} is absent", file.display());
+    let Some(file) = england_gias_or_skip("skipped") else {
         return;
-    }
+    };
     let wanted = named_instances();
     let want = |n: &str| wanted.is_empty() || wanted.iter().any(|w| w == n);
     if want("thurrock") {

@@ -22,6 +22,18 @@ pub fn england_gias() -> PathBuf {
         .join("../../shared/data/gias-england-state-schools-2022.csv")
 }
 
+/// The national GIAS file, or None having said which instances are
+/// `skipped` without it.
+pub fn england_gias_or_skip(skipped: &str) -> Option<PathBuf> {
+    let file = england_gias();
+    if file.exists() {
+        Some(file)
+    } else {
+        println!("{skipped}: {} is absent", file.display());
+        None
+    }
+}
+
 /// The instances named on the command line (the words that are not
 /// options, such as the `--bench` cargo passes).
 pub fn named_instances() -> Vec<String> {
