@@ -291,8 +291,12 @@ mod tests {
 
     #[test]
     fn adviser_files_are_named_as_the_calendars_name_them() {
-        assert_eq!(adviser_file("adv-01"), "adviser-adv-01.ics");
-        assert_eq!(adviser_file("a b/c"), "adviser-a_b_c.ics");
+        for (id, file) in [
+            ("adv-01", "adviser-adv-01.ics"),
+            ("a b/c", "adviser-a_b_c.ics"),
+        ] {
+            assert_eq!(adviser_file(id), file);
+        }
     }
 
     #[test]

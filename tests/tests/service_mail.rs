@@ -86,6 +86,13 @@ async fn open_link(app: &TestApp, link: &str) -> StatusCode {
     resp.status()
 }
 
+/// The SIM presses Send on the invitations: status and page.
+async fn send_invitations(app: &TestApp, year: i64, sim: &Session) -> (StatusCode, String) {
+    let path = format!("/years/{year}/messages");
+    app.post_form(&path, sim, &[("kind", "invitation"), ("action", "send")])
+        .await
+}
+
 async fn count(app: &TestApp, sql: &str, year: i64) -> i64 {
     sqlx::query_scalar(sql)
         .bind(year)
@@ -111,13 +118,7 @@ async fn invitations_go_by_smtp_and_their_links_sign_heads_in() {
         assert!(html.contains("[your sign-in link]"), "the preview: {html}");
         assert!(html.contains("Send 2 messages"), "{html}");
 
-        let (st, html) = app
-            .post_form(
-                &format!("/years/{year}/messages"),
-                &sim,
-                &[("kind", "invitation"), ("action", "send")],
-            )
-            .await;
+        let (st, html) = send_invitations(&app, year, &sim).await;
         assert_eq!(st, StatusCode::OK, "{html}");
         assert!(html.contains("2 sent, 1 not sent"), "{html}");
         assert!(html.contains("Ruth Bell: no e-mail address"), "{html}");
@@ -204,13 +205,7 @@ async fn a_server_that_cannot_be_reached_is_logged_and_shown() {
         let smtp = app::mail::Smtp::new(&format!("smtp://127.0.0.1:{closed}"), FROM).unwrap();
         let app = TestApp::spawn_with_mail(&backend, smtp).await.unwrap();
         let (year, sim, _) = year(&app).await;
-        let (st, html) = app
-            .post_form(
-                &format!("/years/{year}/messages"),
-                &sim,
-                &[("kind", "invitation"), ("action", "send")],
-            )
-            .await;
+        let (st, html) = send_invitations(&app, year, &sim).await;
         assert_eq!(st, StatusCode::OK, "{html}");
         assert!(html.contains("0 sent, 3 not sent"), "{html}");
         assert!(html.contains("the SMTP server refused or failed"), "{html}");

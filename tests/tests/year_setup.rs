@@ -198,14 +198,10 @@ async fn a_year_set_up_through_the_forms() {
         assert_eq!(year.calendar.half_terms.len(), 6);
 
         // The same name again is refused beside the name.
-        let r = http
-            .post(format!("{base}/years/new"))
-            .form(&fields)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-        assert!(r.text().await.unwrap().contains("exists already"));
+        let (status, html) =
+            e2e::app::status_and_text(http.post(format!("{base}/years/new")).form(&fields)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(html.contains("exists already"));
 
         // The rules form: every rule with its default; a change is saved
         // as version 2; a value out of range is refused beside its field.
