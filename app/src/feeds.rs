@@ -188,7 +188,13 @@ mod tests {
 
     #[test]
     fn uid_domain_is_the_host() {
-        assert_eq!(uid_domain("https://a.example:8443/x"), "a.example");
-        assert_eq!(uid_domain(""), "peer-review.invalid");
+        for (base_url, host) in [
+            ("https://a.example:8443/x", "a.example"),
+            ("https://pr.council.example/x", "pr.council.example"),
+            ("http://127.0.0.1:8080", "127.0.0.1"),
+            ("", "peer-review.invalid"),
+        ] {
+            assert_eq!(uid_domain(base_url), host, "{base_url}");
+        }
     }
 }

@@ -24,28 +24,13 @@ use crate::caller::SimYear;
 use crate::error::{AppError, AppResult, Problem};
 use crate::plans::{file_name, Download};
 
-/// The kinds the SIM uploads as a file, in the order a year needs them.
-pub const UPLOADED_KINDS: [&str; 8] = [
-    "schools",
-    "heads",
-    "advisers",
-    "consultants",
-    "history",
-    "sspb",
-    "need",
-    "last_allocations",
-];
+/// The kinds the SIM uploads as a file, in the order a year needs them:
+/// every kind a year holds but the hand and the rules, which are typed.
+pub const UPLOADED_KINDS: &[&str] = inputs::KINDS.split_at(8).0;
 
-/// The kinds uploaded as the project's own files (CSV or .xlsx).
-pub const CSV_KINDS: [&str; 7] = [
-    "heads",
-    "advisers",
-    "consultants",
-    "history",
-    "sspb",
-    "need",
-    "last_allocations",
-];
+/// The kinds uploaded as the project's own files (CSV or .xlsx): all but
+/// the GIAS register, which comes first.
+pub const CSV_KINDS: &[&str] = UPLOADED_KINDS.split_at(1).1;
 
 /// Most import warnings one answer lists (the summary counts them all).
 const MAX_WARNINGS: usize = 100;

@@ -34,7 +34,7 @@ pub fn plan_csv(name: &str, plan: &Plan, schools: &[School]) -> Result<Option<St
         "ledger.csv" => ledger(plan, &names),
         "advisers.csv" => advisers(plan),
         "score.csv" => score(plan),
-        "schedule.csv" => schedule(plan),
+        "schedule.csv" => schedule_csv(plan),
         _ => return Ok(None),
     }?;
     Ok(Some(text))
@@ -305,7 +305,7 @@ fn score(plan: &Plan) -> Result<String> {
 
 /// Every review with its dates or the reason it has none: the `reviews.csv`
 /// of `peer-review schedule`.
-fn schedule(plan: &Plan) -> Result<String> {
+pub fn schedule_csv(plan: &Plan) -> Result<String> {
     let list = |v: Vec<String>| v.join(";");
     csv_text(
         &[

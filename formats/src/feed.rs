@@ -282,11 +282,10 @@ fn fnv1a(s: &str) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
     use std::io::BufReader;
 
     use optimiser::model::{AdviserKind, PhaseGroup};
-    use optimiser::triads::plan::{CostLedger, Review, Stats, Triad};
+    use optimiser::triads::plan::{Review, Triad};
 
     use super::*;
 
@@ -297,50 +296,24 @@ mod tests {
     /// A group of 1, 2, 3 advised by A1; the review at 1 on `dates`.
     fn plan(dates: Vec<NaiveDate>) -> Plan {
         let urns = [Urn(1), Urn(2), Urn(3)];
-        let reviews = (0..3)
-            .map(|i| {
-                let dates = if i == 0 {
-                    dates.clone()
-                } else {
-                    vec![d(10, 5 + 7 * i as u32)]
-                };
-                Review {
-                    host: urns[i],
-                    lead: urns[(i + 1) % 3],
-                    reviewers: vec![urns[(i + 1) % 3], urns[(i + 2) % 3]],
-                    days: dates.len() as u32,
-                    start: dates.first().copied(),
-                    dates,
-                    unscheduled_reason: None,
-                    undated: None,
-                    adviser: None,
-                    adviser_absent: None,
-                    sequence: 0,
-                }
-            })
-            .collect();
-        Plan {
-            year: 2026,
-            triads: vec![Triad {
-                id: "G0001".into(),
-                phase: PhaseGroup::Primary,
-                schools: urns.to_vec(),
-                adviser: Some("A1".into()),
-                adviser_reason: None,
-                reviews,
-                score: BTreeMap::new(),
-                metrics: Default::default(),
-                flags: vec![],
-                pinned: false,
-                kept: false,
-            }],
-            unplaced: vec![],
-            ledger: vec![],
-            cost: CostLedger::default(),
-            diagnosis: vec![],
-            warnings: vec![],
-            stats: Stats::default(),
+        let mut reviews = Review::rotation(&urns, 0);
+        for (i, r) in reviews.iter_mut().enumerate() {
+            r.dates = if i == 0 {
+                dates.clone()
+            } else {
+                vec![d(10, 5 + 7 * i as u32)]
+            };
+            r.days = r.dates.len() as u32;
+            r.start = r.dates.first().copied();
         }
+        let group = Triad::new(
+            "G0001".into(),
+            PhaseGroup::Primary,
+            urns.to_vec(),
+            Some("A1".into()),
+            reviews,
+        );
+        Plan::of_groups(2026, vec![group], vec![])
     }
 
     fn names() -> (Vec<School>, Vec<Headteacher>, Vec<Adviser>) {

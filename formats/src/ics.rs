@@ -123,10 +123,7 @@ fn calendars_of(t: &Triad, r: &Review, opts: &IcsOptions) -> Vec<(String, String
                 format!("head-{u}.ics"),
                 format!("Peer reviews: head of {}", name(opts, *u)),
             ),
-            Person::Adviser(a) => (
-                format!("adviser-{}.ics", safe(a)),
-                format!("Peer reviews: adviser {a}"),
-            ),
+            Person::Adviser(a) => (adviser_file(a), format!("Peer reviews: adviser {a}")),
         })
         .collect();
     out.push((
@@ -212,6 +209,12 @@ pub fn text(s: &str) -> String {
     out
 }
 
+/// The calendar file of an adviser: `adviser-<id>.ics`, characters other
+/// than letters, digits, `-` and `_` of the id replaced by `_`.
+pub fn adviser_file(id: &str) -> String {
+    format!("adviser-{}.ics", safe(id))
+}
+
 /// A file-name-safe form of an id.
 fn safe(id: &str) -> String {
     id.chars()
@@ -232,7 +235,6 @@ mod tests {
 
     use chrono::NaiveDate;
     use optimiser::model::PhaseGroup;
-    use optimiser::triads::plan::{CostLedger, Stats};
 
     use super::*;
 
@@ -247,46 +249,21 @@ mod tests {
     /// A group of 1, 2, 3 advised by `adviser`, each review dated a week apart.
     fn plan(adviser: &str) -> Plan {
         let urns = [Urn(1), Urn(2), Urn(3)];
-        let reviews = (0..3)
-            .map(|i| {
-                let date = NaiveDate::from_ymd_opt(2026, 10, 5 + 7 * i as u32).unwrap();
-                Review {
-                    host: urns[i],
-                    lead: urns[(i + 1) % 3],
-                    reviewers: vec![urns[(i + 1) % 3], urns[(i + 2) % 3]],
-                    days: 1,
-                    start: Some(date),
-                    dates: vec![date],
-                    unscheduled_reason: None,
-                    undated: None,
-                    adviser: None,
-                    adviser_absent: None,
-                    sequence: 2,
-                }
-            })
-            .collect();
-        Plan {
-            year: 2026,
-            triads: vec![Triad {
-                id: "G0001".into(),
-                phase: PhaseGroup::Primary,
-                schools: urns.to_vec(),
-                adviser: Some(adviser.into()),
-                adviser_reason: None,
-                reviews,
-                score: BTreeMap::new(),
-                metrics: Default::default(),
-                flags: vec![],
-                pinned: false,
-                kept: false,
-            }],
-            unplaced: vec![],
-            ledger: vec![],
-            cost: CostLedger::default(),
-            diagnosis: vec![],
-            warnings: vec![],
-            stats: Stats::default(),
+        let mut reviews = Review::rotation(&urns, 1);
+        for (i, r) in reviews.iter_mut().enumerate() {
+            let date = NaiveDate::from_ymd_opt(2026, 10, 5 + 7 * i as u32).unwrap();
+            r.start = Some(date);
+            r.dates = vec![date];
+            r.sequence = 2;
         }
+        let group = Triad::new(
+            "G0001".into(),
+            PhaseGroup::Primary,
+            urns.to_vec(),
+            Some(adviser.into()),
+            reviews,
+        );
+        Plan::of_groups(2026, vec![group], vec![])
     }
 
     /// Per file, UID -> (SEQUENCE, STATUS), read back with the `ical` crate.
@@ -310,6 +287,16 @@ mod tests {
             out.insert(name.clone(), events);
         }
         out
+    }
+
+    #[test]
+    fn adviser_files_are_named_as_the_calendars_name_them() {
+        for (id, file) in [
+            ("adv-01", "adviser-adv-01.ics"),
+            ("a b/c", "adviser-a_b_c.ics"),
+        ] {
+            assert_eq!(adviser_file(id), file);
+        }
     }
 
     #[test]

@@ -24,7 +24,7 @@ use optimiser::model::{
 };
 use optimiser::schedule::{Availability, Level, Person};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use thiserror::Error;
 
 const HEADS: &str = "heads.csv";
@@ -130,30 +130,14 @@ fn each_row<T>(
     Ok(out)
 }
 
-/// One support need of one school, from `need.csv`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NeedEntry {
-    pub urn: Urn,
-    pub area: NeedArea,
-    /// 1 is the most urgent, 3 the least; 2 where the file leaves it empty.
-    pub priority: u8,
-    pub note: Option<String>,
-}
+// A row of `need.csv` is one support need of one school (its priority 2
+// where the file leaves it empty), and a row of `last_allocations.csv` the
+// days a consultant gave a school in an earlier year: the allocation's own
+// types, so that what is read goes to it unchanged.
+pub use optimiser::allocate::{NeedEntry, PastAllocation};
 
 /// The priority of a need whose row leaves `priority` empty.
 pub const DEFAULT_PRIORITY: u8 = 2;
-
-/// Days a consultant gave a school in an earlier year, from
-/// `last_allocations.csv`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PastAllocation {
-    pub year: i32,
-    /// The consultant's id as in `consultants.csv`.
-    pub consultant: String,
-    pub urn: Urn,
-    pub area: NeedArea,
-    pub days: u32,
-}
 
 pub fn read_heads(path: &Path) -> Result<Vec<Headteacher>, InputError> {
     read_with(path, heads_from)

@@ -223,6 +223,42 @@ pub fn rotation_people(k: usize) -> impl Iterator<Item = u8> {
     (0..k).map(move |i| (1u8 << i) | (1 << ((i + 1) % k)) | (1 << ((i + 2) % k)))
 }
 
+/// The needs of a group's reviews in rotation order, heads only: each
+/// review on the starts its three heads (`heads`, the days each can start
+/// on, in rotation order) share, out of a grid of `days`.
+pub fn rotation_needs(days: usize, heads: &[Bits]) -> Vec<Need> {
+    rotation_people(heads.len())
+        .map(|people| {
+            let mut starts = Bits::first(days);
+            for (i, h) in heads.iter().enumerate() {
+                if people >> i & 1 == 1 {
+                    starts = starts.and(h);
+                }
+            }
+            Need { starts, people }
+        })
+        .collect()
+}
+
+/// `needs` with the adviser (who can start on `adviser`) at the reviews
+/// `at` picks by index, the others as they are.
+pub fn with_adviser(needs: &[Need], adviser: &Bits, at: &dyn Fn(usize) -> bool) -> Vec<Need> {
+    needs
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            if at(i) {
+                Need {
+                    starts: n.starts.and(adviser),
+                    people: n.people | 1 << 4,
+                }
+            } else {
+                *n
+            }
+        })
+        .collect()
+}
+
 /// The most of `needs` (at most 4) that can be dated together.
 pub fn max_dated(grid: &DayGrid, needs: &[Need]) -> usize {
     let k = needs.len();

@@ -34,6 +34,15 @@ pub fn describe(faults: &[RuleFault]) -> String {
         .join("\n")
 }
 
+/// Ok where there is no fault, else every fault on its own line.
+pub fn checked(faults: &[RuleFault]) -> Result<(), String> {
+    if faults.is_empty() {
+        Ok(())
+    } else {
+        Err(describe(faults))
+    }
+}
+
 /// Largest number of points, pounds or km a rule may hold: far above any
 /// council's real values, far below where sums of them lose precision.
 pub const MOST: f64 = 1e9;
@@ -104,6 +113,28 @@ impl Faults {
             self.add(item, format!("{v} is too small; write {range}"));
         } else if v > max {
             self.add(item, format!("{v} is too large; write {range}"));
+        }
+    }
+
+    /// A solver's time limit in seconds.
+    pub(crate) fn time_limit(&mut self, v: f64) {
+        self.number("time_limit_seconds", v, "seconds", 0.0, true, MOST_SECONDS);
+    }
+
+    /// The distance assumed where one is unknown, in km.
+    pub(crate) fn unknown_distance(&mut self, v: f64) {
+        self.number("unknown_distance_km", v, "km", 0.0, false, MOST_KM);
+    }
+
+    /// A MIP solver's relative gap: a fraction from 0 up to 1.
+    pub(crate) fn mip_rel_gap(&mut self, v: f64) {
+        if !(v.is_finite() && (0.0..1.0).contains(&v)) {
+            self.add(
+                "mip_rel_gap",
+                format!(
+                    "{v} is not a fraction the solver can use; write a number from 0 up to (not including) 1, such as 0.0001"
+                ),
+            );
         }
     }
 

@@ -97,28 +97,9 @@ fn sample_problem() -> anyhow::Result<AllocationProblem> {
     let s = synth::generate(&synth::SampleSpec::default());
     Ok(AllocationProblem {
         schools: s.schools,
-        needs: s
-            .need
-            .into_iter()
-            .map(|n| NeedEntry {
-                urn: n.urn,
-                area: n.area,
-                priority: n.priority,
-                note: n.note,
-            })
-            .collect(),
+        needs: s.need,
         consultants: s.consultants,
-        past_allocations: s
-            .last_allocations
-            .into_iter()
-            .map(|p| optimiser::allocate::PastAllocation {
-                year: p.year,
-                consultant: p.consultant,
-                urn: p.urn,
-                area: p.area,
-                days: p.days,
-            })
-            .collect(),
+        past_allocations: s.last_allocations,
         sspb: s
             .sspb
             .into_iter()

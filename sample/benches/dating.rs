@@ -13,50 +13,17 @@
 //! dated reviews plus those the awaiting groups could date once their
 //! silent heads answer, against the bound on that (`answered_bound`).
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
-use formats::gias::{import_gias_file, ImportOptions, LaSelector};
-use formats::inputs::{read_advisers, read_history};
-use optimiser::model::{Adviser, AdviserKind, PastTriad, PhaseGroup, School};
+use formats::gias::{import_gias_file, ImportOptions};
+use optimiser::model::{Adviser, PastTriad, School};
 use optimiser::schedule::{self, ScheduleProblem, ScheduleRules};
 use optimiser::triads::{plan, KnownDates, Scope, TriadProblem, TriadRules};
+use sample::bench::{
+    advisers_for, england_gias_or_skip, la_schools, named_instances, sample_authority, SEED,
+};
 use sample::synth_schedule::{calendar_2026_27, generate_harsh_availability};
-
-const SEED: u64 = 2026;
-const ADVISER_DAYS: u32 = 18;
-
-fn gias() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/gias-england-state-schools-2022.csv")
-}
-
-/// In-house advisers for a set of schools: one per five groups of each phase.
-fn advisers_for(schools: &[School], prefix: &str) -> Vec<Adviser> {
-    let mut by_phase: BTreeMap<PhaseGroup, usize> = BTreeMap::new();
-    for s in schools {
-        *by_phase.entry(s.phase_group()).or_default() += 1;
-    }
-    let mut out = Vec::new();
-    for (phase, n) in by_phase {
-        for k in 0..(n / 3).div_ceil(5) {
-            out.push(Adviser {
-                id: format!("{prefix}-{}-{k:03}", phase.key()),
-                name: format!("Adviser {k}"),
-                kind: AdviserKind::LaOfficer,
-                phases: vec![phase],
-                capacity_days: ADVISER_DAYS,
-                day_rate: 0.0,
-                base: None,
-                linked_school: None,
-                linked_trust: None,
-                email: None,
-            });
-        }
-    }
-    out
-}
 
 struct Outcome {
     dated: usize,
@@ -157,21 +124,13 @@ fn report(
     );
 }
 
-fn sample_authority() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/sample");
-    let schools = import_gias_file(&dir.join("schools.csv"), &ImportOptions::default())
-        .expect("sample schools")
-        .schools;
-    let advisers = read_advisers(&dir.join("advisers.csv")).expect("sample advisers");
-    let history = read_history(&dir.join("history.csv")).expect("sample history");
+fn sample() {
+    let (schools, advisers, history) = sample_authority();
     report("sample (56 schools)", &schools, &advisers, &history, 8.0);
 }
 
 fn authority(file: &Path, code: u16, name: &str, seconds: f64) {
-    let las = vec![LaSelector::Code(code)];
-    let schools = import_gias_file(file, &ImportOptions { las })
-        .expect("GIAS")
-        .schools;
+    let schools = la_schools(file, code);
     let advisers = advisers_for(&schools, name);
     report(
         &format!(
@@ -201,10 +160,7 @@ fn england(file: &Path) {
 }
 
 fn main() {
-    let names: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
+    let names = named_instances();
     let want = |n: &str| {
         if names.is_empty() {
             n != "england"
@@ -213,13 +169,11 @@ fn main() {
         }
     };
     if want("sample") {
-        sample_authority();
+        sample();
     }
-    let file = gias();
-    if !file.exists() {
-        println!("skipped the GIAS instances: {} is absent", file.display());
+    let Some(file) = england_gias_or_skip("skipped the GIAS instances") else {
         return;
-    }
+    };
     if want("thurrock") {
         authority(&file, 883, "Thurrock", 2.0);
     }

@@ -3,7 +3,6 @@
 //!
 //! Run with `cargo bench -p sample --bench import`.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -11,13 +10,8 @@ use formats::gias::{import_gias_file, ImportOptions};
 
 const RUNS: usize = 10;
 
-fn england_file() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/gias-england-state-schools-2022.csv")
-}
-
 fn main() -> ExitCode {
-    let path = england_file();
+    let path = sample::bench::england_gias();
     if !path.exists() {
         println!(
             "import bench skipped: {} not found (the England GIAS extract is not part of the project)",

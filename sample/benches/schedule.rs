@@ -9,53 +9,20 @@
 //! per LA and phase, so that set-up stays short, then dated per authority.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
-use formats::gias::{import_gias_file, ImportOptions, LaSelector};
-use formats::inputs::{read_advisers, read_history};
-use optimiser::model::{Adviser, AdviserKind, PhaseGroup, School};
+use formats::gias::{import_gias_file, ImportOptions};
+use optimiser::model::{Adviser, PhaseGroup, School};
 use optimiser::schedule::{self, ScheduleProblem, ScheduleRules, ScheduleStats, ScheduledPlan};
-use optimiser::triads::plan::{CostLedger, LedgerEntry, Review, Stats, Triad};
+use optimiser::triads::plan::{LedgerEntry, Review, Triad};
 use optimiser::triads::{plan, Plan, Scope, TriadProblem, TriadRules};
+use sample::bench::{
+    advisers_for, england_gias_or_skip, la_schools, named_instances, sample_authority, SEED,
+};
 use sample::synth_schedule::{calendar_2026_27, generate_availability};
 
 const SHARE: f64 = 0.4;
-const SEED: u64 = 2026;
-/// An adviser's year under the default burden rule: 3 days in each of 6 half-terms.
-const ADVISER_DAYS: u32 = 18;
-
-fn gias() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/gias-england-state-schools-2022.csv")
-}
-
-/// In-house advisers for a set of schools: one per five groups of each phase.
-fn advisers_for(schools: &[School], prefix: &str) -> Vec<Adviser> {
-    let mut by_phase: BTreeMap<PhaseGroup, usize> = BTreeMap::new();
-    for s in schools {
-        *by_phase.entry(s.phase_group()).or_default() += 1;
-    }
-    let mut out = Vec::new();
-    for (phase, n) in by_phase {
-        for k in 0..(n / 3).div_ceil(5) {
-            out.push(Adviser {
-                id: format!("{prefix}-{}-{k:03}", phase.key()),
-                name: format!("Adviser {k}"),
-                kind: AdviserKind::LaOfficer,
-                phases: vec![phase],
-                capacity_days: ADVISER_DAYS,
-                day_rate: 0.0,
-                base: None,
-                linked_school: None,
-                linked_trust: None,
-                email: None,
-            });
-        }
-    }
-    out
-}
-
 fn problem_for(plan: Plan, schools: Vec<School>, advisers: Vec<Adviser>) -> ScheduleProblem {
     let calendar = calendar_2026_27(&schools, SEED);
     let availability = generate_availability(&schools, &advisers, &calendar, SHARE, SEED + 1);
@@ -95,15 +62,11 @@ fn report(name: &str, s: &ScheduleStats, seconds: f64) {
 }
 
 fn sample() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/sample");
-    let schools = import_gias_file(&dir.join("schools.csv"), &ImportOptions::default())
-        .expect("sample schools")
-        .schools;
-    let advisers = read_advisers(&dir.join("advisers.csv")).expect("sample advisers");
+    let (schools, advisers, history) = sample_authority();
     let tp = TriadProblem {
         year: 2026,
         schools: schools.clone(),
-        history: read_history(&dir.join("history.csv")).expect("sample history"),
+        history,
         advisers: advisers.clone(),
         ..TriadProblem::default()
     };
@@ -123,10 +86,7 @@ fn sample() {
 }
 
 fn kent(file: &Path) {
-    let las = vec![LaSelector::Code(886)];
-    let schools = import_gias_file(file, &ImportOptions { las })
-        .expect("GIAS")
-        .schools;
+    let schools = la_schools(file, 886);
     let advisers = advisers_for(&schools, "KENT");
     let tp = TriadProblem {
         year: 2026,
@@ -173,22 +133,7 @@ fn simple_plan(schools: &[School], advisers: &[Adviser]) -> Plan {
         for (g, size) in sizes.into_iter().enumerate() {
             let members: Vec<_> = list[at..at + size].iter().map(|s| s.urn).collect();
             at += size;
-            let k = members.len();
-            let reviews = (0..k)
-                .map(|i| Review {
-                    host: members[i],
-                    lead: members[(i + 1) % k],
-                    reviewers: vec![members[(i + 1) % k], members[(i + 2) % k]],
-                    days: 1,
-                    start: None,
-                    dates: vec![],
-                    unscheduled_reason: None,
-                    undated: None,
-                    adviser: None,
-                    adviser_absent: None,
-                    sequence: 0,
-                })
-                .collect();
+            let reviews = Review::rotation(&members, 1);
             for u in &members {
                 ledger.push(LedgerEntry {
                     urn: *u,
@@ -197,31 +142,16 @@ fn simple_plan(schools: &[School], advisers: &[Adviser]) -> Plan {
                     leads: 1,
                 });
             }
-            triads.push(Triad {
-                id: format!("{}-{g:04}", phase.key()),
+            triads.push(Triad::new(
+                format!("{}-{g:04}", phase.key()),
                 phase,
-                schools: members,
-                adviser: (!pool.is_empty()).then(|| pool[g / 5 % pool.len()].id.clone()),
-                adviser_reason: None,
+                members,
+                (!pool.is_empty()).then(|| pool[g / 5 % pool.len()].id.clone()),
                 reviews,
-                score: BTreeMap::new(),
-                metrics: Default::default(),
-                flags: vec![],
-                pinned: false,
-                kept: false,
-            });
+            ));
         }
     }
-    Plan {
-        year: 2026,
-        triads,
-        unplaced: vec![],
-        ledger,
-        cost: CostLedger::default(),
-        diagnosis: vec![],
-        warnings: vec![],
-        stats: Stats::default(),
-    }
+    Plan::of_groups(2026, triads, ledger)
 }
 
 fn england(file: &Path) {
@@ -273,19 +203,14 @@ fn england(file: &Path) {
 }
 
 fn main() {
-    let names: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
+    let names = named_instances();
     let wants = |n: &str| names.is_empty() || names.iter().any(|x| x == n);
     if wants("sample") {
         sample();
     }
-    let file = gias();
-    if !file.exists() {
-        println!("kent, england: skipped: {} is absent", file.display());
+    let Some(file) = england_gias_or_skip("kent, england: skipped") else {
         return;
-    }
+    };
     if wants("kent") {
         kent(&file);
     }

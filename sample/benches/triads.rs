@@ -3,12 +3,12 @@
 //! Prints the optimiser's objective, bound, gap and time beside the greedy
 //! nearest-neighbour grouping organisers make by hand, and the peak memory.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use formats::gias::{import_gias_file, ImportOptions, LaSelector};
 use optimiser::triads::baseline::baseline;
 use optimiser::triads::{plan, Scope, TriadProblem};
+use sample::bench::{england_gias_or_skip, named_instances};
 
 fn peak_memory_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -44,16 +44,10 @@ fn run(name: &str, file: &std::path::Path, las: Vec<LaSelector>, scope: Scope) {
 }
 
 fn main() {
-    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/gias-england-state-schools-2022.csv");
-    if !file.exists() {
-        println!("skipped: {} is absent", file.display());
+    let Some(file) = england_gias_or_skip("skipped") else {
         return;
-    }
-    let wanted: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
+    };
+    let wanted = named_instances();
     let want = |n: &str| wanted.is_empty() || wanted.iter().any(|w| w == n);
     if want("thurrock") {
         run("thurrock", &file, vec![LaSelector::Code(883)], Scope::PerLa);

@@ -93,6 +93,23 @@ pub fn calendar_2026_27(schools: &[School], seed: u64) -> Calendar {
     cal
 }
 
+/// The heads of `schools`, then the advisers.
+fn everyone(schools: &[School], advisers: &[Adviser]) -> Vec<Person> {
+    let mut people: Vec<Person> = schools.iter().map(|s| Person::Head(s.urn)).collect();
+    people.extend(advisers.iter().map(|a| Person::Adviser(a.id.clone())));
+    people
+}
+
+/// `p` offers `d`, about a third of the time as a preferred date.
+fn offer(rng: &mut ChaCha8Rng, out: &mut Availability, p: &Person, d: NaiveDate) {
+    let level = if rng.random_bool(0.35) {
+        Level::Preferred
+    } else {
+        Level::Possible
+    };
+    out.insert(p.clone(), d, level);
+}
+
 /// Every head's and adviser's offered dates: each school day of the window
 /// with probability `share`, a person's favourite weekdays a little more
 /// likely, about a third of offered dates preferred.
@@ -105,8 +122,7 @@ pub fn generate_availability(
 ) -> Availability {
     let days = Days::new(cal);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut people: Vec<Person> = schools.iter().map(|s| Person::Head(s.urn)).collect();
-    people.extend(advisers.iter().map(|a| Person::Adviser(a.id.clone())));
+    let people = everyone(schools, advisers);
     let mut out = Availability::default();
     for p in people {
         let favourite = rng.random_range(0..5u32);
@@ -119,12 +135,7 @@ pub fn generate_availability(
                 share * 5.0 / 6.0
             };
             if rng.random_bool(q.clamp(0.0, 1.0)) {
-                let level = if rng.random_bool(0.35) {
-                    Level::Preferred
-                } else {
-                    Level::Possible
-                };
-                out.insert(p.clone(), d, level);
+                offer(&mut rng, &mut out, &p, d);
             }
         }
     }
@@ -145,8 +156,7 @@ pub fn generate_harsh_availability(
 ) -> Availability {
     let days = Days::new(cal);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut people: Vec<Person> = schools.iter().map(|s| Person::Head(s.urn)).collect();
-    people.extend(advisers.iter().map(|a| Person::Adviser(a.id.clone())));
+    let people = everyone(schools, advisers);
     let periods = days.periods.len();
     let mut out = Availability::default();
     for p in people {
@@ -179,12 +189,7 @@ pub fn generate_harsh_availability(
         let q = (share * days.days.len() as f64 / open.len() as f64).clamp(0.0, 1.0);
         for d in open {
             if rng.random_bool(q) {
-                let level = if rng.random_bool(0.35) {
-                    Level::Preferred
-                } else {
-                    Level::Possible
-                };
-                out.insert(p.clone(), d, level);
+                offer(&mut rng, &mut out, &p, d);
             }
         }
     }

@@ -2,7 +2,7 @@
 //! the change it records, so the two can never disagree; read newest first.
 
 use serde::Serialize;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use crate::Db;
 
@@ -28,7 +28,7 @@ pub async fn record(
     Ok(())
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct AuditEntry {
     pub id: i64,
     /// Unix seconds.
@@ -44,26 +44,13 @@ pub struct AuditEntry {
 
 /// Entries newest first: at most `limit`, older than `before` where given.
 pub async fn entries(db: &Db, limit: i64, before: Option<i64>) -> anyhow::Result<Vec<AuditEntry>> {
-    let rows = sqlx::query(
-        "SELECT a.id, a.at, a.user_id, u.name, a.action, a.object, a.detail \
+    Ok(sqlx::query_as(
+        "SELECT a.id, a.at, a.user_id, u.name AS user_name, a.action, a.object, a.detail \
          FROM audit a LEFT JOIN users u ON u.id = a.user_id \
          WHERE a.id < $1 ORDER BY a.id DESC LIMIT $2",
     )
     .bind(before.unwrap_or(i64::MAX))
     .bind(limit)
     .fetch_all(&db.read)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(AuditEntry {
-                id: r.try_get(0)?,
-                at: r.try_get(1)?,
-                user_id: r.try_get(2)?,
-                user_name: r.try_get(3)?,
-                action: r.try_get(4)?,
-                object: r.try_get(5)?,
-                detail: r.try_get(6)?,
-            })
-        })
-        .collect()
+    .await?)
 }

@@ -129,6 +129,7 @@ pub async fn save(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rows;
 
     fn avoid(urn: &str, reason: &str) -> Avoid {
         Avoid {
@@ -154,21 +155,9 @@ mod tests {
 
     #[tokio::test]
     async fn every_save_is_a_new_version() {
-        let db = Db::connect("sqlite::memory:").await.unwrap();
-        let year: i64 = sqlx::query_scalar(
-            "INSERT INTO years (name, first_day, last_day, deadline, calendar, created_at) \
-             VALUES ('2027', '2027-01-04', '2027-03-26', '2026-12-18', '{}', 0) RETURNING id",
-        )
-        .fetch_one(&db.write)
-        .await
-        .unwrap();
-        let user: i64 = sqlx::query_scalar(
-            "INSERT INTO users (role, name, urn, created_at) VALUES ('head', 'H', '100001', 0) \
-             RETURNING id",
-        )
-        .fetch_one(&db.write)
-        .await
-        .unwrap();
+        let db = test_rows::memory().await;
+        let year = test_rows::year(&db).await;
+        let user = test_rows::user(&db, "head", "H", Some("100001")).await;
         assert!(current(&db, year, "100001").await.unwrap().is_none());
         let first = Choices {
             focus: vec![NeedArea::Maths],

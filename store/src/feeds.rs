@@ -91,50 +91,43 @@ pub async fn record_publish(
     }
     for e in events {
         let fingerprint = e.fingerprint();
-        match before.remove(&e.key) {
-            None => {
-                sqlx::query(
-                    "INSERT INTO calendar_events (year_id, event_key, sequence, fingerprint, \
-                     cancelled, first_day, end_day, summary, location, description, \
-                     plan_version, updated_at) \
-                     VALUES ($1, $2, 0, $3, 0, $4, $5, $6, $7, $8, $9, $10)",
-                )
-                .bind(year_id)
-                .bind(&e.key)
-                .bind(&fingerprint)
-                .bind(e.first.to_string())
-                .bind(e.end.to_string())
-                .bind(&e.summary)
-                .bind(&e.location)
-                .bind(&e.description)
-                .bind(version)
-                .bind(t)
-                .execute(&mut *conn)
-                .await?;
-            }
-            Some((sequence, old, cancelled)) => {
-                let changed = cancelled || old != fingerprint;
-                sqlx::query(
-                    "UPDATE calendar_events SET sequence = $1, fingerprint = $2, cancelled = 0, \
-                     first_day = $3, end_day = $4, summary = $5, location = $6, \
-                     description = $7, plan_version = $8, updated_at = $9 \
-                     WHERE year_id = $10 AND event_key = $11",
-                )
-                .bind(if changed { sequence + 1 } else { sequence })
-                .bind(&fingerprint)
-                .bind(e.first.to_string())
-                .bind(e.end.to_string())
-                .bind(&e.summary)
-                .bind(&e.location)
-                .bind(&e.description)
-                .bind(version)
-                .bind(t)
-                .bind(year_id)
-                .bind(&e.key)
-                .execute(&mut *conn)
-                .await?;
-            }
-        }
+        // A new event starts at SEQUENCE 0; a known one goes up by one where
+        // it changed or comes back from a cancellation. Both statements take
+        // the same parameters, so the event is bound once.
+        let (sql, sequence) = match before.remove(&e.key) {
+            None => (
+                "INSERT INTO calendar_events (year_id, event_key, sequence, fingerprint, \
+                 cancelled, first_day, end_day, summary, location, description, \
+                 plan_version, updated_at) \
+                 VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $8, $9, $10, $11)",
+                0,
+            ),
+            Some((sequence, old, cancelled)) => (
+                "UPDATE calendar_events SET sequence = $3, fingerprint = $4, cancelled = 0, \
+                 first_day = $5, end_day = $6, summary = $7, location = $8, \
+                 description = $9, plan_version = $10, updated_at = $11 \
+                 WHERE year_id = $1 AND event_key = $2",
+                if cancelled || old != fingerprint {
+                    sequence + 1
+                } else {
+                    sequence
+                },
+            ),
+        };
+        sqlx::query(sql)
+            .bind(year_id)
+            .bind(&e.key)
+            .bind(sequence)
+            .bind(&fingerprint)
+            .bind(e.first.to_string())
+            .bind(e.end.to_string())
+            .bind(&e.summary)
+            .bind(&e.location)
+            .bind(&e.description)
+            .bind(version)
+            .bind(t)
+            .execute(&mut *conn)
+            .await?;
         sqlx::query(
             "UPDATE calendar_attendees SET attending = 0 WHERE year_id = $1 AND event_key = $2",
         )

@@ -60,22 +60,41 @@ pub async fn latest<T: DeserializeOwned>(
     year_id: i64,
     kind: &str,
 ) -> anyhow::Result<Option<Stored<T>>> {
-    let row = sqlx::query(
-        "SELECT version, source_name, created_at, data FROM inputs \
-         WHERE year_id = $1 AND kind = $2 ORDER BY version DESC LIMIT 1",
-    )
-    .bind(year_id)
-    .bind(kind)
-    .fetch_optional(&db.read)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
+    find(db, year_id, kind, None).await
+}
+
+/// One version of an input, the latest where `version` is None.
+async fn find<T: DeserializeOwned>(
+    db: &Db,
+    year_id: i64,
+    kind: &str,
+    version: Option<i64>,
+) -> anyhow::Result<Option<Stored<T>>> {
+    let select = "SELECT version, source_name, created_at, data FROM inputs \
+         WHERE year_id = $1 AND kind = $2";
+    let (sql, what) = match version {
+        None => (
+            format!("{select} ORDER BY version DESC LIMIT 1"),
+            format!("{kind} of year {year_id}"),
+        ),
+        Some(v) => (
+            format!("{select} AND version = $3"),
+            format!("{kind} version {v} of year {year_id}"),
+        ),
+    };
+    let mut query = sqlx::query(&sql).bind(year_id).bind(kind);
+    if let Some(v) = version {
+        query = query.bind(v);
+    }
+    let Some(row) = query.fetch_optional(&db.read).await? else {
+        return Ok(None);
+    };
     let data: String = row.try_get(3)?;
     Ok(Some(Stored {
         version: row.try_get(0)?,
         source_name: row.try_get(1)?,
         created_at: row.try_get(2)?,
-        data: serde_json::from_str(&data)
-            .map_err(|e| anyhow::anyhow!("stored {kind} of year {year_id}: {e}"))?,
+        data: serde_json::from_str(&data).map_err(|e| anyhow::anyhow!("stored {what}: {e}"))?,
     }))
 }
 
@@ -184,7 +203,7 @@ pub async fn list(db: &Db, year_id: i64) -> anyhow::Result<Vec<InputSummary>> {
 }
 
 /// One version of an input, for the list of versions.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct VersionSummary {
     pub version: i64,
     pub source_name: String,
@@ -198,26 +217,15 @@ pub struct VersionSummary {
 
 /// Every version of one input of a year, newest first.
 pub async fn versions(db: &Db, year_id: i64, kind: &str) -> anyhow::Result<Vec<VersionSummary>> {
-    let rows = sqlx::query(
-        "SELECT i.version, i.source_name, i.created_at, u.name, i.items FROM inputs i \
-         LEFT JOIN users u ON u.id = i.created_by \
+    Ok(sqlx::query_as(
+        "SELECT i.version, i.source_name, i.created_at, u.name AS created_by, i.items \
+         FROM inputs i LEFT JOIN users u ON u.id = i.created_by \
          WHERE i.year_id = $1 AND i.kind = $2 ORDER BY i.version DESC",
     )
     .bind(year_id)
     .bind(kind)
     .fetch_all(&db.read)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(VersionSummary {
-                version: r.try_get(0)?,
-                source_name: r.try_get(1)?,
-                created_at: r.try_get(2)?,
-                created_by: r.try_get(3)?,
-                items: r.try_get(4)?,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 /// One version of an input, or None where there is no such version.
@@ -227,29 +235,11 @@ pub async fn version<T: DeserializeOwned>(
     kind: &str,
     version: i64,
 ) -> anyhow::Result<Option<Stored<T>>> {
-    let row = sqlx::query(
-        "SELECT version, source_name, created_at, data FROM inputs \
-         WHERE year_id = $1 AND kind = $2 AND version = $3",
-    )
-    .bind(year_id)
-    .bind(kind)
-    .bind(version)
-    .fetch_optional(&db.read)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let data: String = row.try_get(3)?;
-    Ok(Some(Stored {
-        version: row.try_get(0)?,
-        source_name: row.try_get(1)?,
-        created_at: row.try_get(2)?,
-        data: serde_json::from_str(&data).map_err(|e| {
-            anyhow::anyhow!("stored {kind} version {version} of year {year_id}: {e}")
-        })?,
-    }))
+    find(db, year_id, kind, Some(version)).await
 }
 
 /// A GIAS file waiting for the SIM to choose its local authorities.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StagedGias {
     pub id: i64,
     pub source_name: String,
@@ -310,26 +300,16 @@ pub async fn staged_gias(
         "SELECT id, source_name, created_at, las, text FROM staged_gias \
          WHERE id = $1 AND year_id = $2 AND created_by = $3 AND created_at >= $4"
     } else {
-        "SELECT id, source_name, created_at, las, '' FROM staged_gias \
+        "SELECT id, source_name, created_at, las, '' AS text FROM staged_gias \
          WHERE id = $1 AND year_id = $2 AND created_by = $3 AND created_at >= $4"
     };
-    let row = sqlx::query(sql)
+    Ok(sqlx::query_as(sql)
         .bind(id)
         .bind(year_id)
         .bind(user_id)
         .bind(now() - STAGED_SECONDS)
         .fetch_optional(&db.read)
-        .await?;
-    row.map(|r| {
-        Ok(StagedGias {
-            id: r.try_get(0)?,
-            source_name: r.try_get(1)?,
-            created_at: r.try_get(2)?,
-            las: r.try_get(3)?,
-            text: r.try_get(4)?,
-        })
-    })
-    .transpose()
+        .await?)
 }
 
 /// Drops a staged GIAS file (in the transaction that stores its schools).
@@ -441,17 +421,12 @@ pub async fn triad_problem(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rows;
 
     #[tokio::test]
     async fn versions_accumulate_and_the_latest_counts() {
-        let db = Db::connect("sqlite::memory:").await.unwrap();
-        let year: i64 = sqlx::query_scalar(
-            "INSERT INTO years (name, first_day, last_day, deadline, calendar, created_at) \
-             VALUES ('2027', '2027-01-04', '2027-03-26', '2026-12-18', '{}', 0) RETURNING id",
-        )
-        .fetch_one(&db.write)
-        .await
-        .unwrap();
+        let db = test_rows::memory().await;
+        let year = test_rows::year(&db).await;
         assert!(latest::<Vec<String>>(&db, year, "history")
             .await
             .unwrap()

@@ -595,16 +595,7 @@ pub async fn request_cancel(db: &Db, id: i64, user_id: i64) -> anyhow::Result<Ca
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    async fn year(db: &Db) -> i64 {
-        sqlx::query_scalar(
-            "INSERT INTO years (name, first_day, last_day, deadline, calendar, created_at) \
-             VALUES ('2027', '2027-01-04', '2027-03-26', '2026-12-18', '{}', 0) RETURNING id",
-        )
-        .fetch_one(&db.write)
-        .await
-        .unwrap()
-    }
+    use crate::test_rows;
 
     const RULES: ClaimRules = ClaimRules {
         lease_seconds: 30,
@@ -630,8 +621,8 @@ mod tests {
 
     #[tokio::test]
     async fn one_active_job_per_kind_and_year() {
-        let db = Db::connect("sqlite::memory:").await.unwrap();
-        let y = year(&db).await;
+        let db = test_rows::memory().await;
+        let y = test_rows::year(&db).await;
         let a = new(enqueue(&db, y, JobKind::Matching, None).await.unwrap());
         assert_eq!((a.state, a.attempts), (JobState::Queued, 0));
         match enqueue(&db, y, JobKind::Matching, None).await.unwrap() {
@@ -658,8 +649,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_claim_is_exclusive_until_the_lease_expires() {
-        let db = Db::connect("sqlite::memory:").await.unwrap();
-        let y = year(&db).await;
+        let db = test_rows::memory().await;
+        let y = test_rows::year(&db).await;
         let job = new(enqueue(&db, y, JobKind::Matching, None).await.unwrap());
         let a = claim(&db, "a", RULES).await.unwrap().unwrap();
         assert_eq!((a.id, a.state, a.attempts), (job.id, JobState::Running, 1));
@@ -703,8 +694,8 @@ mod tests {
 
     #[tokio::test]
     async fn cancelling_a_running_job_is_seen_at_the_heartbeat() {
-        let db = Db::connect("sqlite::memory:").await.unwrap();
-        let y = year(&db).await;
+        let db = test_rows::memory().await;
+        let y = test_rows::year(&db).await;
         let job = new(enqueue(&db, y, JobKind::Allocation, None).await.unwrap());
         claim(&db, "a", RULES).await.unwrap().unwrap();
         assert!(matches!(
@@ -732,8 +723,8 @@ mod tests {
 
     #[tokio::test]
     async fn dead_instances_use_up_attempts_and_the_sweep_ends_the_job() {
-        let db = Db::connect("sqlite::memory:").await.unwrap();
-        let y = year(&db).await;
+        let db = test_rows::memory().await;
+        let y = test_rows::year(&db).await;
         let job = new(enqueue(&db, y, JobKind::Matching, None).await.unwrap());
         for i in 1..=3 {
             let j = claim(&db, &format!("i{i}"), RULES).await.unwrap().unwrap();
@@ -761,8 +752,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_released_job_is_claimed_again_without_using_an_attempt() {
-        let db = Db::connect("sqlite::memory:").await.unwrap();
-        let y = year(&db).await;
+        let db = test_rows::memory().await;
+        let y = test_rows::year(&db).await;
         let job = new(enqueue(&db, y, JobKind::Matching, None).await.unwrap());
         claim(&db, "a", RULES).await.unwrap().unwrap();
         assert!(release(&db, job.id, "a").await.unwrap());

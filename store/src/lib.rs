@@ -22,6 +22,8 @@ pub mod jobs;
 pub mod messages;
 pub mod people;
 pub mod plans;
+#[cfg(test)]
+mod test_rows;
 pub mod tokens;
 pub mod writeups;
 pub mod years;

@@ -4,12 +4,11 @@
 //! a message's body holds a placeholder where its link went.
 
 use serde::Serialize;
-use sqlx::Row;
 
 use crate::{audit, now, Db};
 
 /// A message as logged.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Message {
     pub id: i64,
     pub year_id: i64,
@@ -51,24 +50,6 @@ pub struct NewMessage<'a> {
 
 const COLUMNS: &str = "id, year_id, user_id, recipient, address, kind, subject, body, status, \
      error, created_at, sent_at, resent_of";
-
-fn from_row(r: &sqlx::any::AnyRow) -> anyhow::Result<Message> {
-    Ok(Message {
-        id: r.try_get(0)?,
-        year_id: r.try_get(1)?,
-        user_id: r.try_get(2)?,
-        recipient: r.try_get(3)?,
-        address: r.try_get(4)?,
-        kind: r.try_get(5)?,
-        subject: r.try_get(6)?,
-        body: r.try_get(7)?,
-        status: r.try_get(8)?,
-        error: r.try_get(9)?,
-        created_at: r.try_get(10)?,
-        sent_at: r.try_get(11)?,
-        resent_of: r.try_get(12)?,
-    })
-}
 
 /// Logs a message and its audit entry in one transaction; its id.
 pub async fn record(db: &Db, by: i64, m: &NewMessage<'_>) -> anyhow::Result<i64> {
@@ -114,48 +95,36 @@ pub async fn record(db: &Db, by: i64, m: &NewMessage<'_>) -> anyhow::Result<i64>
 
 /// The year's messages, newest first, at most `limit`.
 pub async fn list(db: &Db, year_id: i64, limit: i64) -> anyhow::Result<Vec<Message>> {
-    let rows = sqlx::query(&format!(
+    Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM messages WHERE year_id = $1 ORDER BY id DESC LIMIT $2"
     ))
     .bind(year_id)
     .bind(limit)
     .fetch_all(&db.read)
-    .await?;
-    rows.iter().map(from_row).collect()
+    .await?)
 }
 
 /// One message of the year.
 pub async fn get(db: &Db, year_id: i64, id: i64) -> anyhow::Result<Option<Message>> {
-    let row = sqlx::query(&format!(
+    Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM messages WHERE year_id = $1 AND id = $2"
     ))
     .bind(year_id)
     .bind(id)
     .fetch_optional(&db.read)
-    .await?;
-    row.as_ref().map(from_row).transpose()
+    .await?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rows;
 
     #[tokio::test]
     async fn a_message_is_logged_with_its_audit_entry_and_read_back() {
-        let db = Db::connect("sqlite::memory:").await.unwrap();
-        let sim: i64 = sqlx::query_scalar(
-            "INSERT INTO users (role, name, created_at) VALUES ('sim', 'S', 0) RETURNING id",
-        )
-        .fetch_one(&db.write)
-        .await
-        .unwrap();
-        let year: i64 = sqlx::query_scalar(
-            "INSERT INTO years (name, first_day, last_day, deadline, calendar, rules, created_at) \
-             VALUES ('y', '2026-09-01', '2027-07-01', '2026-10-01', '{}', '', 0) RETURNING id",
-        )
-        .fetch_one(&db.write)
-        .await
-        .unwrap();
+        let db = test_rows::memory().await;
+        let sim = test_rows::user(&db, "sim", "S", None).await;
+        let year = test_rows::year(&db).await;
         let m = NewMessage {
             year_id: year,
             user_id: None,

@@ -310,6 +310,7 @@ pub async fn availability_versions(db: &Db, year_id: i64, user_id: i64) -> anyho
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rows;
 
     fn head(urn: &str, name: &str, email: &str) -> Invitee {
         Invitee {
@@ -323,13 +324,8 @@ mod tests {
 
     #[tokio::test]
     async fn reinviting_revokes_the_unused_link_and_follows_the_inputs() {
-        let db = Db::connect("sqlite::memory:").await.unwrap();
-        let sim: i64 = sqlx::query_scalar(
-            "INSERT INTO users (role, name, created_at) VALUES ('sim', 'S', 0) RETURNING id",
-        )
-        .fetch_one(&db.write)
-        .await
-        .unwrap();
+        let db = test_rows::memory().await;
+        let sim = test_rows::user(&db, "sim", "S", None).await;
         let adviser = Invitee {
             role: "adviser",
             name: "Ada".into(),

@@ -903,6 +903,7 @@ impl WriteupRules {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rows;
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()
@@ -1037,20 +1038,8 @@ mod tests {
     }
 
     async fn year_and_user(db: &Db) -> (i64, i64, i64) {
-        let year: i64 = sqlx::query_scalar(
-            "INSERT INTO years (name, first_day, last_day, deadline, calendar, created_at) \
-             VALUES ('2027', '2027-01-04', '2027-03-26', '2026-12-18', '{}', 0) RETURNING id",
-        )
-        .fetch_one(&db.write)
-        .await
-        .unwrap();
-        let user: i64 = sqlx::query_scalar(
-            "INSERT INTO users (role, name, urn, created_at) VALUES ('head', 'Lee', '100002', 0) \
-             RETURNING id",
-        )
-        .fetch_one(&db.write)
-        .await
-        .unwrap();
+        let year = test_rows::year(db).await;
+        let user = test_rows::user(db, "head", "Lee", Some("100002")).await;
         let plan: i64 = sqlx::query_scalar(
             "INSERT INTO plans (year_id, version, status, plan, created_at) \
              VALUES ($1, 1, 'published', '{}', 0) RETURNING id",
@@ -1064,7 +1053,7 @@ mod tests {
 
     #[tokio::test]
     async fn versions_accumulate_and_a_submission_stays_submitted() {
-        let db = Db::connect("sqlite::memory:").await.unwrap();
+        let db = test_rows::memory().await;
         let (year, user, plan) = year_and_user(&db).await;
         let draft = body(&WriteupInput::default());
         let full = body(&complete());
@@ -1112,7 +1101,7 @@ mod tests {
 
     #[tokio::test]
     async fn sharing_defaults_to_nothing_and_is_versioned() {
-        let db = Db::connect("sqlite::memory:").await.unwrap();
+        let db = test_rows::memory().await;
         let (year, user, _) = year_and_user(&db).await;
         let none = sharing(&db, year, "100001").await.unwrap();
         assert_eq!(

@@ -254,6 +254,7 @@ pub fn local_time(seconds: i64) -> Option<chrono::DateTime<chrono_tz::Tz>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rows;
 
     /// At 00:30 BST on the day after a deadline, the deadline has passed:
     /// in UTC it would still be the deadline's day.
@@ -325,13 +326,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_year_keeps_every_rules_version() {
-        let db = Db::connect("sqlite::memory:").await.unwrap();
-        let sim: i64 = sqlx::query_scalar(
-            "INSERT INTO users (role, name, created_at) VALUES ('sim', 'S', 0) RETURNING id",
-        )
-        .fetch_one(&db.write)
-        .await
-        .unwrap();
+        let db = test_rows::memory().await;
+        let sim = test_rows::user(&db, "sim", "S", None).await;
         let first = NaiveDate::from_ymd_opt(2026, 9, 14).unwrap();
         let last = NaiveDate::from_ymd_opt(2027, 7, 16).unwrap();
         let new = NewYear {

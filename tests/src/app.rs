@@ -270,6 +270,60 @@ impl TestApp {
             None => r,
         }
     }
+
+    /// Sends a request without a body to `path` as `who` or nobody: the answer.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        who: Option<&Session>,
+    ) -> reqwest::Response {
+        self.request(method, path, who).send().await.unwrap()
+    }
+
+    /// A page as `who`: its status and body.
+    pub async fn page(&self, path: &str, who: &Session) -> (StatusCode, String) {
+        status_and_text(self.request(Method::GET, path, Some(who))).await
+    }
+
+    /// Posts a page's form as `who`, with the CSRF token the form carries:
+    /// the status and body of the answer.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        who: &Session,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, String) {
+        let mut form = vec![("csrf", who.csrf.as_str())];
+        form.extend_from_slice(fields);
+        status_and_text(self.request(Method::POST, path, Some(who)).form(&form)).await
+    }
+
+    /// The body of a GET of `path` as `who` or nobody, whatever its status.
+    pub async fn get_text(&self, path: &str, who: Option<&Session>) -> String {
+        text(self.request(Method::GET, path, who)).await
+    }
+
+    /// The JSON body of a GET of `path` as `who` or nobody, whatever its status.
+    pub async fn get_json(&self, path: &str, who: Option<&Session>) -> Value {
+        json(self.request(Method::GET, path, who)).await
+    }
+}
+
+/// Sends a request: the status and body of the answer.
+pub async fn status_and_text(r: RequestBuilder) -> (StatusCode, String) {
+    let resp = r.send().await.unwrap();
+    (resp.status(), resp.text().await.unwrap())
+}
+
+/// Sends a request: the body of the answer, whatever its status.
+pub async fn text(r: RequestBuilder) -> String {
+    r.send().await.unwrap().text().await.unwrap()
+}
+
+/// Sends a request: the body of the answer as JSON, whatever its status.
+pub async fn json(r: RequestBuilder) -> Value {
+    r.send().await.unwrap().json().await.unwrap()
 }
 
 impl Drop for TestApp {

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use anyhow::{bail, ensure, Context, Result};
 use e2e::app::{backends, TestApp};
-use e2e::browser::Browser;
+use e2e::browser::{click, Browser};
 use fantoccini::{Client, Locator};
 use formats::gias::{import_gias_file, ImportOptions};
 use optimiser::model::Urn;
@@ -206,12 +206,7 @@ fn button(text: &str) -> String {
 }
 
 async fn click_button(c: &Client, text: &str) -> Result<()> {
-    c.find(Locator::XPath(&button(text)))
-        .await
-        .with_context(|| format!("no button {text:?}"))?
-        .click()
-        .await?;
-    Ok(())
+    click(c, &button(text)).await
 }
 
 async fn click_link(c: &Client, text: &str) -> Result<()> {
@@ -668,7 +663,7 @@ async fn pages_work_without_javascript() {
 
         // The calendar as selects: a weekend is refused, naming the date.
         let url = format!("{base}/years/{year}/availability");
-        let html = http.get(&url).send().await.unwrap().text().await.unwrap();
+        let html = e2e::app::text(http.get(&url)).await;
         assert!(
             html.contains("<select id=\"day-2027-01-12\""),
             "no select for an open day"
@@ -678,18 +673,13 @@ async fn pages_work_without_javascript() {
             "a Saturday is offered"
         );
         let csrf = csrf_of(&html).unwrap();
-        let refused = http
-            .post(&url)
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("day-2027-01-12", "preferred"),
-                ("day-2027-01-16", "possible"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
-        let text = refused.text().await.unwrap();
+        let (status, text) = e2e::app::status_and_text(http.post(&url).form(&[
+            ("csrf", csrf.as_str()),
+            ("day-2027-01-12", "preferred"),
+            ("day-2027-01-16", "possible"),
+        ]))
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
         // Beside the day, with the day chosen before kept.
         let cell = &text[text
             .find("id=\"cell-2027-01-16\"")
@@ -741,27 +731,16 @@ async fn pages_work_without_javascript() {
         assert_eq!(current.version, 1);
 
         // A head on the SIM's page: 403, with what they may do instead.
-        let denied = http
-            .get(format!("{base}/years/{year}/writeups"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(denied.status(), StatusCode::FORBIDDEN);
-        let text = denied.text().await.unwrap();
+        let (status, text) =
+            e2e::app::status_and_text(http.get(format!("{base}/years/{year}/writeups"))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
         assert!(
             text.contains("What you can do instead") && text.contains("<h1>"),
             "{text}"
         );
 
         // The dashboard of the year is the head's own page.
-        let mine = http
-            .get(format!("{base}/years/{year}"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let mine = e2e::app::text(http.get(format!("{base}/years/{year}"))).await;
         assert!(
             mine.contains("Your availability") && mine.contains("2 dates"),
             "{mine}"
@@ -769,26 +748,21 @@ async fn pages_work_without_javascript() {
 
         // Focus areas and a request not to be grouped, whose reason is required.
         let url = format!("{base}/years/{year}/choices");
-        let html = http.get(&url).send().await.unwrap().text().await.unwrap();
+        let html = e2e::app::text(http.get(&url)).await;
         assert!(
             html.contains("id=\"focus-maths\""),
             "no focus areas offered"
         );
         let csrf = csrf_of(&html).unwrap();
-        let refused = http
-            .post(&url)
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("focus", "maths"),
-                ("avoid_urn_0", "900002"),
-                ("avoid_reason_0", " "),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+        let (status, page) = e2e::app::status_and_text(http.post(&url).form(&[
+            ("csrf", csrf.as_str()),
+            ("focus", "maths"),
+            ("avoid_urn_0", "900002"),
+            ("avoid_reason_0", " "),
+        ]))
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
         // Beside the reason's field, naming the school, the choice kept.
-        let page = refused.text().await.unwrap();
         let beside = page
             .split("id=\"avoid_reason_0-error\"")
             .nth(1)
@@ -801,35 +775,25 @@ async fn pages_work_without_javascript() {
             page.contains("<option value=\"900002\" selected>"),
             "{page}"
         );
-        let saved = http
-            .post(&url)
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("focus", "maths"),
-                ("focus", "send"),
-                ("avoid_urn_0", "900002"),
-                ("avoid_reason_0", "federation talks"),
-                ("avoid_urn_1", ""),
-                ("avoid_reason_1", ""),
-            ])
-            .send()
-            .await
-            .unwrap();
-        let text = saved.text().await.unwrap();
+        let text = e2e::app::text(http.post(&url).form(&[
+            ("csrf", csrf.as_str()),
+            ("focus", "maths"),
+            ("focus", "send"),
+            ("avoid_urn_0", "900002"),
+            ("avoid_reason_0", "federation talks"),
+            ("avoid_urn_1", ""),
+            ("avoid_reason_1", ""),
+        ]))
+        .await;
         assert!(text.contains("2 focus areas, 1 request"), "{text}");
 
         // Who may read the school's write-up.
-        let shared = http
-            .post(format!("{base}/years/{year}/sharing"))
-            .form(&[("csrf", csrf.as_str()), ("share_group", "yes")])
-            .send()
-            .await
-            .unwrap();
-        assert!(shared
-            .text()
-            .await
-            .unwrap()
-            .contains("Your sharing choice is saved"));
+        let shared = e2e::app::text(
+            http.post(format!("{base}/years/{year}/sharing"))
+                .form(&[("csrf", csrf.as_str()), ("share_group", "yes")]),
+        )
+        .await;
+        assert!(shared.contains("Your sharing choice is saved"));
         let sharing = store::writeups::sharing(&app.state.db, year, CALENDAR_HEAD)
             .await
             .unwrap();
@@ -837,13 +801,12 @@ async fn pages_work_without_javascript() {
 
         // Sign out ends the session.
         let csrf = csrf_of(&mine).unwrap();
-        let out = http
-            .post(format!("{base}/sign-out"))
-            .form(&[("csrf", csrf.as_str())])
-            .send()
-            .await
-            .unwrap();
-        assert!(out.text().await.unwrap().contains("You have signed out"));
+        let out = e2e::app::text(
+            http.post(format!("{base}/sign-out"))
+                .form(&[("csrf", csrf.as_str())]),
+        )
+        .await;
+        assert!(out.contains("You have signed out"));
         let after = http
             .get(format!("{base}/years/{year}"))
             .send()
@@ -862,14 +825,7 @@ async fn pages_work_without_javascript() {
             .send()
             .await
             .unwrap();
-        let dash = sim
-            .get(format!("{base}/years/{year}"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let dash = e2e::app::text(sim.get(format!("{base}/years/{year}"))).await;
         let heads = loaded.heads.len();
         assert!(
             dash.contains(&format!("Heads: {heads} of {heads}")),

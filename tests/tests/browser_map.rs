@@ -237,14 +237,12 @@ async fn the_plan_page_carries_the_svg_map_and_the_web_map_its_files() {
         let (year, version, expected) = year_with_plan(&app, sim).await.unwrap();
         let session = app.sign_in(sim).await.unwrap();
         let resp = app
-            .request(
+            .send(
                 Method::GET,
                 &format!("/years/{year}/plans/{version}"),
                 Some(&session),
             )
-            .send()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(resp.status(), 200);
         // Images from this site and the tile server, no other.
         let csp = resp.headers()["content-security-policy"]
@@ -282,20 +280,13 @@ async fn the_plan_page_carries_the_svg_map_and_the_web_map_its_files() {
             ("/static/leaflet/images/layers.png", "image/png"),
             ("/static/plan-map.js", "text/javascript"),
         ] {
-            let r = app.request(Method::GET, path, None).send().await.unwrap();
+            let r = app.send(Method::GET, path, None).await;
             assert_eq!(r.status(), 200, "{path}");
             let ct = r.headers()["content-type"].to_str().unwrap().to_string();
             assert!(ct.starts_with(kind), "{path}: {ct}");
         }
         // The Leaflet version the documentation names.
-        let js = app
-            .request(Method::GET, "/static/leaflet/leaflet.js", None)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let js = app.get_text("/static/leaflet/leaflet.js", None).await;
         assert!(js.contains("Leaflet 1.9.4"));
         app.stop().await.unwrap();
     }

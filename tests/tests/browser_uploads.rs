@@ -2,34 +2,11 @@
 //! page's form, in a real browser (headless Chromium), by keyboard-reachable
 //! controls and at a phone's width without sideways scrolling.
 
-use std::time::Duration;
-
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{ensure, Context, Result};
 use e2e::app::{backends, TestApp};
-use e2e::browser::Browser;
+use e2e::browser::{wait_for_text, Browser};
 use fantoccini::{Client, Locator};
 use optimiser::model::Headteacher;
-
-fn sample(file: &str) -> std::path::PathBuf {
-    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../data/sample")
-        .join(file)
-}
-
-/// Waits until `<main>` says `text` (pages load after clicks).
-async fn wait_for_text(c: &Client, text: &str) -> Result<String> {
-    let mut seen = String::new();
-    for _ in 0..100 {
-        if let Ok(main) = c.find(Locator::Css("main")).await {
-            seen = main.text().await.unwrap_or_default();
-            if seen.contains(text) {
-                return Ok(seen);
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    bail!("the page never said {text:?}; it says {seen:?}")
-}
 
 /// Every visible form control has a label, and nothing is wider than the
 /// window.
@@ -87,23 +64,11 @@ async fn the_sim_uploads_the_heads_as_a_workbook() {
     let year = e2e::sample::year(&app, &[], &[], 100, 50, "").await;
     let sim = app.user("sim", "Sam Sim", None, None).await.unwrap();
     let token = app.invitation(sim).await.unwrap();
-    let heads = formats::inputs::read_heads(&sample("heads.csv")).unwrap();
-    // The workbook a SIM saves from their sheet: URNs as numbers.
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    for (c, h) in ["URN", "Name", "Email"].iter().enumerate() {
-        sheet.write_string(0, c as u16, *h).unwrap();
-    }
-    for (i, h) in heads.iter().enumerate() {
-        let r = i as u32 + 1;
-        sheet.write_number(r, 0, f64::from(h.school.0)).unwrap();
-        sheet.write_string(r, 1, &h.name).unwrap();
-        sheet.write_string(r, 2, &h.email).unwrap();
-    }
+    let heads = e2e::sample::heads();
     let dir = std::env::temp_dir().join(format!("uploads-browser-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("heads.xlsx");
-    book.save(&file).unwrap();
+    std::fs::write(&file, e2e::sample::heads_workbook(&heads)).unwrap();
     let base = app.base.clone();
     let count = heads.len();
     let path = file.display().to_string();
@@ -115,16 +80,16 @@ async fn the_sim_uploads_the_heads_as_a_workbook() {
                 .await?
                 .click()
                 .await?;
-            wait_for_text(&c, "Welcome").await?;
+            wait_for_text(&c, "Welcome", 10).await?;
             c.goto(&format!("{base}/years/{year}/inputs")).await?;
-            wait_for_text(&c, "Not loaded").await?;
+            wait_for_text(&c, "Not loaded", 10).await?;
             check_page(&c).await?;
             c.find(Locator::LinkText("Headteachers"))
                 .await
                 .context("a link to the headteachers")?
                 .click()
                 .await?;
-            wait_for_text(&c, "Upload a new version").await?;
+            wait_for_text(&c, "Upload a new version", 10).await?;
             check_page(&c).await?;
             c.find(Locator::Css("input#file"))
                 .await?
@@ -134,7 +99,7 @@ async fn the_sim_uploads_the_heads_as_a_workbook() {
                 .await?
                 .click()
                 .await?;
-            let text = wait_for_text(&c, "Version 1 stored from heads.xlsx").await?;
+            let text = wait_for_text(&c, "Version 1 stored from heads.xlsx", 10).await?;
             ensure!(text.contains(&format!("{count} rows")), "{text}");
             check_page(&c).await?;
             Ok(())

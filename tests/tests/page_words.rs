@@ -8,8 +8,7 @@ use e2e::app::{backends, Session, TestApp};
 use e2e::day;
 use optimiser::model::{Adviser, School, Urn};
 use optimiser::triads::{self, Plan, Undated, Who};
-use reqwest::{Method, StatusCode};
-use store::plans;
+use reqwest::StatusCode;
 
 struct Sample {
     schools: Vec<School>,
@@ -37,11 +36,7 @@ fn sample() -> Sample {
         .find(|u| u.why.is_some())
         .expect("a school left out with its reason")
         .urn;
-    let gi = plan
-        .triads
-        .iter()
-        .position(|t| t.schools.len() == 3 && t.adviser.is_some())
-        .expect("a group of three with an adviser");
+    let gi = e2e::sample::group_of_three(&plan);
     let t = &mut plan.triads[gi];
     let adviser = t.adviser.clone().unwrap();
     let heads: Vec<Urn> = t.schools.clone();
@@ -91,14 +86,7 @@ struct Year {
 async fn year(app: &TestApp, s: &Sample, deadline_in: i64) -> Year {
     let id = e2e::sample::year(app, &s.schools, &s.advisers, 200, deadline_in, "").await;
     let sim = app.signed_in("sim", "Sam Sim", None).await.unwrap();
-    let mut tx = app.state.db.begin_write().await.unwrap();
-    let (_, version) = plans::insert_draft(&mut tx, id, &s.plan, None, Some(sim.user_id))
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    assert!(plans::publish(&app.state.db, id, version, sim.user_id)
-        .await
-        .unwrap());
+    e2e::sample::publish(app, id, &s.plan, sim.user_id).await;
     let head = app
         .signed_in("head", "Hana Head", Some(&s.in_group.to_string()))
         .await
@@ -226,15 +214,6 @@ fn faults(text: &str, schools: &[School]) -> Vec<String> {
     out
 }
 
-async fn page(app: &TestApp, who: &Session, path: &str) -> (StatusCode, String) {
-    let resp = app
-        .request(Method::GET, path, Some(who))
-        .send()
-        .await
-        .unwrap();
-    (resp.status(), resp.text().await.unwrap())
-}
-
 #[test]
 fn the_checks_catch_what_people_should_not_read() {
     let mut school = e2e::sample::triad_problem().schools.remove(0);
@@ -291,7 +270,7 @@ async fn every_page_for_every_role_is_in_words() {
         let mut seen = 0;
         for (role, who) in roles {
             for p in &paths {
-                let (status, html) = page(&app, who, p).await;
+                let (status, html) = app.page(p, who).await;
                 assert!(status.as_u16() < 500, "{role} {p}: {status}");
                 if status == StatusCode::OK {
                     seen += 1;
@@ -319,7 +298,7 @@ async fn edge_states_are_said_to_the_people_they_concern() {
 
         // A left-out school: why in a sentence, what the SIM can do, no
         // promise of a group "once published", no write-up controls.
-        let (status, html) = page(&app, &y.left_out_head, &format!("/years/{id}")).await;
+        let (status, html) = app.page(&format!("/years/{id}"), &y.left_out_head).await;
         assert_eq!(status, StatusCode::OK);
         let text = visible(&html);
         assert!(
@@ -351,7 +330,7 @@ async fn edge_states_are_said_to_the_people_they_concern() {
 
         // A review without a date: the lead is told it will not take place
         // as planned and why, with names, and gets no write-up link for it.
-        let (_, html) = page(&app, &y.head, &format!("/years/{id}")).await;
+        let (_, html) = app.page(&format!("/years/{id}"), &y.head).await;
         let text = visible(&html);
         assert!(
             text.contains("this review cannot take place as planned"),
@@ -389,7 +368,9 @@ async fn edge_states_are_said_to_the_people_they_concern() {
 
         // After the deadline: the availability page says dates are closed
         // and whom to ask.
-        let (status, html) = page(&app, &y.head, &format!("/years/{id}/availability")).await;
+        let (status, html) = app
+            .page(&format!("/years/{id}/availability"), &y.head)
+            .await;
         assert_eq!(status, StatusCode::OK);
         let text = visible(&html);
         assert!(text.contains("closed"), "{text}");

@@ -14,7 +14,6 @@ use e2e::day;
 use optimiser::model::{Adviser, School};
 use optimiser::triads::{self, Plan};
 use reqwest::{header, Method, StatusCode};
-use store::plans;
 
 /// The first weekday `offset` days from today or after.
 fn weekday(offset: i64) -> NaiveDate {
@@ -37,11 +36,7 @@ struct Sample {
 fn sample() -> Sample {
     let problem = e2e::sample::triad_problem();
     let mut plan = triads::plan(&problem, &|_, _| {}).unwrap();
-    let group = plan
-        .triads
-        .iter()
-        .position(|t| t.schools.len() == 3 && t.adviser.is_some())
-        .expect("a group of three with an adviser");
+    let group = e2e::sample::group_of_three(&plan);
     let other = plan
         .triads
         .iter()
@@ -69,31 +64,11 @@ fn sample() -> Sample {
     }
 }
 
-async fn publish(app: &TestApp, year: i64, plan: &Plan, sim: i64) -> i64 {
-    let db = &app.state.db;
-    let mut tx = db.begin_write().await.unwrap();
-    let (_, version) = plans::insert_draft(&mut tx, year, plan, None, Some(sim))
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    assert!(plans::publish(db, year, version, sim).await.unwrap());
-    version
-}
-
-/// Posts a page's form as `who` and returns status and body.
-async fn post(app: &TestApp, path: &str, who: &Session) -> (StatusCode, String) {
-    let resp = app
-        .request(Method::POST, path, Some(who))
-        .form(&[("csrf", who.csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    (resp.status(), resp.text().await.unwrap())
-}
-
 /// Makes the caller's calendar address on their page; its path.
 async fn address(app: &TestApp, year: i64, who: &Session) -> String {
-    let (st, html) = post(app, &format!("/years/{year}/calendar-link"), who).await;
+    let (st, html) = app
+        .post_form(&format!("/years/{year}/calendar-link"), who, &[])
+        .await;
     assert_eq!(st, StatusCode::OK, "{html}");
     path_in(app, &html)
 }
@@ -128,7 +103,7 @@ async fn feed(
     app: &TestApp,
     path: &str,
 ) -> (StatusCode, Option<(String, String, BTreeMap<String, Ev>)>) {
-    let resp = app.request(Method::GET, path, None).send().await.unwrap();
+    let resp = app.send(Method::GET, path, None).await;
     let status = resp.status();
     if status != StatusCode::OK {
         return (status, None);
@@ -209,17 +184,10 @@ async fn feeds_follow_the_published_plan_and_only_their_owner() {
             .await
             .unwrap();
         let adviser = app.sign_in(adviser_user).await.unwrap();
-        publish(&app, y, &s.plan, sim.user_id).await;
+        e2e::sample::publish(&app, y, &s.plan, sim.user_id).await;
 
         // The year page offers the address; making it shows it once.
-        let page = app
-            .request(Method::GET, &format!("/years/{y}"), Some(&head))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = app.get_text(&format!("/years/{y}"), Some(&head)).await;
         assert!(page.contains("Get my calendar address"), "{be}: {page}");
         let mine = address(&app, y, &head).await;
 
@@ -273,7 +241,7 @@ async fn feeds_follow_the_published_plan_and_only_their_owner() {
         let r = &mut moved.triads[s.group].reviews[0];
         r.start = Some(weekday(50));
         r.dates = vec![weekday(50)];
-        publish(&app, y, &moved, sim.user_id).await;
+        e2e::sample::publish(&app, y, &moved, sim.user_id).await;
         let (_, got) = feed(&app, &mine).await;
         let events = got.unwrap().2;
         let e = &events[&own];
@@ -288,7 +256,7 @@ async fn feeds_follow_the_published_plan_and_only_their_owner() {
         r.start = None;
         r.dates.clear();
         r.unscheduled_reason = Some("no date".into());
-        publish(&app, y, &dropped, sim.user_id).await;
+        e2e::sample::publish(&app, y, &dropped, sim.user_id).await;
         let (_, got) = feed(&app, &mine).await;
         let events = got.unwrap().2;
         let gone = &events[&uid_of(&events, &urns[1])];
@@ -300,18 +268,18 @@ async fn feeds_follow_the_published_plan_and_only_their_owner() {
         );
 
         // Revoked: 404 with no hint; the re-issued address works.
-        let (st, _) = post(&app, &format!("/years/{y}/calendar-link/revoke"), &head).await;
+        let (st, _) = app
+            .post_form(&format!("/years/{y}/calendar-link/revoke"), &head, &[])
+            .await;
         assert!(st.is_success(), "{be}: {st}");
         let (st, _) = feed(&app, &mine).await;
         assert_eq!(st, StatusCode::NOT_FOUND, "{be}");
         let unknown = app
-            .request(Method::GET, "/calendars/not-a-token.ics", None)
-            .send()
-            .await
-            .unwrap();
+            .send(Method::GET, "/calendars/not-a-token.ics", None)
+            .await;
         assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
         // The same answer as for an address that never was, but for the path.
-        let revoked = app.request(Method::GET, &mine, None).send().await.unwrap();
+        let revoked = app.send(Method::GET, &mine, None).await;
         assert_eq!(
             revoked.text().await.unwrap().replace(&mine, "PATH"),
             unknown
@@ -326,45 +294,39 @@ async fn feeds_follow_the_published_plan_and_only_their_owner() {
         assert_eq!(st, StatusCode::OK, "{be}");
 
         // Only the SIM revokes someone else's address.
-        let (st, _) = post(
-            &app,
-            &format!("/years/{y}/calendar-links/{}/revoke", head.user_id),
-            &stranger,
-        )
-        .await;
+        let (st, _) = app
+            .post_form(
+                &format!("/years/{y}/calendar-links/{}/revoke", head.user_id),
+                &stranger,
+                &[],
+            )
+            .await;
         assert_eq!(st, StatusCode::FORBIDDEN, "{be}");
         assert_eq!(feed(&app, &again).await.0, StatusCode::OK, "{be}");
         let list = app
-            .request(
-                Method::GET,
-                &format!("/years/{y}/calendar-links"),
-                Some(&sim),
-            )
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+            .get_text(&format!("/years/{y}/calendar-links"), Some(&sim))
+            .await;
         assert!(
             list.contains("Ann Host") && list.contains("Dee Adviser"),
             "{be}: {list}"
         );
-        let (st, _) = post(
-            &app,
-            &format!("/years/{y}/calendar-links/{}/revoke", head.user_id),
-            &sim,
-        )
-        .await;
+        let (st, _) = app
+            .post_form(
+                &format!("/years/{y}/calendar-links/{}/revoke", head.user_id),
+                &sim,
+                &[],
+            )
+            .await;
         assert!(st.is_success(), "{be}: {st}");
         assert_eq!(feed(&app, &again).await.0, StatusCode::NOT_FOUND, "{be}");
         // The SIM makes a new one to send; it opens the head's calendar.
-        let (st, html) = post(
-            &app,
-            &format!("/years/{y}/calendar-links/{}", head.user_id),
-            &sim,
-        )
-        .await;
+        let (st, html) = app
+            .post_form(
+                &format!("/years/{y}/calendar-links/{}", head.user_id),
+                &sim,
+                &[],
+            )
+            .await;
         assert_eq!(st, StatusCode::OK, "{be}");
         assert!(html.contains("Ann Host"), "{be}");
         let sent = path_in(&app, &html);

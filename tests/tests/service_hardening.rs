@@ -48,15 +48,6 @@ async fn year(app: &TestApp, s: &Inputs) -> i64 {
     e2e::sample::year(app, &s.schools, &s.advisers, 200, 30, "").await
 }
 
-async fn draft(app: &TestApp, year: i64, plan: &Plan, sim: i64) -> i64 {
-    let mut tx = app.state.db.begin_write().await.unwrap();
-    let (_, version) = plans::insert_draft(&mut tx, year, plan, None, Some(sim))
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    version
-}
-
 /// Status, content type and body of an answer.
 async fn answer(r: reqwest::RequestBuilder) -> (StatusCode, String, String) {
     let resp = r.send().await.unwrap();
@@ -168,8 +159,8 @@ async fn of_two_publishes_at_once_one_wins_and_the_other_hears_which() {
         let sim = app.signed_in("sim", "Sam Sim", None).await.unwrap();
         let mut refused = 0;
         for _round in 0..4 {
-            let v1 = draft(&app, year, &plan, sim.user_id).await;
-            let v2 = draft(&app, year, &plan, sim.user_id).await;
+            let v1 = e2e::sample::draft(&app, year, &plan, sim.user_id).await;
+            let v2 = e2e::sample::draft(&app, year, &plan, sim.user_id).await;
             let publish = |v: i64| {
                 app.request(
                     Method::POST,
@@ -219,7 +210,7 @@ async fn of_two_publishes_at_once_one_wins_and_the_other_hears_which() {
 
         // In storage: a caller who saw no plan published is refused once
         // one is, and the answer names it.
-        let v = draft(&app, year, &plan, sim.user_id).await;
+        let v = e2e::sample::draft(&app, year, &plan, sim.user_id).await;
         let now = plans::published_version(&app.state.db, year).await.unwrap();
         assert_eq!(
             plans::publish_replacing(&app.state.db, year, v, sim.user_id, None)
@@ -460,12 +451,12 @@ async fn the_dashboard_lists_the_newest_plan_versions_and_the_published_one() {
     let app = TestApp::spawn(&Backend::Sqlite).await.unwrap();
     let year = year(&app, &s).await;
     let sim = app.signed_in("sim", "Sam Sim", None).await.unwrap();
-    let first = draft(&app, year, &plan, sim.user_id).await;
+    let first = e2e::sample::draft(&app, year, &plan, sim.user_id).await;
     assert!(plans::publish(&app.state.db, year, first, sim.user_id)
         .await
         .unwrap());
     for _ in 0..25 {
-        draft(&app, year, &plan, sim.user_id).await;
+        e2e::sample::draft(&app, year, &plan, sim.user_id).await;
     }
     let (status, _, html) = answer(
         reqwest::Client::new()

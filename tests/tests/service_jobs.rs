@@ -23,18 +23,7 @@ use store::{inputs, plans, Db};
 /// store them; returns its id.
 async fn sample_year(db: &Db, sample: &Sample, rules: &str) -> i64 {
     let cal = synth::calendar_2026_27(&sample.schools, 7);
-    let year: i64 = sqlx::query_scalar(
-        "INSERT INTO years (name, first_day, last_day, deadline, calendar, rules, created_at) \
-         VALUES ('2026-27', $1, $2, $3, $4, $5, 0) RETURNING id",
-    )
-    .bind(cal.first.to_string())
-    .bind(cal.last.to_string())
-    .bind(cal.last.to_string())
-    .bind(serde_json::to_string(&cal).unwrap())
-    .bind(rules)
-    .fetch_one(&db.write)
-    .await
-    .unwrap();
+    let year = e2e::sample::insert_year(db, "2026-27", &cal, cal.last, rules).await;
     let mut tx = db.begin_write().await.unwrap();
     macro_rules! store {
         ($kind:expr, $data:expr) => {
@@ -183,23 +172,14 @@ async fn matching_job_stores_a_dated_draft_and_honours_heads_requests() {
             StatusCode::NOT_FOUND
         );
         let as_head = app
-            .request(Method::GET, &format!("/api/jobs/{id}"), Some(&head))
-            .send()
-            .await
-            .unwrap();
+            .send(Method::GET, &format!("/api/jobs/{id}"), Some(&head))
+            .await;
         assert_eq!(as_head.status(), StatusCode::FORBIDDEN);
 
         let worker = app.start_worker(10);
         let done = wait_job(db, id, 120, "succeeded", |j| j.state.is_final()).await;
         assert_eq!(done.state, JobState::Succeeded, "{}", done.message);
-        let got: Value = app
-            .request(Method::GET, &format!("/api/jobs/{id}"), Some(&sim))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let got: Value = app.get_json(&format!("/api/jobs/{id}"), Some(&sim)).await;
         assert_eq!(got["state"], "succeeded");
         assert_eq!(got["attempts"], 1);
         assert_eq!(got["result_version"], 1);
@@ -253,13 +233,8 @@ async fn matching_job_stores_a_dated_draft_and_honours_heads_requests() {
             .any(|t| t.schools.contains(&a) && t.schools.contains(&b)));
 
         let listed: Value = app
-            .request(Method::GET, &format!("/api/years/{year}/jobs"), Some(&sim))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .get_json(&format!("/api/years/{year}/jobs"), Some(&sim))
+            .await;
         assert_eq!(listed[0]["id"], id2);
         assert_eq!(listed[1]["id"], id);
         for action in ["job.enqueue", "job.claim", "job.succeeded", "plan.draft"] {
@@ -327,17 +302,8 @@ async fn allocation_job_reads_writeup_support_and_consultants_see_only_theirs() 
         assert_eq!(done.result_version, Some(1));
 
         let latest: Value = app
-            .request(
-                Method::GET,
-                &format!("/api/years/{year}/allocations/latest"),
-                Some(&sim),
-            )
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .get_json(&format!("/api/years/{year}/allocations/latest"), Some(&sim))
+            .await;
         assert_eq!(latest["job_id"], id);
         let schools = latest["allocation"]["schools"].as_array().unwrap();
         let areas_of = |u: Urn| -> Vec<String> {
@@ -366,41 +332,31 @@ async fn allocation_job_reads_writeup_support_and_consultants_see_only_theirs() 
             .await
             .unwrap();
         let mine: Value = app
-            .request(
-                Method::GET,
+            .get_json(
                 &format!("/api/years/{year}/my/allocation"),
                 Some(&consultant),
             )
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .await;
         let assignments = mine["assignments"].as_array().unwrap();
         assert_eq!(assignments.len(), theirs);
         assert!(assignments.iter().all(|a| a["consultant"] == someone));
         assert_eq!(mine["load"]["id"], someone);
         let full = app
-            .request(
+            .send(
                 Method::GET,
                 &format!("/api/years/{year}/allocations/latest"),
                 Some(&consultant),
             )
-            .send()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(full.status(), StatusCode::FORBIDDEN);
         let head = app.signed_in("head", "Hal", Some("123456")).await.unwrap();
         let as_head = app
-            .request(
+            .send(
                 Method::GET,
                 &format!("/api/years/{year}/my/allocation"),
                 Some(&head),
             )
-            .send()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(as_head.status(), StatusCode::FORBIDDEN);
         worker.shutdown().await;
         app.stop().await.unwrap();
@@ -465,25 +421,21 @@ async fn failed_and_cancelled_jobs_leave_the_last_good_plan() {
             .unwrap();
         let queued = queued["id"].as_i64().unwrap();
         let resp = app
-            .request(
+            .send(
                 Method::POST,
                 &format!("/api/jobs/{queued}/cancel"),
                 Some(&sim),
             )
-            .send()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(resp.status(), StatusCode::OK);
         assert_eq!(resp.json::<Value>().await.unwrap()["state"], "cancelled");
         let again = app
-            .request(
+            .send(
                 Method::POST,
                 &format!("/api/jobs/{queued}/cancel"),
                 Some(&sim),
             )
-            .send()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(again.status(), StatusCode::CONFLICT);
 
         assert_eq!(
@@ -517,10 +469,8 @@ async fn cancelling_a_running_matching_job_stops_it_and_stores_nothing() {
     .await;
     let asked = Instant::now();
     let resp = app
-        .request(Method::POST, &format!("/api/jobs/{id}/cancel"), Some(&sim))
-        .send()
-        .await
-        .unwrap();
+        .send(Method::POST, &format!("/api/jobs/{id}/cancel"), Some(&sim))
+        .await;
     assert_eq!(resp.status(), StatusCode::OK);
     let j = wait_job(db, id, 10, "cancelled", |j| j.state.is_final()).await;
     assert_eq!(j.state, JobState::Cancelled, "{}", j.message);
@@ -734,15 +684,12 @@ async fn session_at(db: &Db, base: &str, user: i64) -> String {
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    let body: Value = reqwest::Client::new()
-        .post(format!("{base}/api/session"))
-        .json(&json!({ "token": token }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = e2e::app::json(
+        reqwest::Client::new()
+            .post(format!("{base}/api/session"))
+            .json(&json!({ "token": token })),
+    )
+    .await;
     body["session_token"].as_str().unwrap().to_string()
 }
 

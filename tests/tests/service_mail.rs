@@ -63,33 +63,6 @@ async fn year(app: &TestApp) -> (i64, Session, Vec<Head>) {
     (year, sim, heads)
 }
 
-/// Posts a page's form as `who`: status and body.
-async fn post(
-    app: &TestApp,
-    path: &str,
-    who: &Session,
-    fields: &[(&str, &str)],
-) -> (StatusCode, String) {
-    let mut form = vec![("csrf", who.csrf.as_str())];
-    form.extend_from_slice(fields);
-    let resp = app
-        .request(Method::POST, path, Some(who))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    (resp.status(), resp.text().await.unwrap())
-}
-
-async fn get(app: &TestApp, path: &str, who: &Session) -> (StatusCode, String) {
-    let resp = app
-        .request(Method::GET, path, Some(who))
-        .send()
-        .await
-        .unwrap();
-    (resp.status(), resp.text().await.unwrap())
-}
-
 /// Opens an invitation link as a person would: the page, then its button.
 /// The status of the sign-in (303 with a session cookie when it works).
 async fn open_link(app: &TestApp, link: &str) -> StatusCode {
@@ -113,6 +86,13 @@ async fn open_link(app: &TestApp, link: &str) -> StatusCode {
     resp.status()
 }
 
+/// The SIM presses Send on the invitations: status and page.
+async fn send_invitations(app: &TestApp, year: i64, sim: &Session) -> (StatusCode, String) {
+    let path = format!("/years/{year}/messages");
+    app.post_form(&path, sim, &[("kind", "invitation"), ("action", "send")])
+        .await
+}
+
 async fn count(app: &TestApp, sql: &str, year: i64) -> i64 {
     sqlx::query_scalar(sql)
         .bind(year)
@@ -131,20 +111,14 @@ async fn invitations_go_by_smtp_and_their_links_sign_heads_in() {
         let app = TestApp::spawn_with_mail(&backend, smtp).await.unwrap();
         let (year, sim, heads) = year(&app).await;
 
-        let (st, html) = get(&app, &format!("/years/{year}/messages"), &sim).await;
+        let (st, html) = app.page(&format!("/years/{year}/messages"), &sim).await;
         assert_eq!(st, StatusCode::OK, "{html}");
         assert!(html.contains("Siân Jones") && html.contains(&heads[1].email));
         assert!(html.contains("no e-mail address"), "{html}");
         assert!(html.contains("[your sign-in link]"), "the preview: {html}");
         assert!(html.contains("Send 2 messages"), "{html}");
 
-        let (st, html) = post(
-            &app,
-            &format!("/years/{year}/messages"),
-            &sim,
-            &[("kind", "invitation"), ("action", "send")],
-        )
-        .await;
+        let (st, html) = send_invitations(&app, year, &sim).await;
         assert_eq!(st, StatusCode::OK, "{html}");
         assert!(html.contains("2 sent, 1 not sent"), "{html}");
         assert!(html.contains("Ruth Bell: no e-mail address"), "{html}");
@@ -197,13 +171,9 @@ async fn invitations_go_by_smtp_and_their_links_sign_heads_in() {
             .fetch_one(&app.state.db.read)
             .await
             .unwrap();
-        let (st, html) = post(
-            &app,
-            &format!("/years/{year}/messages/{id}/resend"),
-            &sim,
-            &[],
-        )
-        .await;
+        let (st, html) = app
+            .post_form(&format!("/years/{year}/messages/{id}/resend"), &sim, &[])
+            .await;
         assert_eq!(st, StatusCode::OK, "{html}");
         assert!(html.contains("Sent to Tom Okafor again"), "{html}");
         let both = sink.wait_for(&heads[1].email, 2).await;
@@ -235,13 +205,7 @@ async fn a_server_that_cannot_be_reached_is_logged_and_shown() {
         let smtp = app::mail::Smtp::new(&format!("smtp://127.0.0.1:{closed}"), FROM).unwrap();
         let app = TestApp::spawn_with_mail(&backend, smtp).await.unwrap();
         let (year, sim, _) = year(&app).await;
-        let (st, html) = post(
-            &app,
-            &format!("/years/{year}/messages"),
-            &sim,
-            &[("kind", "invitation"), ("action", "send")],
-        )
-        .await;
+        let (st, html) = send_invitations(&app, year, &sim).await;
         assert_eq!(st, StatusCode::OK, "{html}");
         assert!(html.contains("0 sent, 3 not sent"), "{html}");
         assert!(html.contains("the SMTP server refused or failed"), "{html}");
@@ -257,7 +221,7 @@ async fn a_server_that_cannot_be_reached_is_logged_and_shown() {
             .iter()
             .all(|(s, e)| s == "failed" && e.as_deref().is_some_and(|e| !e.is_empty())));
         // The log shows the error, with a Resend button.
-        let (_, html) = get(&app, &format!("/years/{year}/messages"), &sim).await;
+        let (_, html) = app.page(&format!("/years/{year}/messages"), &sim).await;
         assert!(
             html.contains("Not sent: failed") && html.contains("Resend"),
             "{html}"
@@ -271,7 +235,7 @@ async fn without_smtp_the_sim_downloads_a_mail_merge_spreadsheet() {
     for backend in backends() {
         let app = TestApp::spawn(&backend).await.unwrap();
         let (year, sim, heads) = year(&app).await;
-        let (st, html) = get(&app, &format!("/years/{year}/messages"), &sim).await;
+        let (st, html) = app.page(&format!("/years/{year}/messages"), &sim).await;
         assert_eq!(st, StatusCode::OK);
         assert!(html.contains("Download mail-merge spreadsheet"), "{html}");
 
@@ -322,17 +286,17 @@ async fn without_smtp_the_sim_downloads_a_mail_merge_spreadsheet() {
             ("7", "The deadline is 30 days away"),
             ("seven", "must be a whole number"),
         ] {
-            let (st, html) = post(
-                &app,
-                &format!("/years/{year}/messages"),
-                &sim,
-                &[
-                    ("kind", "availability_reminder"),
-                    ("days", typed),
-                    ("action", "download"),
-                ],
-            )
-            .await;
+            let (st, html) = app
+                .post_form(
+                    &format!("/years/{year}/messages"),
+                    &sim,
+                    &[
+                        ("kind", "availability_reminder"),
+                        ("days", typed),
+                        ("action", "download"),
+                    ],
+                )
+                .await;
             assert_eq!(st, StatusCode::BAD_REQUEST, "{html}");
             assert!(html.contains(says), "{html}");
             assert!(html.contains(&format!("value=\"{typed}\"")), "{html}");
@@ -351,14 +315,14 @@ async fn only_the_sim_gets_the_messages() {
             .signed_in("head", &heads[0].name, Some(&heads[0].urn))
             .await
             .unwrap();
-        let (st, _) = get(&app, &format!("/years/{year}/messages"), &head).await;
+        let (st, _) = app.page(&format!("/years/{year}/messages"), &head).await;
         assert_eq!(st, StatusCode::FORBIDDEN);
         for path in [
             format!("/years/{year}/messages"),
             format!("/years/{year}/messages/1/resend"),
             format!("/years/{year}/people/{}/link", head.user_id),
         ] {
-            let (st, _) = post(&app, &path, &head, &[("kind", "invitation")]).await;
+            let (st, _) = app.post_form(&path, &head, &[("kind", "invitation")]).await;
             assert_eq!(st, StatusCode::FORBIDDEN, "{path}");
         }
         app.stop().await.unwrap();
@@ -396,19 +360,19 @@ async fn advisers_are_invited_and_told_the_groups_they_advise() {
     let year = e2e::sample::year(&app, &problem.schools, &advisers, 200, 30, "").await;
     let sim = app.signed_in("sim", "Sam Manager", None).await.unwrap();
 
-    let (st, html) = get(&app, &format!("/years/{year}/messages"), &sim).await;
+    let (st, html) = app.page(&format!("/years/{year}/messages"), &sim).await;
     assert_eq!(st, StatusCode::OK, "{html}");
     assert!(
         html.contains("no e-mail address: add it to the advisers file"),
         "{html}"
     );
-    let (st, html) = post(
-        &app,
-        &format!("/years/{year}/messages"),
-        &sim,
-        &[("kind", "invitation"), ("action", "send")],
-    )
-    .await;
+    let (st, html) = app
+        .post_form(
+            &format!("/years/{year}/messages"),
+            &sim,
+            &[("kind", "invitation"), ("action", "send")],
+        )
+        .await;
     assert_eq!(st, StatusCode::OK, "{html}");
     let invitation = &sink.wait_for(&address, 1).await[0];
     assert!(
@@ -431,13 +395,13 @@ async fn advisers_are_invited_and_told_the_groups_they_advise() {
             .await
             .unwrap()
     );
-    let (st, html) = post(
-        &app,
-        &format!("/years/{year}/messages"),
-        &sim,
-        &[("kind", "published"), ("action", "send")],
-    )
-    .await;
+    let (st, html) = app
+        .post_form(
+            &format!("/years/{year}/messages"),
+            &sim,
+            &[("kind", "published"), ("action", "send")],
+        )
+        .await;
     assert_eq!(st, StatusCode::OK, "{html}");
     let both = sink.wait_for(&address, 2).await;
     let told = both

@@ -23,7 +23,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::Utc;
 use e2e::app::{backends, Session, TestApp};
 use e2e::day;
-use optimiser::schedule::Calendar;
 use optimiser::triads::{self, Plan};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -207,11 +206,7 @@ fn sample() -> Sample {
     let problem = e2e::sample::triad_problem();
     let (schools, advisers) = (problem.schools.clone(), problem.advisers.clone());
     let mut plan = triads::plan(&problem, &|_, _| {}).unwrap();
-    let ga = plan
-        .triads
-        .iter()
-        .position(|t| t.schools.len() == 3 && t.adviser.is_some())
-        .expect("the sample has a group of three with an adviser");
+    let ga = e2e::sample::group_of_three(&plan);
     for (r, offset) in plan.triads[ga].reviews.iter_mut().zip([20, 30, 40]) {
         r.start = Some(day(offset));
         r.dates = vec![day(offset)];
@@ -248,25 +243,8 @@ struct Fixture {
 impl Fixture {
     async fn new(app: &TestApp, s: &Sample) -> Fixture {
         let db = &app.state.db;
-        let calendar = Calendar {
-            first: day(-100),
-            last: day(200),
-            half_terms: vec![],
-            blackouts: vec![],
-            school_blackouts: vec![],
-        };
-        let year: i64 = sqlx::query_scalar(
-            "INSERT INTO years (name, first_day, last_day, deadline, calendar, rules, created_at) \
-             VALUES ('matrix year', $1, $2, $3, $4, '', $5) RETURNING id",
-        )
-        .bind(calendar.first.to_string())
-        .bind(calendar.last.to_string())
-        .bind(day(100).to_string())
-        .bind(serde_json::to_string(&calendar).unwrap())
-        .bind(now())
-        .fetch_one(&db.write)
-        .await
-        .unwrap();
+        let calendar = e2e::sample::window(-100, 200);
+        let year = e2e::sample::insert_year(db, "matrix year", &calendar, day(100), "").await;
         let sim = app.user("sim", "Sam Sim", None, None).await.unwrap();
         let mut tx = db.begin_write().await.unwrap();
         inputs::store(
@@ -584,14 +562,7 @@ async fn every_route_answers_each_role_as_its_rule_says() {
     for backend in backends() {
         let app = TestApp::spawn(&backend).await.unwrap();
         let fixture = Fixture::new(&app, &sample).await;
-        let doc: Value = app
-            .request(Method::GET, "/api/openapi.json", None)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let doc: Value = app.get_json("/api/openapi.json", None).await;
         let (problems, grid) = check_all(&app, &fixture, &doc).await;
         assert!(
             problems.is_empty(),

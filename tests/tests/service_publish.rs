@@ -6,21 +6,11 @@
 
 use std::collections::BTreeSet;
 
-use e2e::app::{backends, Session, TestApp};
+use e2e::app::{backends, TestApp};
 use e2e::day;
-use optimiser::schedule::Calendar;
 use optimiser::triads;
 use reqwest::{Method, StatusCode};
-use store::{inputs, now, plans};
-
-async fn page(app: &TestApp, path: &str, who: &Session) -> (StatusCode, String) {
-    let r = app
-        .request(Method::GET, path, Some(who))
-        .send()
-        .await
-        .unwrap();
-    (r.status(), r.text().await.unwrap())
-}
+use store::{inputs, plans};
 
 #[tokio::test]
 async fn the_plan_page_checks_compares_and_confirms_before_publishing() {
@@ -29,26 +19,9 @@ async fn the_plan_page_checks_compares_and_confirms_before_publishing() {
         let db = &app.state.db;
         let problem = e2e::sample::triad_problem();
         let v1 = triads::plan(&problem, &|_, _| {}).unwrap();
-        let calendar = Calendar {
-            first: day(-10),
-            last: day(200),
-            half_terms: vec![],
-            blackouts: vec![],
-            school_blackouts: vec![],
-        };
         // The deadline is ahead: the check must say so.
-        let year: i64 = sqlx::query_scalar(
-            "INSERT INTO years (name, first_day, last_day, deadline, calendar, rules, created_at) \
-             VALUES ('2026-27', $1, $2, $3, $4, '', $5) RETURNING id",
-        )
-        .bind(calendar.first.to_string())
-        .bind(calendar.last.to_string())
-        .bind(day(30).to_string())
-        .bind(serde_json::to_string(&calendar).unwrap())
-        .bind(now())
-        .fetch_one(&db.write)
-        .await
-        .unwrap();
+        let calendar = e2e::sample::window(-10, 200);
+        let year = e2e::sample::insert_year(db, "2026-27", &calendar, day(30), "").await;
         let sim = app.signed_in("sim", "Sam Sim", None).await.unwrap();
         let urn_a = v1.triads[0].schools[0].to_string();
         let head = app
@@ -105,7 +78,7 @@ async fn the_plan_page_checks_compares_and_confirms_before_publishing() {
         assert!(plans::publish(db, year, 1, sim.user_id).await.unwrap());
 
         // The check panel comes first, then what changed.
-        let (status, html) = page(&app, &format!("/years/{year}/plans/2"), &sim).await;
+        let (status, html) = app.page(&format!("/years/{year}/plans/2"), &sim).await;
         assert_eq!(status, StatusCode::OK, "{html}");
         let reviews: usize = v2.triads.iter().map(|t| t.reviews.len()).sum();
         let check_at = html.find("id=\"check\"").expect("the check panel");
@@ -127,14 +100,12 @@ async fn the_plan_page_checks_compares_and_confirms_before_publishing() {
 
         // The API says the same from the same check.
         let r = app
-            .request(
+            .send(
                 Method::GET,
                 &format!("/api/years/{year}/plans/2/check"),
                 Some(&sim),
             )
-            .send()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(r.status(), StatusCode::OK);
         let body: serde_json::Value = r.json().await.unwrap();
         assert_eq!(body["changes"][0]["diff"]["broken"], serde_json::json!([]));
@@ -148,14 +119,14 @@ async fn the_plan_page_checks_compares_and_confirms_before_publishing() {
         assert_eq!(body["check"]["items"][0]["severity"], "warning");
 
         // A redraft that breaks groups says which.
-        let (_, html) = page(&app, &format!("/years/{year}/plans/3"), &sim).await;
+        let (_, html) = app.page(&format!("/years/{year}/plans/3"), &sim).await;
         assert!(html.contains("Against the version before (version 2)"));
         assert!(html.contains("2 broken, 2 new"), "plan 3's changes");
         assert!(!html.contains("No change to groups"));
 
         // The confirmation names who is told what and the warnings left.
         let path = format!("/years/{year}/plans/2/publish");
-        let (status, html) = page(&app, &path, &sim).await;
+        let (status, html) = app.page(&path, &sim).await;
         assert_eq!(status, StatusCode::OK);
         let heads: usize = v2.triads.iter().map(|t| t.schools.len()).sum();
         let advisers: BTreeSet<&String> = v2
@@ -172,50 +143,36 @@ async fn the_plan_page_checks_compares_and_confirms_before_publishing() {
         assert!(html.contains("Warnings that remain"));
         assert!(html.contains("The availability deadline has not passed"));
         assert_eq!(
-            page(&app, &path, &head).await.0,
+            app.page(&path, &head).await.0,
             StatusCode::FORBIDDEN,
             "a head may not see the confirmation"
         );
 
         // Version 2's hand-set dates break the calendar's rules: publishing
         // refuses it as a page that says so, and nothing changes.
-        let r = app
-            .request(Method::POST, &path, Some(&sim))
-            .form(&[("csrf", sim.csrf.as_str())])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(r.text().await.unwrap().contains("was not published"));
+        let (status, html) = app.post_form(&path, &sim, &[]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(html.contains("was not published"));
         assert_eq!(plans::published_version(db, year).await.unwrap(), Some(1));
         // Publishing version 4 from its confirmation withdraws version 1.
         let path = format!("/years/{year}/plans/4/publish");
-        let (_, html) = page(&app, &path, &sim).await;
+        let (_, html) = app.page(&path, &sim).await;
         assert!(
             html.contains("No change to groups"),
             "version 4 is version 1 again"
         );
-        let r = app
-            .request(Method::POST, &path, Some(&sim))
-            .form(&[("csrf", sim.csrf.as_str())])
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            r.status().is_success() || r.status().is_redirection(),
-            "{}",
-            r.status()
-        );
+        let (status, _) = app.post_form(&path, &sim, &[]).await;
+        assert!(status.is_success() || status.is_redirection(), "{status}");
         assert_eq!(plans::published_version(db, year).await.unwrap(), Some(4));
         let path = format!("/years/{year}/plans/4/publish");
         // A published plan has no confirmation step left.
-        let (_, html) = page(&app, &format!("/years/{year}/plans/4"), &sim).await;
+        let (_, html) = app.page(&format!("/years/{year}/plans/4"), &sim).await;
         assert!(!html.contains(&format!("href=\"{path}\"")));
 
         // The allocation's workbook: none before an allocation, the SIM's only.
         let xlsx = format!("/years/{year}/allocation/xlsx");
-        assert_eq!(page(&app, &xlsx, &sim).await.0, StatusCode::NOT_FOUND);
-        assert_eq!(page(&app, &xlsx, &head).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(app.page(&xlsx, &sim).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(app.page(&xlsx, &head).await.0, StatusCode::FORBIDDEN);
         app.stop().await.unwrap();
     }
 }

@@ -42,15 +42,12 @@ async fn invitations_are_single_use_and_sessions_identify_the_caller() {
             StatusCode::UNAUTHORIZED
         );
 
-        let me: Value = reqwest::Client::new()
-            .get(format!("{}/api/me", app.base))
-            .bearer_auth(session["session_token"].as_str().unwrap())
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let me: Value = e2e::app::json(
+            reqwest::Client::new()
+                .get(format!("{}/api/me", app.base))
+                .bearer_auth(session["session_token"].as_str().unwrap()),
+        )
+        .await;
         assert_eq!(me["role"], "head");
         assert_eq!(me["urn"], "100001");
 
@@ -98,26 +95,11 @@ async fn invitations_are_single_use_and_sessions_identify_the_caller() {
 #[tokio::test]
 async fn health_and_openapi_answer() {
     let app = TestApp::spawn(&e2e::app::Backend::Sqlite).await.unwrap();
-    let health = app
-        .request(Method::GET, "/health", None)
-        .send()
-        .await
-        .unwrap();
+    let health = app.send(Method::GET, "/health", None).await;
     assert_eq!(health.status(), StatusCode::OK);
-    let doc: Value = app
-        .request(Method::GET, "/api/openapi.json", None)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.get_json("/api/openapi.json", None).await;
     assert!(doc["paths"]["/api/years/{year}/availability"]["put"].is_object());
-    let missing = app
-        .request(Method::GET, "/api/me", None)
-        .send()
-        .await
-        .unwrap();
+    let missing = app.send(Method::GET, "/api/me", None).await;
     assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
     let body: Value = missing.json().await.unwrap();
     assert_eq!(body["code"], "unauthorized");

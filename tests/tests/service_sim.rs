@@ -35,7 +35,7 @@ fn calendar_json() -> Value {
 }
 
 async fn send(app: &TestApp, method: Method, path: &str, who: &Session) -> reqwest::Response {
-    app.request(method, path, Some(who)).send().await.unwrap()
+    app.send(method, path, Some(who)).await
 }
 
 async fn json_of(r: reqwest::Response, want: StatusCode, what: &str) -> Value {
@@ -104,15 +104,7 @@ async fn upload_everything(app: &TestApp, sim: &Session, year: i64) {
     assert_eq!(body["items"], 56);
     assert_eq!(body["source_name"], "gias.csv");
     assert!(body["summary"].as_str().unwrap().contains("Thamesmere"));
-    for kind in [
-        "heads",
-        "advisers",
-        "consultants",
-        "history",
-        "sspb",
-        "need",
-        "last_allocations",
-    ] {
+    for &kind in app::inputs::CSV_KINDS {
         let bytes = sample_bytes(&format!("{kind}.csv"));
         let text = String::from_utf8(bytes.clone()).unwrap();
         // A list item per row, but history is stored as groups.
@@ -1138,21 +1130,15 @@ async fn only_the_sim_gets_in() {
                 "{method} {path} signed out"
             );
         }
-        let nobody = app
-            .request(Method::GET, "/api/years", None)
-            .send()
-            .await
-            .unwrap();
+        let nobody = app.send(Method::GET, "/api/years", None).await;
         assert_eq!(nobody.status(), StatusCode::UNAUTHORIZED);
         let nobody = app
-            .request(
+            .send(
                 Method::GET,
                 &format!("/api/years/{year}/plans/{v}/ics/head-900001.ics"),
                 None,
             )
-            .send()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(nobody.status(), StatusCode::UNAUTHORIZED);
         // Nothing the head tried changed anything.
         assert_eq!(count(&app, "SELECT COUNT(*) FROM years").await, 1);
@@ -1167,10 +1153,7 @@ async fn only_the_sim_gets_in() {
 
         // Every route is described in the OpenAPI document.
         let doc = json_of(
-            app.request(Method::GET, "/api/openapi.json", None)
-                .send()
-                .await
-                .unwrap(),
+            app.send(Method::GET, "/api/openapi.json", None).await,
             StatusCode::OK,
             "openapi",
         )

@@ -46,15 +46,6 @@ async fn post_file(
     (status, url, r.text().await.unwrap())
 }
 
-async fn page(app: &TestApp, path: &str, who: &Session) -> (StatusCode, String) {
-    let r = app
-        .request(Method::GET, path, Some(who))
-        .send()
-        .await
-        .unwrap();
-    (r.status(), r.text().await.unwrap())
-}
-
 async fn post_form(
     app: &TestApp,
     path: &str,
@@ -71,24 +62,6 @@ async fn post_form(
         .unwrap();
     let (status, url) = (r.status(), r.url().to_string());
     (status, url, r.text().await.unwrap())
-}
-
-/// The sample's heads as a workbook, as a SIM saves the sheet: the URN a
-/// number, the headings capitalised.
-fn heads_workbook() -> Vec<u8> {
-    let heads = formats::inputs::read_heads(&sample("heads.csv")).unwrap();
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    for (c, h) in ["URN", "Name", "Email"].iter().enumerate() {
-        sheet.write_string(0, c as u16, *h).unwrap();
-    }
-    for (i, h) in heads.iter().enumerate() {
-        let r = i as u32 + 1;
-        sheet.write_number(r, 0, f64::from(h.school.0)).unwrap();
-        sheet.write_string(r, 1, &h.name).unwrap();
-        sheet.write_string(r, 2, &h.email).unwrap();
-    }
-    book.save_to_buffer().unwrap()
 }
 
 async fn versions(app: &TestApp, year: i64, kind: &str) -> usize {
@@ -110,7 +83,7 @@ async fn inputs_upload_as_csv_and_xlsx_refuse_broken_files_whole_and_restore() {
         let year = e2e::sample::year(&app, &[], &[], 100, 50, "").await;
         let name = backend.name();
 
-        let (status, list) = page(&app, &format!("/years/{year}/inputs"), &sim).await;
+        let (status, list) = app.page(&format!("/years/{year}/inputs"), &sim).await;
         assert_eq!(status, StatusCode::OK, "{name}: {list}");
         for words in [
             "Headteachers",
@@ -124,7 +97,7 @@ async fn inputs_upload_as_csv_and_xlsx_refuse_broken_files_whole_and_restore() {
             !list.contains(">last_allocations<"),
             "{name}: slugs are not words"
         );
-        let (status, _) = page(&app, &format!("/years/{year}/inputs"), &head).await;
+        let (status, _) = app.page(&format!("/years/{year}/inputs"), &head).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{name}: a head");
 
         // CSV, then the same heads as a workbook.
@@ -143,7 +116,14 @@ async fn inputs_upload_as_csv_and_xlsx_refuse_broken_files_whole_and_restore() {
             )),
             "{name}: {body}"
         );
-        let (status, _, body) = post_file(&app, &path, &sim, "heads.xlsx", heads_workbook()).await;
+        let (status, _, body) = post_file(
+            &app,
+            &path,
+            &sim,
+            "heads.xlsx",
+            e2e::sample::heads_workbook(&e2e::sample::heads()),
+        )
+        .await;
         assert_eq!(status, StatusCode::OK, "{name}: {body}");
         assert!(
             body.contains("Version 2 stored from heads.xlsx"),
@@ -240,10 +220,8 @@ async fn inputs_upload_as_csv_and_xlsx_refuse_broken_files_whole_and_restore() {
         assert_eq!(status, StatusCode::FORBIDDEN, "{name}");
 
         let r = app
-            .request(Method::GET, &format!("{path}/download"), Some(&sim))
-            .send()
-            .await
-            .unwrap();
+            .send(Method::GET, &format!("{path}/download"), Some(&sim))
+            .await;
         assert_eq!(r.status(), StatusCode::OK, "{name}");
         assert!(r
             .headers()
@@ -256,7 +234,9 @@ async fn inputs_upload_as_csv_and_xlsx_refuse_broken_files_whole_and_restore() {
         assert_eq!(got, expected, "{name}");
 
         // Unknown kinds are a page saying so, never a server error.
-        let (status, _) = page(&app, &format!("/years/{year}/inputs/nonsense"), &sim).await;
+        let (status, _) = app
+            .page(&format!("/years/{year}/inputs/nonsense"), &sim)
+            .await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{name}");
         let (status, _, _) = post_file(
             &app,
@@ -320,7 +300,7 @@ async fn gias_two_steps(app: &TestApp, sim: &Session, year: i64, file: PathBuf, 
         .unwrap();
     assert_eq!(stored.data, expected);
     // The staged file is gone once stored.
-    let (status, _) = page(app, &staged, sim).await;
+    let (status, _) = app.page(&staged, sim).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // A second upload pre-ticks the authority stored now.
     let bytes = std::fs::read(&file).unwrap();

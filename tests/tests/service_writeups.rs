@@ -25,11 +25,7 @@ fn sample() -> Sample {
     let problem = e2e::sample::triad_problem();
     let (schools, advisers) = (problem.schools.clone(), problem.advisers.clone());
     let mut plan = triads::plan(&problem, &|_, _| {}).unwrap();
-    let gi = plan
-        .triads
-        .iter()
-        .position(|t| t.schools.len() == 3 && t.adviser.is_some())
-        .expect("the sample has a group of three with an adviser");
+    let gi = e2e::sample::group_of_three(&plan);
     for (r, offset) in plan.triads[gi].reviews.iter_mut().zip([-40, -30, 20]) {
         let d = day(offset);
         r.start = Some(d);
@@ -56,16 +52,6 @@ async fn year(app: &TestApp, s: &Sample, deadline_in: i64) -> i64 {
         "[writeups]\ndue_days = 14\n",
     )
     .await
-}
-
-async fn publish(app: &TestApp, year: i64, plan: &Plan, sim: i64) {
-    let db = &app.state.db;
-    let mut tx = db.begin_write().await.unwrap();
-    let (_, version) = plans::insert_draft(&mut tx, year, plan, None, Some(sim))
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    assert!(plans::publish(db, year, version, sim).await.unwrap());
 }
 
 /// Status and JSON body of a request.
@@ -202,7 +188,7 @@ async fn heads_see_their_school_group_and_choices() {
         assert_eq!(st, StatusCode::NOT_FOUND, "{be}");
         assert!(err["message"].as_str().unwrap().contains("not published"));
 
-        publish(&app, y, &s.plan, sim).await;
+        e2e::sample::publish(&app, y, &s.plan, sim).await;
         let (st, g) = call(
             &app,
             Method::GET,
@@ -348,7 +334,7 @@ async fn write_ups_are_written_by_the_lead_and_read_as_the_host_chose() {
         let sim_id = app.user("sim", "Sam Manager", None, None).await.unwrap();
         let sim = app.sign_in(sim_id).await.unwrap();
         let y = year(&app, &s, 30).await;
-        publish(&app, y, &s.plan, sim_id).await;
+        e2e::sample::publish(&app, y, &s.plan, sim_id).await;
 
         // The group A, B, C: B leads at A (with C reviewing), C leads at B,
         // A leads at C.
@@ -832,7 +818,7 @@ async fn the_head_side_refuses_what_it_should() {
         let sim_id = app.user("sim", "Sam Manager", None, None).await.unwrap();
         let sim = app.sign_in(sim_id).await.unwrap();
         let y = year(&app, &s, 30).await;
-        publish(&app, y, &s.plan, sim_id).await;
+        e2e::sample::publish(&app, y, &s.plan, sim_id).await;
         let urns: Vec<String> = s.group.schools.iter().map(|u| u.to_string()).collect();
         let lead = app
             .signed_in("head", "Ben Lead", Some(&urns[1]))

@@ -4,13 +4,11 @@
 //! their field, the file downloadable) and the year's checklist, over plain
 //! HTTP as a browser without script would, and in Chromium.
 
-use std::time::Duration;
-
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use app::setup::rules_form;
 use app::setup::school_year;
 use e2e::app::{backends, TestApp};
-use e2e::browser::Browser;
+use e2e::browser::{click, wait_for_text, Browser};
 use fantoccini::{Client, Locator};
 use formats::gias::{import_gias_file, ImportOptions};
 use peer_review::cli::demo::find_sample;
@@ -150,14 +148,9 @@ async fn a_year_set_up_through_the_forms() {
         set(&mut fields, "first", "2027-02-30");
         set(&mut fields, "ht_name_1", "");
         fields.push(f("action", "create"));
-        let r = http
-            .post(format!("{base}/years/new"))
-            .form(&fields)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-        let html = r.text().await.unwrap();
+        let (status, html) =
+            e2e::app::status_and_text(http.post(format!("{base}/years/new")).form(&fields)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(html.contains("value=\"2027-02-30\""), "typed value kept");
         assert!(html.contains("First day of the window must be a real date"));
         assert!(html.contains("id=\"ht_name_1-error\""));
@@ -171,15 +164,7 @@ async fn a_year_set_up_through_the_forms() {
         // Preview shows the school days per half-term and in all.
         let mut fields = proposed_fields(&csrf);
         fields.push(f("action", "preview"));
-        let html = http
-            .post(format!("{base}/years/new"))
-            .form(&fields)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = e2e::app::text(http.post(format!("{base}/years/new")).form(&fields)).await;
         assert!(html.contains("School days these dates give"));
         let form = app::setup::year_form::YearForm::proposed(years::today());
         let days = school_year::school_days(&form.read().unwrap().calendar);
@@ -213,19 +198,15 @@ async fn a_year_set_up_through_the_forms() {
         assert_eq!(year.calendar.half_terms.len(), 6);
 
         // The same name again is refused beside the name.
-        let r = http
-            .post(format!("{base}/years/new"))
-            .form(&fields)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-        assert!(r.text().await.unwrap().contains("exists already"));
+        let (status, html) =
+            e2e::app::status_and_text(http.post(format!("{base}/years/new")).form(&fields)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(html.contains("exists already"));
 
         // The rules form: every rule with its default; a change is saved
         // as version 2; a value out of range is refused beside its field.
         let url = format!("{base}/years/{year_id}/rules");
-        let html = http.get(&url).send().await.unwrap().text().await.unwrap();
+        let html = e2e::app::text(http.get(&url)).await;
         assert!(html.contains("Furthest apart (km)") && html.contains("Default: 20 km."));
         for rule in rules_form::RULES {
             assert!(
@@ -258,27 +239,13 @@ async fn a_year_set_up_through_the_forms() {
         let html = r.text().await.unwrap();
         assert!(html.contains("value=\"-1\""), "typed value kept");
         assert!(html.contains("Review days per half-term: enter a whole number"));
-        let file = http
-            .get(format!("{url}.toml"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let file = e2e::app::text(http.get(format!("{url}.toml"))).await;
         assert!(file.contains("max_distance_km = 15"), "{file}");
 
         // With schools and heads loaded, Start matching says what it uses
         // and warns that nobody has answered yet.
         load_schools(&app, year_id, sim).await;
-        let html = http
-            .get(format!("{base}/years/{year_id}"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = e2e::app::text(http.get(format!("{base}/years/{year_id}"))).await;
         assert!(html.contains("Matching will use"), "{html}");
         assert!(html.contains("Only 0 of"));
         assert!(html.contains("Some rules changed from their defaults (version 2)."));
@@ -310,18 +277,6 @@ async fn a_year_set_up_through_the_forms() {
     }
 }
 
-async fn wait_for_text(c: &Client, text: &str) -> Result<()> {
-    for _ in 0..100 {
-        if let Ok(main) = c.find(Locator::Css("main")).await {
-            if main.text().await.unwrap_or_default().contains(text) {
-                return Ok(());
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    bail!("the page never said {text:?}")
-}
-
 /// At a phone's width nothing on the page scrolls sideways.
 async fn fits_a_phone(c: &Client) -> Result<()> {
     let wide = c
@@ -335,15 +290,6 @@ async fn fits_a_phone(c: &Client) -> Result<()> {
         "{} scrolls sideways at 390 px",
         c.current_url().await?
     );
-    Ok(())
-}
-
-async fn click(c: &Client, xpath: &str) -> Result<()> {
-    c.find(Locator::XPath(xpath))
-        .await
-        .with_context(|| format!("nothing at {xpath}"))?
-        .click()
-        .await?;
     Ok(())
 }
 
@@ -364,30 +310,30 @@ async fn a_sim_creates_a_year_and_saves_a_rule_in_a_browser() {
                 c.set_window_size(390, 844).await?;
                 c.goto(&format!("{base}/invite/{token}")).await?;
                 click(&c, "//button[normalize-space()='Sign in']").await?;
-                wait_for_text(&c, "Create a programme year").await?;
+                wait_for_text(&c, "Create a programme year", 10).await?;
                 click(&c, "//a[normalize-space()='Create a programme year']").await?;
-                wait_for_text(&c, "Half-terms").await?;
+                wait_for_text(&c, "Half-terms", 10).await?;
                 fits_a_phone(&c).await?;
                 click(&c, "//button[normalize-space()='Preview school days']").await?;
-                wait_for_text(&c, "School days these dates give").await?;
+                wait_for_text(&c, "School days these dates give", 10).await?;
                 fits_a_phone(&c).await?;
                 click(&c, "//button[normalize-space()='Create the year']").await?;
-                wait_for_text(&c, "Getting the year ready").await?;
-                wait_for_text(&c, "Matching cannot start yet").await?;
+                wait_for_text(&c, "Getting the year ready", 10).await?;
+                wait_for_text(&c, "Matching cannot start yet", 10).await?;
                 click(&c, "//a[normalize-space()='Rules']").await?;
-                wait_for_text(&c, "Forming groups").await?;
+                wait_for_text(&c, "Forming groups", 10).await?;
                 fits_a_phone(&c).await?;
                 let field = c.find(Locator::Id("triads.max_distance_km")).await?;
                 field.clear().await?;
                 field.send_keys("12").await?;
                 click(&c, "//button[normalize-space()='Save the rules']").await?;
-                wait_for_text(&c, "Rules saved").await?;
+                wait_for_text(&c, "Rules saved", 10).await?;
                 let list = years::list(&db).await?;
                 let year = years::load(&db, list[0].id).await?.context("the year")?;
                 let rules = years::parse_rules(&year.rules).map_err(anyhow::Error::msg)?;
                 anyhow::ensure!(rules.triads.max_distance_km == 12.0, "{}", year.rules);
                 click(&c, &format!("//a[normalize-space()='{}']", year.name)).await?;
-                wait_for_text(&c, "Some rules changed from their defaults").await?;
+                wait_for_text(&c, "Some rules changed from their defaults", 10).await?;
                 fits_a_phone(&c).await?;
                 Ok(())
             })

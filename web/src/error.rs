@@ -70,21 +70,23 @@ impl std::fmt::Display for AppError {
 
 impl std::error::Error for AppError {}
 
+// Failures below the application layer are logged and hidden as `app`
+// does it, so that the API and the use cases say the same.
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> AppError {
-        AppError::internal("database", e)
+        app::AppError::from(e).into()
     }
 }
 
 impl From<anyhow::Error> for AppError {
     fn from(e: anyhow::Error) -> AppError {
-        AppError::internal("server", format!("{e:#}"))
+        app::AppError::from(e).into()
     }
 }
 
 impl From<serde_json::Error> for AppError {
     fn from(e: serde_json::Error) -> AppError {
-        AppError::internal("stored JSON", e)
+        app::AppError::from(e).into()
     }
 }
 

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod download;
 pub mod error;
 pub mod extract;
 pub mod jobs;

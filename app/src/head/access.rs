@@ -52,10 +52,7 @@ pub fn may_write(caller: &Caller, review: &Review) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use optimiser::model::{PhaseGroup, Urn};
-    use optimiser::triads::plan::GroupMetrics;
 
     use super::*;
 
@@ -72,32 +69,14 @@ mod tests {
     }
 
     fn group() -> (Triad, Review) {
-        let review = Review {
-            host: Urn(1),
-            lead: Urn(2),
-            reviewers: vec![Urn(2), Urn(3)],
-            days: 1,
-            start: None,
-            dates: vec![],
-            unscheduled_reason: None,
-            undated: None,
-            adviser: None,
-            adviser_absent: None,
-            sequence: 0,
-        };
-        let triad = Triad {
-            id: "G1".into(),
-            phase: PhaseGroup::Primary,
-            schools: vec![Urn(1), Urn(2), Urn(3)],
-            adviser: Some("adv-01".into()),
-            adviser_reason: None,
-            reviews: vec![review.clone()],
-            score: BTreeMap::new(),
-            metrics: GroupMetrics::default(),
-            flags: vec![],
-            pinned: false,
-            kept: false,
-        };
+        let review = Review::new(Urn(1), vec![Urn(2), Urn(3)], 1);
+        let triad = Triad::new(
+            "G1".into(),
+            PhaseGroup::Primary,
+            vec![Urn(1), Urn(2), Urn(3)],
+            Some("adv-01".into()),
+            vec![review.clone()],
+        );
         (triad, review)
     }
 

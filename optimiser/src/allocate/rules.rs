@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::AllocateError;
-use crate::rules_check::{describe, Faults, RuleFault, MOST, MOST_KM, MOST_SECONDS};
+use crate::rules_check::{checked, Faults, RuleFault, MOST, MOST_KM};
 
 /// Everything the SIM can tune. Units are given on each field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -212,12 +212,7 @@ impl AllocationRules {
     /// Rejects values that would make the posed problem meaningless, each
     /// fault of `faults` on its own line.
     pub fn check(&self) -> Result<(), AllocateError> {
-        let faults = self.faults();
-        if faults.is_empty() {
-            Ok(())
-        } else {
-            Err(AllocateError::Rules(describe(&faults)))
-        }
+        checked(&self.faults()).map_err(AllocateError::Rules)
     }
 
     /// Every value of the `[allocation]` table that cannot be used, each
@@ -238,14 +233,7 @@ impl AllocationRules {
             false,
             MOST_KM,
         );
-        f.number(
-            "unknown_distance_km",
-            self.unknown_distance_km,
-            "km",
-            0.0,
-            false,
-            MOST_KM,
-        );
+        f.unknown_distance(self.unknown_distance_km);
         if let Some(n) = self.max_candidates_per_need {
             let range = "write a whole number of consultants from 1 up to 100000, or leave the item out for no limit";
             if n == 0 || n > 100_000 {
@@ -272,23 +260,8 @@ impl AllocationRules {
         if let Some(b) = self.budget {
             f.number("budget", b, "pounds", 0.0, false, MOST);
         }
-        f.number(
-            "time_limit_seconds",
-            self.time_limit_seconds,
-            "seconds",
-            0.0,
-            true,
-            MOST_SECONDS,
-        );
-        if !(self.mip_rel_gap.is_finite() && (0.0..1.0).contains(&self.mip_rel_gap)) {
-            f.add(
-                "mip_rel_gap",
-                format!(
-                    "{} is not a fraction the solver can use; write a number from 0 up to (not including) 1, such as 0.0001",
-                    self.mip_rel_gap
-                ),
-            );
-        }
+        f.time_limit(self.time_limit_seconds);
+        f.mip_rel_gap(self.mip_rel_gap);
         f.whole(
             "direct_mip_max_arcs",
             self.direct_mip_max_arcs as u64,

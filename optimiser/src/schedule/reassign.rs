@@ -19,7 +19,7 @@ use crate::triads::advisers::{
     adviser_can_serve, adviser_score, group_days, AdviserScore, GroupNeed,
 };
 use crate::triads::plan::{AdviserLoad, Triad};
-use crate::triads::validate::is_adviser_term;
+use crate::triads::validate::{advisers_of, is_adviser_term, ledger_advisers, sorted};
 use crate::triads::{AdviserPresence, Plan, TriadRules};
 
 /// Slack on money comparisons, as in the adviser step.
@@ -30,7 +30,7 @@ pub(crate) fn reassign(plan: &mut Plan, inst: &Instance, problem: &ScheduleProbl
     let rules = &problem.triad_rules;
     let by_urn: HashMap<Urn, &School> = problem.schools.iter().map(|s| (s.urn, s)).collect();
     let mut pool = Pool::new(plan, &problem.advisers, rules);
-    let last_year = last_year_advisers(plan);
+    let last_year = ledger_advisers(plan);
     let previous = previous_advisers(problem.previous.as_ref());
     let mut order: Vec<usize> = (0..plan.triads.len()).collect();
     order.sort_by(|&a, &b| plan.triads[a].id.cmp(&plan.triads[b].id));
@@ -416,27 +416,6 @@ impl<'a> Pool<'a> {
     }
 }
 
-/// Per school, the advisers who advised it last year, as the plan's ledger records.
-fn last_year_advisers(plan: &Plan) -> HashMap<Urn, Vec<String>> {
-    let mut out: HashMap<Urn, Vec<String>> = HashMap::new();
-    for l in &plan.cost.advisers {
-        for u in &l.advised_last_year {
-            out.entry(*u).or_default().push(l.id.clone());
-        }
-    }
-    out
-}
-
-fn advisers_of(last_year: &HashMap<Urn, Vec<String>>, schools: &[Urn]) -> Vec<String> {
-    let mut v: Vec<String> = schools
-        .iter()
-        .flat_map(|u| last_year.get(u).cloned().unwrap_or_default())
-        .collect();
-    v.sort();
-    v.dedup();
-    v
-}
-
 /// The published plan's adviser of each group, by its sorted schools.
 fn previous_advisers(previous: Option<&Plan>) -> HashMap<Vec<Urn>, String> {
     previous
@@ -455,10 +434,4 @@ fn previous_adviser(t: &Triad, previous: &HashMap<Vec<Urn>, String>) -> Option<S
         return t.adviser.clone();
     }
     previous.get(&sorted(&t.schools)).cloned()
-}
-
-fn sorted(schools: &[Urn]) -> Vec<Urn> {
-    let mut v = schools.to_vec();
-    v.sort();
-    v
 }

@@ -6,7 +6,7 @@
 //! left aside, so each figure is the most the relaxation could gain.
 
 use crate::calendar::{Days, Person};
-use crate::dating::{self, Bits, DatingRules, DayGrid, Need};
+use crate::dating::{self, Bits, DatingRules, DayGrid};
 use crate::triads::{AdviserPresence, Plan, Triad};
 
 use super::ScheduleProblem;
@@ -107,37 +107,12 @@ pub(crate) fn datable(
         .iter()
         .map(|u| starts(&Person::Head(*u)))
         .collect();
-    let needs: Vec<Need> = dating::rotation_people(k)
-        .map(|people| {
-            let mut b = Bits::first(grid.days);
-            for (i, h) in heads.iter().enumerate() {
-                if people >> i & 1 == 1 {
-                    b = b.and(h);
-                }
-            }
-            Need { starts: b, people }
-        })
-        .collect();
+    let needs = dating::rotation_needs(grid.days, &heads);
     let Some(adviser) = &t.adviser else {
         return dating::max_dated(grid, &needs);
     };
     let adv = starts(&Person::Adviser(adviser.clone()));
-    let with = |on: &dyn Fn(usize) -> bool| -> Vec<Need> {
-        needs
-            .iter()
-            .enumerate()
-            .map(|(i, n)| {
-                if on(i) {
-                    Need {
-                        starts: n.starts.and(&adv),
-                        people: n.people | 1 << 4,
-                    }
-                } else {
-                    *n
-                }
-            })
-            .collect()
-    };
+    let with = |on: &dyn Fn(usize) -> bool| dating::with_adviser(&needs, &adv, on);
     match presence {
         AdviserPresence::EveryReview => dating::max_dated(grid, &with(&|_| true)),
         AdviserPresence::OneReview => (0..k)

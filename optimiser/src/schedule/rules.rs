@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::rules_check::{describe, Faults, RuleFault, MOST_SECONDS};
+use crate::rules_check::{checked, Faults, RuleFault};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -85,12 +85,7 @@ impl ScheduleRules {
     /// Checks values a file could get wrong before any work starts, each
     /// fault of `faults` on its own line.
     pub fn check(&self) -> Result<(), String> {
-        let faults = self.faults();
-        if faults.is_empty() {
-            Ok(())
-        } else {
-            Err(describe(&faults))
-        }
+        checked(&self.faults())
     }
 
     /// Every value of the `[schedule]` table that cannot be used, each with
@@ -111,23 +106,8 @@ impl ScheduleRules {
             0,
             366,
         );
-        f.number(
-            "time_limit_seconds",
-            self.time_limit_seconds,
-            "seconds",
-            0.0,
-            true,
-            MOST_SECONDS,
-        );
-        if !(self.mip_rel_gap.is_finite() && (0.0..1.0).contains(&self.mip_rel_gap)) {
-            f.add(
-                "mip_rel_gap",
-                format!(
-                    "{} is not a fraction the solver can use; write a number from 0 up to (not including) 1, such as 0.0001",
-                    self.mip_rel_gap
-                ),
-            );
-        }
+        f.time_limit(self.time_limit_seconds);
+        f.mip_rel_gap(self.mip_rel_gap);
         let mut list = f.list;
         let w = &self.weights;
         let mut f = Faults::new("schedule.weights");

@@ -11,7 +11,7 @@ use super::*;
 use crate::calendar::Days;
 use crate::model::{AdviserKind, Location, Phase, PhaseGroup};
 use crate::triads::advisers::{adviser_score, group_days, no_adviser_score, GroupNeed};
-use crate::triads::plan::{AdviserLoad, CostLedger, LedgerEntry, Review, Stats, Triad};
+use crate::triads::plan::{AdviserLoad, LedgerEntry, Review, Triad};
 use crate::triads::validate::is_adviser_term;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -63,21 +63,7 @@ fn plan(groups: usize, days: u32, advisers: &[Option<&str>]) -> Plan {
     let mut ledger = Vec::new();
     for g in 0..groups {
         let urns: Vec<Urn> = (0..3).map(|k| Urn(100_000 + (3 * g + k) as u32)).collect();
-        let reviews = (0..3)
-            .map(|i| Review {
-                host: urns[i],
-                lead: urns[(i + 1) % 3],
-                reviewers: vec![urns[(i + 1) % 3], urns[(i + 2) % 3]],
-                days,
-                start: None,
-                dates: vec![],
-                unscheduled_reason: None,
-                undated: None,
-                adviser: None,
-                adviser_absent: None,
-                sequence: 0,
-            })
-            .collect();
+        let reviews = Review::rotation(&urns, days);
         for u in &urns {
             ledger.push(LedgerEntry {
                 urn: *u,
@@ -86,19 +72,13 @@ fn plan(groups: usize, days: u32, advisers: &[Option<&str>]) -> Plan {
                 leads: 1,
             });
         }
-        triads.push(Triad {
-            id: format!("G{g:04}"),
-            phase: PhaseGroup::Primary,
-            schools: urns,
-            adviser: advisers.get(g).copied().flatten().map(String::from),
-            adviser_reason: None,
+        triads.push(Triad::new(
+            format!("G{g:04}"),
+            PhaseGroup::Primary,
+            urns,
+            advisers.get(g).copied().flatten().map(String::from),
             reviews,
-            score: BTreeMap::new(),
-            metrics: Default::default(),
-            flags: vec![],
-            pinned: false,
-            kept: false,
-        });
+        ));
     }
     let mut loads: BTreeMap<String, AdviserLoad> = BTreeMap::new();
     for t in &triads {
@@ -116,20 +96,9 @@ fn plan(groups: usize, days: u32, advisers: &[Option<&str>]) -> Plan {
             l.days += 3 * days;
         }
     }
-    Plan {
-        year: 2026,
-        triads,
-        unplaced: vec![],
-        ledger,
-        cost: CostLedger {
-            budget: 0.0,
-            total: 0.0,
-            advisers: loads.into_values().collect(),
-        },
-        diagnosis: vec![],
-        warnings: vec![],
-        stats: Stats::default(),
-    }
+    let mut plan = Plan::of_groups(2026, triads, ledger);
+    plan.cost.advisers = loads.into_values().collect();
+    plan
 }
 
 fn calendar() -> Calendar {

@@ -4,7 +4,7 @@
 //! may join as a fourth.
 
 use super::build::prepare;
-use super::component::{members_of, size_of, Component, Members};
+use super::component::{add_fourths, members_of, size_of, Component, Members};
 use super::problem::TriadProblem;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -45,34 +45,25 @@ pub(crate) fn nearest_neighbour(comp: &Component) -> Vec<Members> {
             None => used[b as usize] = false,
         }
     }
-    if comp.weights.allow_four {
-        for a in 0..n as u32 {
-            if used[a as usize] {
-                continue;
-            }
-            let best = groups
-                .iter()
-                .enumerate()
-                .filter(|(_, g)| size_of(g) == 3)
-                .filter(|(_, g)| g[..3].iter().all(|&x| comp.edge(a, x).is_some()))
-                .min_by(|(_, g), (_, h)| {
-                    let d = |m: &Members| {
-                        m[..3]
-                            .iter()
-                            .filter_map(|&x| comp.edge(a, x))
-                            .map(|e| e.km)
-                            .sum::<f64>()
-                    };
-                    d(g).total_cmp(&d(h))
-                })
-                .map(|(i, _)| i);
-            if let Some(i) = best {
-                let g = groups[i];
-                groups[i] = members_of(&[g[0], g[1], g[2], a]);
-                used[a as usize] = true;
-            }
-        }
-    }
+    // A school left over joins the nearest group it may meet in full.
+    add_fourths(comp, &mut groups, &mut used, |a, groups| {
+        groups
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| size_of(g) == 3)
+            .filter(|(_, g)| g[..3].iter().all(|&x| comp.edge(a, x).is_some()))
+            .min_by(|(_, g), (_, h)| {
+                let d = |m: &Members| {
+                    m[..3]
+                        .iter()
+                        .filter_map(|&x| comp.edge(a, x))
+                        .map(|e| e.km)
+                        .sum::<f64>()
+                };
+                d(g).total_cmp(&d(h))
+            })
+            .map(|(i, g)| (i, members_of(&[g[0], g[1], g[2], a])))
+    });
     groups
 }
 

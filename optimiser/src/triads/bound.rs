@@ -35,7 +35,7 @@ use rayon::prelude::*;
 
 use super::build::prepare;
 use super::colgen;
-use super::component::{Component, Dating, ScoreWeights};
+use super::component::{Component, Dating};
 use super::problem::TriadProblem;
 use super::steps::greedy_start;
 use crate::dating::{max_dated, Need};
@@ -164,20 +164,7 @@ fn component_bound(comp: &Component, silent: &[bool], seconds: f64) -> Option<us
     if n < 3 {
         return Some(0);
     }
-    let mut c = comp.clone();
-    c.weights = ScoreWeights {
-        travel_km: 0.0,
-        group_of_four: 0.0,
-        no_good_school: 0.0,
-        unplaced: 1.0,
-        ..comp.weights
-    };
-    for list in &mut c.adj {
-        for e in list.iter_mut() {
-            e.pts = 0.0;
-        }
-    }
-    c.bonus.clear();
+    let mut c = comp.counting_unplaced();
     c.dating = Some(Arc::new(Dating {
         grid: dating.grid.clone(),
         starts: dating

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use petgraph::unionfind::UnionFind;
 
 use super::compat::{pairs_within, PairRules};
-use super::component::{members_of, Component, Dating, Edge, Members, ScoreWeights};
+use super::component::{members_of, positions, Component, Dating, Edge, Members, ScoreWeights};
 use super::problem::TriadProblem;
 use crate::model::{School, Urn};
 
@@ -108,11 +108,7 @@ impl Prepared<'_> {
     }
 
     fn component(&self, nodes: Vec<usize>, weights: ScoreWeights) -> Component {
-        let local: HashMap<usize, u32> = nodes
-            .iter()
-            .enumerate()
-            .map(|(l, &g)| (g, l as u32))
-            .collect();
+        let local = positions(&nodes);
         let adj = nodes
             .iter()
             .map(|&g| {

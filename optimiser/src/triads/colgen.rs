@@ -15,7 +15,7 @@ use std::time::Instant;
 use highs::{Col, ColProblem, HighsModelStatus, Model, Row, Sense};
 use rayon::prelude::*;
 
-use super::component::{members_of, size_of, Component, Members, Prices, ScoreWeights, NONE};
+use super::component::{members_of, size_of, Component, Members, Prices, NONE};
 
 const EPS: f64 = 1e-7;
 
@@ -598,21 +598,7 @@ pub(super) fn packing_bound(
     if start.iter().map(size_of).sum::<usize>() == comp.len() {
         return Ok(0.0);
     }
-    let mut packing = comp.clone();
-    packing.weights = ScoreWeights {
-        travel_km: 0.0,
-        group_of_four: 0.0,
-        no_good_school: 0.0,
-        unplaced: 1.0,
-        allow_four: comp.weights.allow_four,
-        unknown_km: comp.weights.unknown_km,
-    };
-    for list in &mut packing.adj {
-        for e in list.iter_mut() {
-            e.pts = 0.0;
-        }
-    }
-    packing.bonus.clear();
+    let mut packing = comp.counting_unplaced();
     // Leaving schools out is all that counts here.
     packing.dating = None;
     let mut master = Master::new(&packing, 0.0, divisibility_floor(packing.len(), 0.0));

@@ -227,17 +227,7 @@ impl HeadDating {
     /// The needs of a group's reviews, heads only, in rotation order.
     pub fn needs(&self, order: &[Urn]) -> Vec<Need> {
         let starts: Vec<Bits> = order.iter().map(|u| self.starts_of(*u)).collect();
-        dating::rotation_people(order.len())
-            .map(|people| {
-                let mut b = Bits::first(self.grid.days);
-                for (i, s) in starts.iter().enumerate() {
-                    if people >> i & 1 == 1 {
-                        b = b.and(s);
-                    }
-                }
-                Need { starts: b, people }
-            })
-            .collect()
+        dating::rotation_needs(self.grid.days, &starts)
     }
 
     /// The most reviews of a group (rotation order) its heads can keep on
@@ -263,22 +253,7 @@ impl HeadDating {
     pub fn dated_with_adviser(&self, order: &[Urn], adviser: &str) -> (usize, Option<usize>) {
         let adv = self.advisers.get(adviser).copied().unwrap_or_default();
         let heads = self.needs(order);
-        let with = |on: &dyn Fn(usize) -> bool| -> Vec<Need> {
-            heads
-                .iter()
-                .enumerate()
-                .map(|(i, n)| {
-                    if on(i) {
-                        Need {
-                            starts: n.starts.and(&adv),
-                            people: n.people | 1 << 4,
-                        }
-                    } else {
-                        *n
-                    }
-                })
-                .collect()
-        };
+        let with = |on: &dyn Fn(usize) -> bool| dating::with_adviser(&heads, &adv, on);
         match self.presence {
             super::rules::AdviserPresence::EveryReview => {
                 (dating::max_dated(&self.grid, &with(&|_| true)), None)

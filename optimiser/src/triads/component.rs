@@ -107,9 +107,61 @@ impl Dating {
     }
 }
 
+/// Where the rules allow groups of four, each school no group took joins
+/// the group of three `fourth` picks for it (its index and the four it
+/// makes), if any; schools are taken in order.
+pub fn add_fourths(
+    comp: &Component,
+    groups: &mut [Members],
+    used: &mut [bool],
+    fourth: impl Fn(u32, &[Members]) -> Option<(usize, Members)>,
+) {
+    if !comp.weights.allow_four {
+        return;
+    }
+    for a in 0..used.len() as u32 {
+        if used[a as usize] {
+            continue;
+        }
+        if let Some((i, m)) = fourth(a, groups) {
+            groups[i] = m;
+            used[a as usize] = true;
+        }
+    }
+}
+
+/// Each node's place in `nodes`, for renumbering a part of a graph.
+pub fn positions<T: Copy + Eq + std::hash::Hash>(nodes: &[T]) -> HashMap<T, u32> {
+    nodes
+        .iter()
+        .enumerate()
+        .map(|(l, &g)| (g, l as u32))
+        .collect()
+}
+
 impl Component {
     pub fn len(&self) -> usize {
         self.nodes.len()
+    }
+
+    /// A copy whose groups score only the schools they leave out: no
+    /// travel, points or bonuses; its dating is the caller's to set.
+    pub fn counting_unplaced(&self) -> Component {
+        let mut c = self.clone();
+        c.weights = ScoreWeights {
+            travel_km: 0.0,
+            group_of_four: 0.0,
+            no_good_school: 0.0,
+            unplaced: 1.0,
+            ..self.weights
+        };
+        for list in &mut c.adj {
+            for e in list.iter_mut() {
+                e.pts = 0.0;
+            }
+        }
+        c.bonus.clear();
+        c
     }
 
     pub fn edge(&self, a: u32, b: u32) -> Option<&Edge> {
@@ -152,17 +204,8 @@ impl Component {
 
     /// Reviews of a four in rotation `order` its heads cannot all keep.
     fn undated4(&self, d: &Dating, order: [u32; 4]) -> usize {
-        let needs: Vec<Need> = dating::rotation_people(4)
-            .map(|people| {
-                let mut starts = Bits::first(d.grid.days);
-                for (i, &x) in order.iter().enumerate() {
-                    if people >> i & 1 == 1 {
-                        starts = starts.and(&d.starts[x as usize]);
-                    }
-                }
-                Need { starts, people }
-            })
-            .collect();
+        let heads = order.map(|x| d.starts[x as usize]);
+        let needs = dating::rotation_needs(d.grid.days, &heads);
         4 - dating::max_dated(&d.grid, &needs)
     }
 

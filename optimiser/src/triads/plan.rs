@@ -26,6 +26,23 @@ pub struct Plan {
     pub stats: Stats,
 }
 
+impl Plan {
+    /// A plan of these groups alone, as tests and benchmarks make one: no
+    /// school left out, no costs, no figures.
+    pub fn of_groups(year: i32, triads: Vec<Triad>, ledger: Vec<LedgerEntry>) -> Plan {
+        Plan {
+            year,
+            triads,
+            unplaced: vec![],
+            ledger,
+            cost: CostLedger::default(),
+            diagnosis: vec![],
+            warnings: vec![],
+            stats: Stats::default(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Triad {
     pub id: String,
@@ -62,6 +79,30 @@ pub fn group_number(id: &str) -> String {
 }
 
 impl Triad {
+    /// A group not yet scored: no metrics, flags or reason, neither pinned
+    /// nor kept.
+    pub fn new(
+        id: String,
+        phase: PhaseGroup,
+        schools: Vec<Urn>,
+        adviser: Option<String>,
+        reviews: Vec<Review>,
+    ) -> Triad {
+        Triad {
+            id,
+            phase,
+            schools,
+            adviser,
+            adviser_reason: None,
+            reviews,
+            score: BTreeMap::new(),
+            metrics: GroupMetrics::default(),
+            flags: vec![],
+            pinned: false,
+            kept: false,
+        }
+    }
+
     pub fn total_score(&self) -> f64 {
         self.score.values().sum()
     }
@@ -126,6 +167,41 @@ pub struct Review {
     /// Calendar revision (ICS SEQUENCE): bumped each time a published date changes.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub sequence: u32,
+}
+
+impl Review {
+    /// The review at `host` by `reviewers`, the first of whom leads, `days`
+    /// long and not yet dated.
+    pub fn new(host: Urn, reviewers: Vec<Urn>, days: u32) -> Review {
+        Review {
+            host,
+            lead: reviewers[0],
+            reviewers,
+            days,
+            start: None,
+            dates: vec![],
+            unscheduled_reason: None,
+            undated: None,
+            adviser: None,
+            adviser_absent: None,
+            sequence: 0,
+        }
+    }
+
+    /// The reviews of a group in rotation order, not yet dated: each
+    /// school's review is led by the next school, with the one after it.
+    pub fn rotation(schools: &[Urn], days: u32) -> Vec<Review> {
+        let k = schools.len();
+        (0..k)
+            .map(|i| {
+                Review::new(
+                    schools[i],
+                    vec![schools[(i + 1) % k], schools[(i + 2) % k]],
+                    days,
+                )
+            })
+            .collect()
+    }
 }
 
 fn is_zero(n: &u32) -> bool {

@@ -9,12 +9,10 @@
 //! side; the mending takes the relaxation's duals, once they are known, to
 //! choose where to look.
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
 
 use super::colgen;
-use super::component::{left_out, lift, members_of, size_of, Component, Edge, Members};
+use super::component::{left_out, lift, members_of, positions, size_of, Component, Edge, Members};
 use super::improve::improve_guided;
 use super::steps::{self, Limits, Solved};
 
@@ -50,11 +48,7 @@ pub(super) fn split(comp: &Component, max: usize) -> Vec<Vec<u32>> {
 impl Component {
     /// The part of this component on the given nodes, in their order.
     pub(super) fn subset(&self, nodes: &[u32]) -> Component {
-        let local: HashMap<u32, u32> = nodes
-            .iter()
-            .enumerate()
-            .map(|(l, &g)| (g, l as u32))
-            .collect();
+        let local = positions(nodes);
         let adj = nodes
             .iter()
             .map(|&g| {

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::AdviserKind;
-use crate::rules_check::{describe, Faults, RuleFault, MOST, MOST_KM, MOST_SECONDS};
+use crate::rules_check::{checked, Faults, RuleFault, MOST, MOST_KM};
 
 /// A head who offered no dates, while others did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -196,12 +196,7 @@ impl TriadRules {
     /// Checks values a file could get wrong before any work starts: the
     /// first line of `faults`, each naming its item.
     pub fn check(&self) -> Result<(), String> {
-        let faults = self.faults();
-        if faults.is_empty() {
-            Ok(())
-        } else {
-            Err(describe(&faults))
-        }
+        checked(&self.faults())
     }
 
     /// Every value of the `[triads]` table that cannot be used, each with
@@ -225,14 +220,7 @@ impl TriadRules {
             true,
             MOST_KM,
         );
-        f.number(
-            "unknown_distance_km",
-            self.unknown_distance_km,
-            "km",
-            0.0,
-            false,
-            MOST_KM,
-        );
+        f.unknown_distance(self.unknown_distance_km);
         f.whole("history_years", self.history_years.into(), "years", 0, 50);
         f.whole("review_days", self.review_days.into(), "days", 1, 10);
         f.whole(
@@ -250,14 +238,7 @@ impl TriadRules {
             false,
             MOST,
         );
-        f.number(
-            "time_limit_seconds",
-            self.time_limit_seconds,
-            "seconds",
-            0.0,
-            true,
-            MOST_SECONDS,
-        );
+        f.time_limit(self.time_limit_seconds);
         f.whole(
             "region_size",
             self.region_size as u64,

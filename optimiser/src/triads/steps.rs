@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use super::colgen::{self, objective_of, Cuts, Master};
-use super::component::{left_out, members_of, size_of, Component, Members, Prices};
+use super::component::{add_fourths, left_out, members_of, size_of, Component, Members, Prices};
 use super::improve::improve_guided;
 use super::master::integer_master;
 
@@ -221,29 +221,22 @@ pub(super) fn greedy_start(comp: &Component) -> Vec<Members> {
             groups.push(m);
         }
     }
-    if comp.weights.allow_four {
-        for a in 0..n as u32 {
-            if used[a as usize] {
-                continue;
-            }
-            let best = groups
-                .iter()
-                .enumerate()
-                .filter(|(_, g)| size_of(g) == 3)
-                .filter_map(|(i, g)| {
-                    let m = members_of(&[g[0], g[1], g[2], a]);
-                    let delta = comp.score(&m)? - comp.score(g)?;
-                    Some((delta, i, m))
-                })
-                .min_by(|x, y| x.0.total_cmp(&y.0));
-            if let Some((delta, i, m)) = best {
-                if delta < comp.weights.unplaced {
-                    groups[i] = m;
-                    used[a as usize] = true;
-                }
-            }
-        }
-    }
+    // A school left over joins the group it costs least in, where that is
+    // less than leaving it out.
+    add_fourths(comp, &mut groups, &mut used, |a, groups| {
+        groups
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| size_of(g) == 3)
+            .filter_map(|(i, g)| {
+                let m = members_of(&[g[0], g[1], g[2], a]);
+                let delta = comp.score(&m)? - comp.score(g)?;
+                Some((delta, i, m))
+            })
+            .min_by(|x, y| x.0.total_cmp(&y.0))
+            .filter(|&(delta, _, _)| delta < comp.weights.unplaced)
+            .map(|(_, i, m)| (i, m))
+    });
     groups
 }
 

@@ -521,15 +521,23 @@ fn last_year_advisers(c: &Check, plan: &Plan) -> Option<HashMap<Urn, Vec<String>
         }
         return Some(out);
     }
+    let out = ledger_advisers(plan);
+    (!out.is_empty()).then_some(out)
+}
+
+/// Per school, the advisers the plan's ledger says advised it last year.
+pub(crate) fn ledger_advisers(plan: &Plan) -> HashMap<Urn, Vec<String>> {
+    let mut out: HashMap<Urn, Vec<String>> = HashMap::new();
     for l in &plan.cost.advisers {
         for u in &l.advised_last_year {
             out.entry(*u).or_default().push(l.id.clone());
         }
     }
-    (!out.is_empty()).then_some(out)
+    out
 }
 
-fn advisers_of(last_year: &HashMap<Urn, Vec<String>>, schools: &[Urn]) -> Vec<String> {
+/// The advisers any of `schools` had last year, each once, sorted.
+pub(crate) fn advisers_of(last_year: &HashMap<Urn, Vec<String>>, schools: &[Urn]) -> Vec<String> {
     let mut v: Vec<String> = schools
         .iter()
         .flat_map(|u| last_year.get(u).cloned().unwrap_or_default())
@@ -539,7 +547,8 @@ fn advisers_of(last_year: &HashMap<Urn, Vec<String>>, schools: &[Urn]) -> Vec<St
     v
 }
 
-fn sorted(schools: &[Urn]) -> Vec<Urn> {
+/// A group's schools in order, to compare groups whatever their order.
+pub(crate) fn sorted(schools: &[Urn]) -> Vec<Urn> {
     let mut v = schools.to_vec();
     v.sort();
     v

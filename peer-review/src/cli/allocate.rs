@@ -11,8 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use optimiser::allocate::{
-    allocate, validate, AllocateError, Allocation, AllocationProblem, AllocationRules, NeedEntry,
-    PastAllocation, SspbEntry,
+    allocate, validate, AllocateError, Allocation, AllocationProblem, AllocationRules, SspbEntry,
 };
 use optimiser::model::{Consultant, School};
 
@@ -84,10 +83,7 @@ pub fn load_problem(args: &AllocateArgs) -> Result<AllocationProblem> {
         },
     )?;
     let consultants = inputs::read_consultants(&args.consultants)?;
-    let needs = inputs::read_need(&args.need)?
-        .into_iter()
-        .map(need_entry)
-        .collect();
+    let needs = inputs::read_need(&args.need)?;
     let sspb = match &args.sspb {
         Some(p) => inputs::read_sspb(p)?
             .into_iter()
@@ -96,10 +92,7 @@ pub fn load_problem(args: &AllocateArgs) -> Result<AllocationProblem> {
         None => Vec::new(),
     };
     let past_allocations = match &args.last_allocations {
-        Some(p) => inputs::read_last_allocations(p)?
-            .into_iter()
-            .map(past_allocation)
-            .collect(),
+        Some(p) => inputs::read_last_allocations(p)?,
         None => Vec::new(),
     };
     let rules = match &args.rules {
@@ -132,25 +125,6 @@ fn blame(e: AllocateError, args: &AllocateArgs) -> anyhow::Error {
     match file {
         Some(f) => anyhow::anyhow!("{}: {e}", f.display()),
         None => anyhow::anyhow!("allocation failed: {e}"),
-    }
-}
-
-fn need_entry(n: inputs::NeedEntry) -> NeedEntry {
-    NeedEntry {
-        urn: n.urn,
-        area: n.area,
-        priority: n.priority,
-        note: n.note,
-    }
-}
-
-fn past_allocation(p: inputs::PastAllocation) -> PastAllocation {
-    PastAllocation {
-        year: p.year,
-        consultant: p.consultant,
-        urn: p.urn,
-        area: p.area,
-        days: p.days,
     }
 }
 

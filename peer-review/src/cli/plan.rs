@@ -287,15 +287,12 @@ fn print_summary(plan: &Plan, problem: &TriadProblem, seconds: f64) {
 }
 
 pub fn write_plan_csvs(dir: &Path, plan: &Plan, schools: &[School]) -> Result<()> {
-    // The same spreadsheets the service offers as downloads.
-    for name in [
-        "groups.csv",
-        "reviews.csv",
-        "unplaced.csv",
-        "ledger.csv",
-        "advisers.csv",
-        "score.csv",
-    ] {
+    // The same spreadsheets the service offers as downloads, but the
+    // schedule's, which `schedule` writes once the reviews are dated.
+    for &name in formats::export::PLAN_CSVS
+        .iter()
+        .filter(|&&n| n != "schedule.csv")
+    {
         let text = formats::export::plan_csv(name, plan, schools)?
             .with_context(|| format!("no spreadsheet called {name}"))?;
         write_atomic(&dir.join(name), text.as_bytes())?;

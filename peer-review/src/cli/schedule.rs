@@ -10,7 +10,7 @@ use clap::Args;
 use optimiser::schedule::{self, ScheduleProblem, ScheduleRules, ScheduledPlan};
 use optimiser::triads::{Plan, TriadRules};
 
-use super::output::{write_atomic, write_csv, write_json, write_report, write_workbook, Named};
+use super::output::{write_atomic, write_json, write_report, write_workbook, Named};
 use formats::calendar::{default_calendar, read_calendar};
 use formats::gias::{import_gias_file, ImportOptions};
 use formats::ics::{calendars, IcsOptions};
@@ -182,44 +182,8 @@ fn write_ics(
 }
 
 pub fn write_reviews_csv(path: &Path, plan: &Plan) -> Result<()> {
-    let header = [
-        "group",
-        "host",
-        "lead",
-        "reviewers",
-        "adviser",
-        "start",
-        "dates",
-        "days",
-        "sequence",
-        "unscheduled_reason",
-    ];
-    let list = |v: &[String]| v.join(";");
-    let rows = plan
-        .triads
-        .iter()
-        .flat_map(|t| t.reviews.iter().map(move |r| (t, r)))
-        .map(|(t, r)| {
-            vec![
-                t.id.clone(),
-                r.host.to_string(),
-                r.lead.to_string(),
-                list(
-                    &r.reviewers
-                        .iter()
-                        .map(|u| u.to_string())
-                        .collect::<Vec<_>>(),
-                ),
-                t.adviser.clone().unwrap_or_default(),
-                r.start.map(|d| d.to_string()).unwrap_or_default(),
-                list(&r.dates.iter().map(|d| d.to_string()).collect::<Vec<_>>()),
-                r.days.to_string(),
-                r.sequence.to_string(),
-                r.unscheduled_reason.clone().unwrap_or_default(),
-            ]
-        })
-        .collect();
-    write_csv(path, &header, rows)
+    // The service's schedule.csv, so that both list a review alike.
+    write_atomic(path, formats::export::schedule_csv(plan)?.as_bytes())
 }
 
 fn print_summary(dated: &ScheduledPlan) {

@@ -15,7 +15,6 @@ use optimiser::model::{Consultant, NeedArea, School, SspbCategory, Urn};
 use optimiser::schedule::{Availability, Calendar, ScheduleRules};
 use optimiser::triads::{Exclusion, Plan, Scope, TriadProblem};
 use serde::Deserialize;
-use sqlx::Row;
 
 use formats::inputs::DEFAULT_PRIORITY;
 use store::years::{parse_rules, Year};
@@ -76,29 +75,21 @@ pub async fn matching(db: &Db, year: &Year) -> anyhow::Result<MatchingInput> {
 
 /// One school's latest do-not-group-with list, as stored by `store::choices`:
 /// `{"avoid":[{"urn":"...","reason":"..."}], "focus":[...]}`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct AvoidRequest {
     pub urn: String,
     pub data: String,
 }
 
 async fn avoid_requests(db: &Db, year_id: i64) -> anyhow::Result<Vec<AvoidRequest>> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT c.urn, c.data FROM school_choices c WHERE c.year_id = $1 AND c.version = \
          (SELECT MAX(d.version) FROM school_choices d WHERE d.year_id = c.year_id AND d.urn = c.urn) \
          ORDER BY c.urn",
     )
     .bind(year_id)
     .fetch_all(&db.read)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(AvoidRequest {
-                urn: r.try_get(0)?,
-                data: r.try_get(1)?,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 /// Heads' requests as exclusions. A request that cannot be honoured (an

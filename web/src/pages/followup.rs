@@ -3,12 +3,12 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use super::availability::when;
 use super::views::{dates_text, school_name, school_text};
 use super::{render, Layout, PageResult, Viewer};
+use crate::download::download;
 use crate::AppState;
 use report::words;
 
@@ -153,15 +153,5 @@ pub async fn allocation_xlsx(
 ) -> PageResult<Response> {
     let sim_year = app::SimYear::check(&state.db, caller, year_id).await?;
     let file = app::plans::allocation_xlsx(&state.db, &sim_year).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, file.content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}\"", file.file_name),
-            ),
-        ],
-        file.bytes,
-    )
-        .into_response())
+    Ok(download(file))
 }

@@ -13,12 +13,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::availability::{long_date, when};
-use super::views::{adviser_text, dates_text, school_name, school_text, sentence};
+use super::views::{adviser_text, dates_text, school_name, school_names, school_text, sentence};
 use super::{render, render_with, see_other, Layout, PageResult};
 use crate::auth::Caller;
 use crate::AppState;
 use app::caller::year_or_404;
-use app::head::group::{GroupView, MyPlace};
+use app::head::group::{GroupView, MyPlace, ReviewView};
 use report::words;
 use store::writeups::{self, Directory};
 use store::{availability, choices, inputs, years};
@@ -81,6 +81,18 @@ pub struct ReviewRow {
     pub dates: String,
 }
 
+impl ReviewRow {
+    /// A review as a row; `dates` as the page says them.
+    pub fn new(r: &ReviewView, dates: String) -> ReviewRow {
+        ReviewRow {
+            host: school_name(&r.host),
+            lead: school_name(&r.lead),
+            reviewers: school_names(&r.reviewers),
+            dates,
+        }
+    }
+}
+
 struct LeadLink {
     host_urn: String,
     host: String,
@@ -109,21 +121,14 @@ fn group_box(g: &GroupView) -> GroupBox {
         reviews: g
             .reviews
             .iter()
-            .map(|r| ReviewRow {
-                host: school_name(&r.host),
-                lead: school_name(&r.lead),
-                reviewers: r
-                    .reviewers
-                    .iter()
-                    .map(school_name)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                dates: match &r.unscheduled_reason {
+            .map(|r| {
+                let dates = match &r.unscheduled_reason {
                     Some(why) if r.dates.is_empty() => {
                         format!("No date: this review cannot take place as planned. {why}")
                     }
                     _ => sentence(&dates_text(&r.dates)),
-                },
+                };
+                ReviewRow::new(r, dates)
             })
             .collect(),
     }

@@ -8,8 +8,8 @@
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
@@ -542,17 +542,7 @@ async fn download(
 ) -> PageResult<Response> {
     let sy = SimYear::check(&state.db, caller, year_id).await?;
     let file = inputs::download(&state.db, &sy, &kind).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, file.content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}\"", file.file_name),
-            ),
-        ],
-        file.bytes,
-    )
-        .into_response())
+    Ok(crate::download::download(file))
 }
 
 #[cfg(test)]

@@ -6,14 +6,15 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 
 use super::availability::when;
 use super::{render_with, Layout, PageResult, Viewer};
 use crate::auth::Caller;
+use crate::download::download;
 use crate::error::AppError;
 use crate::AppState;
 use app::mail::{self, MailKind, Outcome, Resent};
@@ -274,17 +275,7 @@ async fn send(
     match (field(&fields, "action"), state.config.mail.as_ref()) {
         (Some("download"), _) => {
             let file = mail::mail_merge(&state.db, &year, kind, days, base).await?;
-            Ok((
-                [
-                    (header::CONTENT_TYPE, file.content_type.to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"{}\"", file.file_name),
-                    ),
-                ],
-                file.bytes,
-            )
-                .into_response())
+            Ok(download(file))
         }
         (_, Some(smtp)) => {
             let outcome = mail::send(&state.db, &year, kind, days, base, smtp).await?;

@@ -6,13 +6,14 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
 
 use super::{render, render_with, see_other, Layout, PageResult, Viewer};
 use crate::auth::Caller;
+use crate::download::attachment;
 use crate::AppState;
 use app::setup::rules_form::{self, Input, SectionView};
 use app::setup::school_year::{self, SchoolDays};
@@ -278,15 +279,9 @@ pub async fn rules_file(
     } else {
         year.year.rules.clone()
     };
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/toml; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"rules.toml\"",
-            ),
-        ],
+    Ok(attachment(
+        "application/toml; charset=utf-8",
+        "rules.toml",
         text,
-    )
-        .into_response())
+    ))
 }

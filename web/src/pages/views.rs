@@ -18,6 +18,15 @@ pub fn school_name(s: &SchoolRef) -> String {
     s.name.clone().unwrap_or_else(|| format!("URN {}", s.urn))
 }
 
+/// Schools by name, as a list in a sentence.
+pub fn school_names(schools: &[SchoolRef]) -> String {
+    schools
+        .iter()
+        .map(school_name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn adviser_text(a: &AdviserRef) -> String {
     // A plan made before the adviser left the list names no one by id.
     a.name

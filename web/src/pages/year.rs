@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 
 use super::head::{self, ReviewRow, YearQuery};
-use super::views::{dates_text, school_name};
+use super::views::{dates_text, school_names};
 use super::{render, sim, Layout, PageResult, Viewer};
 use crate::auth::{Caller, Role};
 use crate::AppState;
@@ -55,25 +55,11 @@ async fn adviser_page(state: &AppState, caller: &Caller, year_id: i64) -> PageRe
                         format!(
                             "{}: {}",
                             words::group(&g.group_id),
-                            g.schools
-                                .iter()
-                                .map(school_name)
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            school_names(&g.schools)
                         ),
                         g.reviews
                             .iter()
-                            .map(|r| ReviewRow {
-                                host: school_name(&r.host),
-                                lead: school_name(&r.lead),
-                                reviewers: r
-                                    .reviewers
-                                    .iter()
-                                    .map(school_name)
-                                    .collect::<Vec<_>>()
-                                    .join(", "),
-                                dates: dates_text(&r.dates),
-                            })
+                            .map(|r| ReviewRow::new(r, dates_text(&r.dates)))
                             .collect(),
                     )
                 })

@@ -5,21 +5,22 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use chrono::{TimeZone, Utc};
 use optimiser::model::School;
 
 use super::problems::SimResult;
 use crate::auth::{Caller, Role};
+use crate::download::{attachment, download};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::{Signed, SimYear};
 use crate::AppState;
 use app::caller::year_or_404;
+use app::feeds::uid_domain;
 use app::plans::Published;
 use formats::export;
-use formats::ics::{calendars, IcsOptions};
+use formats::ics::{adviser_file, calendars, IcsOptions};
 use store::inputs;
 use store::plans::{self, PlanListing, PlanVersion};
 
@@ -123,20 +124,6 @@ async fn schools(state: &AppState, year_id: i64) -> AppResult<Vec<School>> {
         .unwrap_or_default())
 }
 
-fn download(content_type: &str, file: &str, body: impl IntoResponse) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 /// A spreadsheet of a plan version: groups.csv, reviews.csv, unplaced.csv,
 /// ledger.csv, advisers.csv, score.csv, schedule.csv (every review with
 /// its dates or the reason it has none), or allocation.csv (the year's
@@ -166,7 +153,7 @@ pub async fn csv(
         let year = app::SimYear { caller, year: y };
         plan_or_404(&state, year_id, version).await?;
         let file = app::plans::allocation_csv(&state.db, &year).await?;
-        return Ok(download(file.content_type, &file.file_name, file.bytes));
+        return Ok(download(file));
     }
     let plan = plan_or_404(&state, year_id, version).await?;
     let schools = schools(&state, year_id).await?;
@@ -176,7 +163,7 @@ pub async fn csv(
             export::PLAN_CSVS.join(", ")
         ))
     })?;
-    Ok(download(
+    Ok(attachment(
         "text/csv; charset=utf-8",
         &format!("plan-{version}-{name}"),
         text,
@@ -205,24 +192,7 @@ pub async fn xlsx(
     Path((_, version)): Path<(i64, i64)>,
 ) -> AppResult<Response> {
     let file = app::plans::workbook(&state.db, &year, version).await?;
-    Ok(download(file.content_type, &file.file_name, file.bytes))
-}
-
-/// A calendar file name made from an adviser's id, as `ics::calendars`
-/// names it (`adviser-<id>.ics`, characters other than letters, digits,
-/// `-` and `_` replaced by `_`).
-fn adviser_file(id: &str) -> String {
-    let safe: String = id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("adviser-{safe}.ics")
+    Ok(download(file))
 }
 
 /// Whether the caller may have this calendar of this plan: the SIM any; a
@@ -252,17 +222,6 @@ fn may_read_calendar(caller: &Caller, plan: &PlanVersion, file: &str) -> AppResu
         ));
     }
     Ok(())
-}
-
-/// The site's host name, for calendar UIDs: a domain the council controls.
-fn uid_domain(base_url: &str) -> String {
-    let rest = base_url.split("://").nth(1).unwrap_or(base_url);
-    let host = rest.split(['/', ':']).next().unwrap_or_default();
-    if host.is_empty() {
-        "peer-review.invalid".into()
-    } else {
-        host.to_string()
-    }
 }
 
 /// A calendar (RFC 5545) of a plan version: `head-<URN>.ics`,
@@ -309,26 +268,5 @@ pub async fn ics(
         .find(|(name, _)| *name == file)
         .map(|(_, text)| text)
         .ok_or_else(|| AppError::not_found(format!("{file}: no dated review in this calendar")))?;
-    Ok(download("text/calendar; charset=utf-8", &file, text))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn adviser_files_are_named_as_the_calendars_name_them() {
-        assert_eq!(adviser_file("adv-01"), "adviser-adv-01.ics");
-        assert_eq!(adviser_file("a b/c"), "adviser-a_b_c.ics");
-    }
-
-    #[test]
-    fn uids_take_the_site_host() {
-        assert_eq!(
-            uid_domain("https://pr.council.example/x"),
-            "pr.council.example"
-        );
-        assert_eq!(uid_domain("http://127.0.0.1:8080"), "127.0.0.1");
-        assert_eq!(uid_domain(""), "peer-review.invalid");
-    }
+    Ok(attachment("text/calendar; charset=utf-8", &file, text))
 }
