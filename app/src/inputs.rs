@@ -632,6 +632,15 @@ mod tests {
     }
 
     #[test]
+    fn the_uploaded_kinds_are_the_stored_ones_but_the_typed() {
+        assert_eq!(UPLOADED_KINDS.first(), Some(&"schools"));
+        assert_eq!(UPLOADED_KINDS.last(), Some(&"last_allocations"));
+        assert_eq!(UPLOADED_KINDS.len() + 2, inputs::KINDS.len());
+        assert!(!UPLOADED_KINDS.contains(&"hand") && !UPLOADED_KINDS.contains(&"rules"));
+        assert_eq!(CSV_KINDS, &UPLOADED_KINDS[1..]);
+    }
+
+    #[test]
     fn authorities_are_counted_by_phase_in_words_and_sorted_by_name() {
         let schools = [
             school(1, 883, "Thurrock", Phase::Primary),

@@ -72,3 +72,16 @@ pub fn solve_repeatably(
         limited,
     })
 }
+
+/// The values of the solution's columns, which must be the model's
+/// `columns`: a different count means the solution is not this model's.
+pub fn solution_columns(solved: &SolvedModel, columns: usize) -> Result<Vec<f64>, String> {
+    let cols = solved.get_solution().columns().to_vec();
+    if cols.len() != columns {
+        return Err(format!(
+            "expected {columns} columns, HiGHS returned {}",
+            cols.len()
+        ));
+    }
+    Ok(cols)
+}

@@ -441,14 +441,7 @@ fn run(
         }
     };
     let solution = if has_solution {
-        let sol = solved.get_solution();
-        let cols = sol.columns();
-        if cols.len() != columns {
-            return Err(fail(format!(
-                "expected {columns} columns, HiGHS returned {}",
-                cols.len()
-            )));
-        }
+        let cols = crate::highs_run::solution_columns(&solved, columns).map_err(fail)?;
         // x were added first, in arc order.
         Some(cols[..arcs.len()].to_vec())
     } else {

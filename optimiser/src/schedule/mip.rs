@@ -83,14 +83,7 @@ pub(crate) fn solve(
     let mut choice = vec![None; items.len()];
     let mut objective = base;
     if solved.primal_solution_status() == HighsSolutionStatus::Feasible {
-        let sol = solved.get_solution();
-        let cols = sol.columns();
-        if cols.len() != columns {
-            return Err(fail(format!(
-                "expected {columns} columns, HiGHS returned {}",
-                cols.len()
-            )));
-        }
+        let cols = crate::highs_run::solution_columns(&solved, columns).map_err(fail)?;
         for (k, &(li, si, _)) in y.iter().enumerate() {
             if cols[k] > 0.5 {
                 choice[li] = Some(si);
