@@ -1021,7 +1021,7 @@ fn make_advisers(
     ));
     for (i, a) in advisers.iter_mut().enumerate() {
         a.id = format!("adv-{:02}", i + 1);
-        a.email = Some(format!("{}@advisers.example", a.id));
+        a.email = Some(address(&a.name, i, "advisers.example"));
     }
     advisers
 }
@@ -1046,6 +1046,22 @@ fn adviser(
         linked_trust: None,
         email: None,
     }
+}
+
+/// "amara.rowntree.1@advisers.example": from the name as people's
+/// addresses are, numbered so that two people of one name differ.
+fn address(name: &str, i: usize, domain: &str) -> String {
+    let local: String = name
+        .split_whitespace()
+        .map(|w| {
+            w.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_lowercase()
+        })
+        .collect::<Vec<_>>()
+        .join(".");
+    format!("{local}.{}@{domain}", i + 1)
 }
 
 /// The trust with most schools (the alphabetically first on a tie).
@@ -1152,7 +1168,7 @@ fn sample_consultants(rng: &mut Gen, people: &mut People, schools: &[School]) ->
     }
     for (i, c) in consultants.iter_mut().enumerate() {
         c.id = format!("con-{:02}", i + 1);
-        c.email = Some(format!("{}@consultants.example", c.id));
+        c.email = Some(address(&c.name, i, "consultants.example"));
     }
     consultants
 }
