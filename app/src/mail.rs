@@ -606,36 +606,26 @@ pub async fn preview(
                 .await?
                 .map(|s| s.data)
                 .unwrap_or_default();
-            for s in &heads.schools {
-                if hand.opt_out.contains(&s.urn) {
-                    continue;
-                }
-                let head = &heads.by_urn[&s.urn];
-                if head.user.as_ref().is_some_and(|u| u.signed_in) {
-                    continue;
-                }
-                let body = render(&InvitationText {
-                    name: &head.name,
-                    role: "head",
-                    sim: &year.caller.name,
-                    year: &y.name,
-                    deadline: deadline.clone(),
-                    link: LINK_PLACEHOLDER,
-                })?;
-                let subject = format!("Peer review {}: your sign-in link", y.name);
-                letters.push(letter(head, s.urn, subject, body));
-            }
             let advisers = advisers_of(db, y.id).await?;
             let consultants = consultants_of(db, y.id).await?;
-            let others = advisers
+            let heads_taking_part = heads
+                .schools
                 .iter()
-                .map(|(id, p)| ("adviser", Whom::Adviser(id.clone()), p))
+                .filter(|s| !hand.opt_out.contains(&s.urn))
+                .map(|s| ("head", Whom::Head(s.urn), &heads.by_urn[&s.urn]));
+            let invitees = heads_taking_part
+                .chain(
+                    advisers
+                        .iter()
+                        .map(|(id, p)| ("adviser", Whom::Adviser(id.clone()), p)),
+                )
                 .chain(
                     consultants
                         .iter()
                         .map(|(id, p)| ("consultant", Whom::Consultant(id.clone()), p)),
                 );
-            for (role, whom, person) in others {
+            let subject = format!("Peer review {}: your sign-in link", y.name);
+            for (role, whom, person) in invitees {
                 if person.user.as_ref().is_some_and(|u| u.signed_in) {
                     continue;
                 }
@@ -647,8 +637,7 @@ pub async fn preview(
                     deadline: deadline.clone(),
                     link: LINK_PLACEHOLDER,
                 })?;
-                let subject = format!("Peer review {}: your sign-in link", y.name);
-                letters.push(letter_to(person, whom, subject, body));
+                letters.push(letter_to(person, whom, subject.clone(), body));
             }
         }
         MailKind::AvailabilityReminder => {
@@ -661,39 +650,31 @@ pub async fn preview(
             let page = format!("{base}/years/{}/availability", y.id);
             let advisers: HashMap<String, Recipient> =
                 advisers_of(db, y.id).await?.into_iter().collect();
-            for m in status.advisers.map(|a| a.missing).unwrap_or_default() {
-                let Some(adviser) = advisers.get(&m.id) else {
-                    continue;
-                };
-                let body = render(&AvailabilityText {
-                    name: &adviser.name,
-                    year: &y.name,
-                    deadline: deadline.clone(),
-                    when: in_days(left.max(0)),
-                    page: page.clone(),
-                })?;
-                let mut l = letter_to(adviser, Whom::Adviser(m.id), subject.clone(), body);
-                if !m.invited {
-                    l.unsendable = Some(Unsendable::NotInvited);
-                }
-                letters.push(l);
-            }
+            // Heads, then advisers, who have not given dates: whether invited.
+            let mut missing: Vec<(Whom, &Recipient, bool)> = Vec::new();
             for m in status.heads.map(|h| h.missing).unwrap_or_default() {
                 let Ok(urn) = m.urn.parse::<u32>().map(Urn) else {
                     continue;
                 };
-                let Some(head) = heads.by_urn.get(&urn) else {
-                    continue;
-                };
+                if let Some(head) = heads.by_urn.get(&urn) {
+                    missing.push((Whom::Head(urn), head, m.invited));
+                }
+            }
+            for m in status.advisers.map(|a| a.missing).unwrap_or_default() {
+                if let Some(adviser) = advisers.get(&m.id) {
+                    missing.push((Whom::Adviser(m.id), adviser, m.invited));
+                }
+            }
+            for (whom, person, invited) in missing {
                 let body = render(&AvailabilityText {
-                    name: &head.name,
+                    name: &person.name,
                     year: &y.name,
                     deadline: deadline.clone(),
                     when: in_days(left.max(0)),
                     page: page.clone(),
                 })?;
-                let mut l = letter(head, urn, subject.clone(), body);
-                if !m.invited {
+                let mut l = letter_to(person, whom, subject.clone(), body);
+                if !invited {
                     l.unsendable = Some(Unsendable::NotInvited);
                 }
                 letters.push(l);

@@ -384,6 +384,23 @@ async fn advisers_are_invited_and_told_the_groups_they_advise() {
     let link = invitation.invitation_link().expect("a sign-in link");
     assert_eq!(open_link(&app, &link).await, StatusCode::SEE_OTHER);
 
+    // Invited, signed in, no dates given: the reminder to give dates is for them too.
+    let name = &advisers.iter().find(|a| a.id == adviser).unwrap().name;
+    let (st, html) = app
+        .page(
+            &format!("/years/{year}/messages?kind=availability_reminder"),
+            &sim,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    // The recipients, not the log of messages sent below them.
+    let recipients =
+        &html[html.find("id=\"recipients\"").unwrap()..html.find("id=\"log\"").unwrap()];
+    assert!(
+        recipients.contains(&address) && recipients.contains(name.as_str()),
+        "{name} ({address}) not among the reminded: {recipients}"
+    );
+
     // Published: the adviser hears of the groups they advise, by name.
     let mut tx = app.state.db.begin_write().await.unwrap();
     let (_, version) = store::plans::insert_draft(&mut tx, year, &plan, None, Some(sim.user_id))
