@@ -225,13 +225,24 @@ fn reviews(plan: &Plan, names: &Names) -> Result<String> {
     )
 }
 
-/// Every school left out, with the reason.
+/// Every school left out, with the reason in a sentence where the plan
+/// keeps it as data (the optimiser's own words otherwise).
 fn unplaced(plan: &Plan, names: &Names) -> Result<String> {
+    let said = report::words::Names::new(
+        names.0.iter().map(|(u, n)| (*u, n.to_string())),
+        std::iter::empty(),
+    );
     csv_text(
         &["urn", "name", "reason"],
         plan.unplaced
             .iter()
-            .map(|u| vec![u.urn.to_string(), names.of(&u.urn), u.reason.clone()])
+            .map(|u| {
+                vec![
+                    u.urn.to_string(),
+                    names.of(&u.urn),
+                    report::words::unplaced(u, &said),
+                ]
+            })
             .collect(),
     )
 }
