@@ -91,8 +91,10 @@ pub fn problems(year: &Year, urn: Option<&str>, dates: &[DateLevel]) -> Vec<Date
             )),
             Some(Closed::Weekend) => Some("is a weekend day".to_string()),
             Some(Closed::Holiday) => Some("is in a school holiday".to_string()),
-            Some(Closed::ForEveryone(r)) => Some(format!("is blacked out for everyone ({r})")),
-            Some(Closed::ForSchool(r)) => Some(format!("is blacked out for your school ({r})")),
+            Some(Closed::ForEveryone(r)) => Some(format!("is blacked out for everyone{}", said(r))),
+            Some(Closed::ForSchool(r)) => {
+                Some(format!("is blacked out for your school{}", said(r)))
+            }
             None if !seen.insert(d.date) => Some("is listed twice".to_string()),
             None => None,
         };
@@ -105,6 +107,14 @@ pub fn problems(year: &Year, urn: Option<&str>, dates: &[DateLevel]) -> Vec<Date
         }
     }
     out
+}
+
+/// A blackout's reason in brackets, where it has one.
+fn said(reason: &str) -> String {
+    match reason.trim() {
+        "" => String::new(),
+        r => format!(" ({r})"),
+    }
 }
 
 /// Checks a submission against the year's calendar. The message names the
