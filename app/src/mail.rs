@@ -247,6 +247,9 @@ pub struct Outcome {
     pub sent: usize,
     /// Name and the reason, for each message that did not go.
     pub failed: Vec<(String, String)>,
+    /// The first and last message of the run in the log, where it logged
+    /// any: the page shows the outcome again from them after a redirect.
+    pub logged: Option<(i64, i64)>,
 }
 
 /// "Tuesday 3 March 2026": dates as people write them.
@@ -983,7 +986,7 @@ pub async fn send(
                 deliver(&transport, &smtp.from, to, &l.subject, &body).await
             }
         };
-        log(
+        let id = log(
             db,
             by,
             &Attempt {
@@ -999,6 +1002,7 @@ pub async fn send(
             &result,
         )
         .await?;
+        outcome.logged = Some((outcome.logged.map_or(id, |(first, _)| first), id));
         match result {
             Ok(()) => outcome.sent += 1,
             Err(e) => outcome.failed.push((l.name.clone(), e)),
@@ -1069,6 +1073,29 @@ pub async fn mail_merge(
         content_type: "text/csv; charset=utf-8",
         bytes: text.into_bytes(),
     })
+}
+
+/// What a run of sending did, read back from the log: its messages from
+/// `first` to `last` of this year and kind (a run's are logged in a row).
+pub async fn outcome_of(
+    db: &Db,
+    year: &SimYear,
+    kind: MailKind,
+    first: i64,
+    last: i64,
+) -> AppResult<Outcome> {
+    let run = messages::between(db, year.year.id, kind.as_str(), first, last).await?;
+    let mut outcome = Outcome {
+        logged: Some((first, last)),
+        ..Outcome::default()
+    };
+    for m in run {
+        match (m.status.as_str(), m.error) {
+            ("sent", _) => outcome.sent += 1,
+            (_, e) => outcome.failed.push((m.recipient, e.unwrap_or_default())),
+        }
+    }
+    Ok(outcome)
 }
 
 /// The year's message log, newest first.

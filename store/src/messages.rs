@@ -104,6 +104,27 @@ pub async fn list(db: &Db, year_id: i64, limit: i64) -> anyhow::Result<Vec<Messa
     .await?)
 }
 
+/// The first sending of messages of `kind` logged from `first` to `last`,
+/// in order (what one run of sending logged; repeats left out).
+pub async fn between(
+    db: &Db,
+    year_id: i64,
+    kind: &str,
+    first: i64,
+    last: i64,
+) -> anyhow::Result<Vec<Message>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM messages WHERE year_id = $1 AND kind = $2 \
+         AND id >= $3 AND id <= $4 AND resent_of IS NULL ORDER BY id"
+    ))
+    .bind(year_id)
+    .bind(kind)
+    .bind(first)
+    .bind(last)
+    .fetch_all(&db.read)
+    .await?)
+}
+
 /// One message of the year.
 pub async fn get(db: &Db, year_id: i64, id: i64) -> anyhow::Result<Option<Message>> {
     Ok(sqlx::query_as(&format!(

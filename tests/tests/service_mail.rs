@@ -122,6 +122,43 @@ async fn invitations_go_by_smtp_and_their_links_sign_heads_in() {
         assert_eq!(st, StatusCode::OK, "{html}");
         assert!(html.contains("2 sent, 1 not sent"), "{html}");
         assert!(html.contains("Ruth Bell: no e-mail address"), "{html}");
+        // The outcome is a page of its own: reloading it shows the outcome
+        // again and sends nothing.
+        let logged = "SELECT COUNT(*) FROM messages WHERE year_id = $1";
+        let before = count(&app, logged, year).await;
+        let resp = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .post(format!("{}/years/{year}/messages", app.base))
+            .bearer_auth(&sim.token)
+            .form(&[
+                ("csrf", sim.csrf.as_str()),
+                ("kind", "writeup_reminder"),
+                ("action", "send"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        // A kind that cannot go yet (no plan published) is refused, nothing logged.
+        assert_eq!(resp.status(), StatusCode::CONFLICT);
+        assert_eq!(count(&app, logged, year).await, before);
+        let first: i64 = sqlx::query_scalar("SELECT MIN(id) FROM messages WHERE year_id = $1")
+            .bind(year)
+            .fetch_one(&app.state.db.read)
+            .await
+            .unwrap();
+        let outcome = format!(
+            "/years/{year}/messages?kind=invitation&sent={first}-{}",
+            first + 2
+        );
+        let (st, again) = app.page(&outcome, &sim).await;
+        assert_eq!(st, StatusCode::OK, "{again}");
+        assert!(
+            again.contains("2 sent, 1 not sent") && again.contains("Ruth Bell: no e-mail address"),
+            "{again}"
+        );
+        assert_eq!(count(&app, logged, year).await, before);
 
         let mail = &sink.wait_for(&heads[0].email, 1).await[0];
         assert_eq!(
@@ -412,14 +449,30 @@ async fn advisers_are_invited_and_told_the_groups_they_advise() {
             .await
             .unwrap()
     );
-    let (st, html) = app
-        .post_form(
-            &format!("/years/{year}/messages"),
-            &sim,
-            &[("kind", "published"), ("action", "send")],
-        )
-        .await;
+    // Sent, the POST answers 303 to the outcome's own page.
+    let resp = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/years/{year}/messages", app.base))
+        .bearer_auth(&sim.token)
+        .form(&[
+            ("csrf", sim.csrf.as_str()),
+            ("kind", "published"),
+            ("action", "send"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let to = resp.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(to.contains("kind=published&sent="), "{to}");
+    let (st, html) = app.page(&to, &sim).await;
     assert_eq!(st, StatusCode::OK, "{html}");
+    assert!(html.contains(" sent"), "{html}");
     let both = sink.wait_for(&address, 2).await;
     let told = both
         .iter()

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 
 use super::availability::when;
-use super::{render_with, Layout, PageResult, Viewer};
+use super::{render_with, see_other, Layout, PageResult, Viewer};
 use crate::auth::Caller;
 use crate::download::download;
 use crate::error::AppError;
@@ -241,7 +241,17 @@ async fn show(
     let year = SimYear::check(&state.db, caller.clone(), year_id).await?;
     let kind = kind_of(&query)?;
     let days = field(&query, "days").map_or_else(default_days, str::to_string);
-    let p = page(&state, &caller, &year, kind, &days, None, Notice::None).await?;
+    // After a run of sending: its outcome, read back from the log.
+    let run = field(&query, "sent")
+        .and_then(|s| s.split_once('-'))
+        .and_then(|(a, b)| Some((a.parse::<i64>().ok()?, b.parse::<i64>().ok()?)));
+    let notice = match run {
+        Some((first, last)) => {
+            Notice::Sent(mail::outcome_of(&state.db, &year, kind, first, last).await?)
+        }
+        None => Notice::None,
+    };
+    let p = page(&state, &caller, &year, kind, &days, None, notice).await?;
     render_with(StatusCode::OK, &p)
 }
 
@@ -279,6 +289,14 @@ async fn send(
         }
         (_, Some(smtp)) => {
             let outcome = mail::send(&state.db, &year, kind, days, base, smtp).await?;
+            // Sent: to the page by GET, so that reloading it sends nothing
+            // again (an invitation sent again would end the links just sent).
+            if let Some((first, last)) = outcome.logged {
+                return Ok(see_other(&format!(
+                    "/years/{year_id}/messages?kind={}&sent={first}-{last}#outcome",
+                    kind.as_str()
+                )));
+            }
             let p = page(
                 &state,
                 &caller,
