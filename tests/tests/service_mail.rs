@@ -93,6 +93,25 @@ async fn send_invitations(app: &TestApp, year: i64, sim: &Session) -> (StatusCod
         .await
 }
 
+/// Sends messages of `kind` from the page without following the answer's
+/// redirect: the answer itself.
+async fn send_unfollowed(app: &TestApp, year: i64, sim: &Session, kind: &str) -> reqwest::Response {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/years/{year}/messages", app.base))
+        .bearer_auth(&sim.token)
+        .form(&[
+            ("csrf", sim.csrf.as_str()),
+            ("kind", kind),
+            ("action", "send"),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn count(app: &TestApp, sql: &str, year: i64) -> i64 {
     sqlx::query_scalar(sql)
         .bind(year)
@@ -126,20 +145,7 @@ async fn invitations_go_by_smtp_and_their_links_sign_heads_in() {
         // again and sends nothing.
         let logged = "SELECT COUNT(*) FROM messages WHERE year_id = $1";
         let before = count(&app, logged, year).await;
-        let resp = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap()
-            .post(format!("{}/years/{year}/messages", app.base))
-            .bearer_auth(&sim.token)
-            .form(&[
-                ("csrf", sim.csrf.as_str()),
-                ("kind", "writeup_reminder"),
-                ("action", "send"),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let resp = send_unfollowed(&app, year, &sim, "writeup_reminder").await;
         // A kind that cannot go yet (no plan published) is refused, nothing logged.
         assert_eq!(resp.status(), StatusCode::CONFLICT);
         assert_eq!(count(&app, logged, year).await, before);
@@ -450,20 +456,7 @@ async fn advisers_are_invited_and_told_the_groups_they_advise() {
             .unwrap()
     );
     // Sent, the POST answers 303 to the outcome's own page.
-    let resp = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .post(format!("{}/years/{year}/messages", app.base))
-        .bearer_auth(&sim.token)
-        .form(&[
-            ("csrf", sim.csrf.as_str()),
-            ("kind", "published"),
-            ("action", "send"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let resp = send_unfollowed(&app, year, &sim, "published").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let to = resp.headers()[header::LOCATION]
         .to_str()
