@@ -171,16 +171,22 @@ pub async fn save(
             .iter()
             .map(|q| (q.date, format!("{} {}.", long_date(q.date), q.why)))
             .collect();
-        let off_grid = p.grid.mark(&said);
-        p.day_errors = said
-            .iter()
-            .map(|(d, e)| (format!("cell-{d}"), e.clone()))
-            .collect();
-        p.error = Some(match (problems.len(), off_grid.is_empty()) {
+        let placed = p.grid.mark(&said);
+        let (marked, off_grid): (Vec<_>, Vec<_>) =
+            said.into_iter().partition(|(d, _)| placed.contains(d));
+        p.error = Some(match (marked.len(), off_grid.is_empty()) {
             (1, true) => "One day cannot be offered. It is marked below.".to_string(),
             (n, true) => format!("{n} days cannot be offered. They are marked below."),
-            (_, false) => off_grid.join(" "),
+            _ => off_grid
+                .into_iter()
+                .map(|(_, e)| e)
+                .collect::<Vec<_>>()
+                .join(" "),
         });
+        p.day_errors = marked
+            .into_iter()
+            .map(|(d, e)| (format!("cell-{d}"), e))
+            .collect();
         return render_with(StatusCode::BAD_REQUEST, &p);
     }
     let version = availability::submit(&state.db, year_id, caller.user_id, &dates).await?;

@@ -3,7 +3,7 @@
 //! gave) or locked with the reason. Pure, so the rules are tested here; the
 //! same `app::availability::check` refuses a locked day sent anyway.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use app::availability::{closed, Closed};
 use chrono::{Datelike, Duration, NaiveDate};
@@ -113,25 +113,24 @@ pub fn grid(cal: &Calendar, urn: Option<&str>, levels: &BTreeMap<NaiveDate, Leve
 }
 
 impl Grid {
-    /// Puts each refusal beside its day; returns those with no day on the
-    /// grid (outside the window), for the summary alone.
-    pub fn mark(&mut self, errors: &BTreeMap<NaiveDate, String>) -> Vec<String> {
-        let mut placed = std::collections::BTreeSet::new();
+    /// Puts each refusal beside its day; the days it found on the grid
+    /// (one outside the window has none, and is for the summary alone).
+    pub fn mark(&mut self, errors: &BTreeMap<NaiveDate, String>) -> BTreeSet<NaiveDate> {
+        let mut placed = BTreeSet::new();
         for day in self
             .weeks
             .iter_mut()
             .flat_map(|w| w.days.iter_mut().flatten())
         {
-            if let Some((d, e)) = errors.iter().find(|(d, _)| d.to_string() == day.iso) {
+            let Ok(date) = day.iso.parse::<NaiveDate>() else {
+                continue;
+            };
+            if let Some(e) = errors.get(&date) {
                 day.error = Some(e.clone());
-                placed.insert(*d);
+                placed.insert(date);
             }
         }
-        errors
-            .iter()
-            .filter(|(d, _)| !placed.contains(*d))
-            .map(|(_, e)| e.clone())
-            .collect()
+        placed
     }
 }
 
