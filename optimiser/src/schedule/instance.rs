@@ -21,6 +21,10 @@ pub(crate) struct Item {
     pub people: Vec<Person>,
     /// Why the adviser does not attend this review, where they do not.
     pub adviser_absent: Option<String>,
+    /// The adviser in `people` may be let go with their whole group (see
+    /// `Start::adviser`); never for a pinned group, whose adviser may be
+    /// the SIM's choice.
+    pub releasable: bool,
     pub len: usize,
     /// The start in the previous plan, if it had one.
     pub previous: Option<NaiveDate>,
@@ -41,6 +45,10 @@ pub(crate) struct Start {
     /// Differs from the previous plan's date while that date still works:
     /// a move that is not forced, and pays `weights.moved`.
     pub moved: bool,
+    /// The review's adviser comes on this start. A releasable item also
+    /// has starts on the heads' dates alone (false here), open only if the
+    /// model lets the group's adviser go.
+    pub adviser: bool,
 }
 
 pub(crate) struct Instance<'a> {
@@ -116,7 +124,13 @@ impl<'a> Instance<'a> {
                 }
                 let len = r.days.max(1) as usize;
                 let prev = previous.get(&(t.id.clone(), r.host)).copied();
+                let with_adviser = people.len() > heads_of(r).len();
+                let releasable = with_adviser && !t.pinned;
                 let mut starts = inst.starts(&people, len, prev);
+                starts.iter_mut().for_each(|s| s.adviser = with_adviser);
+                if releasable {
+                    starts.extend(inst.starts(&heads_of(r), len, prev));
+                }
                 let previous_works = starts.iter().any(|s| Some(inst.days.days[s.day]) == prev);
                 if !previous_works {
                     // The old date no longer works: wherever it goes is no worse.
@@ -128,6 +142,7 @@ impl<'a> Instance<'a> {
                     host: r.host,
                     people,
                     adviser_absent,
+                    releasable,
                     len,
                     previous: prev,
                     previous_works,
@@ -180,6 +195,7 @@ impl<'a> Instance<'a> {
                     possible,
                     preferred,
                     moved: prev.is_some_and(|p| p != self.days.days[day]),
+                    adviser: false,
                 });
             }
         }
@@ -191,6 +207,35 @@ impl<'a> Instance<'a> {
         (0..self.days.days.len())
             .filter(|d| self.level(p, *d).is_some())
             .count()
+    }
+}
+
+impl Item {
+    /// Who comes on start `s`: everyone, or without the adviser on a start
+    /// of the heads' dates alone.
+    pub fn people_at<'p>(&'p self, s: &'p Start) -> impl Iterator<Item = &'p Person> + 'p {
+        self.people
+            .iter()
+            .filter(move |p| s.adviser || matches!(p, Person::Head(_)))
+    }
+
+    /// The item once its group's adviser is let go (`released`) or kept:
+    /// only the starts that choice leaves open, the adviser gone from
+    /// `people` where released; `choice` (an index into the starts) is
+    /// moved to the same start in the new list.
+    pub fn settle(&mut self, released: Option<String>, choice: &mut Option<usize>) {
+        if !self.releasable {
+            return;
+        }
+        let keep = released.is_none();
+        let chosen = choice.map(|c| self.starts[c].day);
+        self.starts.retain(|s| s.adviser == keep);
+        *choice = chosen.and_then(|d| self.starts.iter().position(|s| s.day == d));
+        if let Some(why) = released {
+            self.people.retain(|p| matches!(p, Person::Head(_)));
+            self.adviser_absent = Some(why);
+        }
+        self.releasable = false;
     }
 }
 

@@ -12,9 +12,11 @@ use super::rules::ScheduleRules;
 use super::ScheduleError;
 use crate::calendar::Person;
 
-/// The chosen start (index into the item's `starts`) per item of the component.
+/// The chosen start (index into the item's `starts`) per item of the
+/// component, and the groups (plan indices) whose adviser is let go.
 pub(crate) struct Solved {
     pub choice: Vec<Option<usize>>,
+    pub released: Vec<usize>,
     pub objective: f64,
     pub bound: f64,
     pub optimal: bool,
@@ -60,17 +62,28 @@ pub(crate) fn solve(
             y.push((li, si, v));
         }
     }
+    // Per group with a releasable adviser: 1 where the adviser is let go.
+    let mut release: BTreeMap<usize, Variable> = BTreeMap::new();
+    for &i in items {
+        let item = &inst.items[i];
+        if item.releasable && !release.contains_key(&item.triad) {
+            let v = vars.add(variable().binary());
+            objective.add_mul(rules.weights.adviser_released, v);
+            release.insert(item.triad, v);
+        }
+    }
     if y.is_empty() {
         return Ok(Solved {
             choice: vec![None; items.len()],
+            released: Vec::new(),
             objective: base,
             bound: base,
             optimal: true,
             variables: 0,
         });
     }
-    let constraints = constraints(inst, items, rules, &y);
-    let columns = y.len();
+    let constraints = constraints(inst, items, rules, &y, &release);
+    let columns = y.len() + release.len();
     let mut model = vars.minimise(objective).using(good_lp::highs);
     for c in constraints {
         model.add_constraint(c);
@@ -81,6 +94,7 @@ pub(crate) fn solve(
             .map_err(fail)?;
     let (solved, optimal) = (run.solved, run.optimal);
     let mut choice = vec![None; items.len()];
+    let mut released = Vec::new();
     let mut objective = base;
     if solved.primal_solution_status() == HighsSolutionStatus::Feasible {
         let cols = crate::highs_run::solution_columns(&solved, columns).map_err(fail)?;
@@ -90,6 +104,13 @@ pub(crate) fn solve(
                 let item = &inst.items[items[li]];
                 let s = &item.starts[si];
                 objective += start_cost(rules, s.possible, s.moved) - undated_cost(rules, item);
+            }
+        }
+        // Variables were added in order: the starts, then the releases.
+        for (k, &group) in release.keys().enumerate() {
+            if cols[y.len() + k] > 0.5 {
+                released.push(group);
+                objective += rules.weights.adviser_released;
             }
         }
     }
@@ -106,6 +127,7 @@ pub(crate) fn solve(
     };
     Ok(Solved {
         choice,
+        released,
         objective,
         bound: bound.max(0.0),
         optimal,
@@ -118,9 +140,11 @@ fn constraints(
     items: &[usize],
     rules: &ScheduleRules,
     y: &[(usize, usize, Variable)],
+    release: &BTreeMap<usize, Variable>,
 ) -> Vec<good_lp::Constraint> {
     let mut out = Vec::new();
-    let mut per_item: Vec<Vec<Variable>> = vec![Vec::new(); items.len()];
+    // Per item, its starts with the adviser and on the heads' dates alone.
+    let mut per_item: Vec<[Vec<Variable>; 2]> = vec![Default::default(); items.len()];
     let mut per_day: BTreeMap<(&Person, usize), Vec<Variable>> = BTreeMap::new();
     let mut per_period: BTreeMap<(&Person, usize), Vec<(f64, Variable)>> = BTreeMap::new();
     // Group -> (calendar day number of the start, item, variable).
@@ -128,15 +152,15 @@ fn constraints(
     for &(li, si, v) in y {
         let item = &inst.items[items[li]];
         let s = &item.starts[si];
-        per_item[li].push(v);
+        per_item[li][usize::from(!s.adviser)].push(v);
         let mut in_period: BTreeMap<usize, f64> = BTreeMap::new();
         for d in s.day..s.day + item.len {
             *in_period.entry(inst.days.period[d]).or_default() += 1.0;
-            for p in &item.people {
+            for p in item.people_at(s) {
                 per_day.entry((p, d)).or_default().push(v);
             }
         }
-        for p in &item.people {
+        for p in item.people_at(s) {
             for (&period, &n) in &in_period {
                 per_period.entry((p, period)).or_default().push((n, v));
             }
@@ -147,8 +171,22 @@ fn constraints(
             .or_default()
             .push((i64::from(date), li, v));
     }
-    for vs in per_item.into_iter().filter(|v| v.len() > 1) {
-        out.push(sum(vs.iter().map(|v| (1.0, *v))).leq(1.0));
+    for (li, [with, without]) in per_item.into_iter().enumerate() {
+        let item = &inst.items[items[li]];
+        match release.get(&item.triad).filter(|_| item.releasable) {
+            // One start at most: with the adviser while they stay, on the
+            // heads' dates alone once they go.
+            Some(&r) => {
+                out.push((sum(with.iter().map(|v| (1.0, *v))) + r).leq(1.0));
+                out.push((sum(without.iter().map(|v| (1.0, *v))) - r).leq(0.0));
+            }
+            None => {
+                let all: Vec<Variable> = with.into_iter().chain(without).collect();
+                if all.len() > 1 {
+                    out.push(sum(all.iter().map(|v| (1.0, *v))).leq(1.0));
+                }
+            }
+        }
     }
     for vs in per_day.into_values().filter(|v| v.len() > 1) {
         out.push(sum(vs.iter().map(|v| (1.0, *v))).leq(1.0));

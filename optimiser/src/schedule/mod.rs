@@ -16,6 +16,10 @@
 //! Before the model, `reassign` changes advisers where dates decide (within
 //! every adviser rule of the grouping step), and gives one to a group left
 //! without where one's dates fit; the plan's adviser terms and ledger follow.
+//! In the model, a group's adviser may be let go (`weights.adviser_released`
+//! points): its reviews then have starts on the heads' dates alone, and the
+//! adviser's days go to their other groups. An adviser's dates are shared
+//! by all their groups, which no group alone sees.
 
 mod instance;
 mod mip;
@@ -91,6 +95,10 @@ pub struct ScheduleStats {
     /// Advisers re-assigned so that a group's reviews could be dated, or
     /// given to a group that had none where their dates cost no review.
     pub advisers_reassigned: usize,
+    /// Groups whose adviser dating let go, so that their reviews could be
+    /// dated on their heads' dates alone (`weights.adviser_released`).
+    #[serde(default)]
+    pub advisers_released: usize,
     /// Points: `weights.unscheduled` per undated review, `weights.possible_day`
     /// per person-day on a merely possible date, `weights.moved` per review
     /// moved off (or left without) a published date that still works.

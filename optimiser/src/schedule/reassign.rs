@@ -13,12 +13,12 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::instance::Instance;
 use super::{review_heads, ScheduleProblem};
-use crate::calendar::Person;
+use crate::calendar::{Level, Person};
 use crate::model::{Adviser, School, Urn};
 use crate::triads::advisers::{
-    adviser_can_serve, adviser_score, group_days, AdviserScore, GroupNeed,
+    adviser_can_serve, adviser_score, group_days, no_adviser_score, AdviserScore, GroupNeed,
 };
-use crate::triads::plan::{AdviserLoad, Triad};
+use crate::triads::plan::{no_adviser_line, AdviserLoad, Triad};
 use crate::triads::validate::{advisers_of, is_adviser_term, ledger_advisers, sorted};
 use crate::triads::{AdviserPresence, Plan, TriadRules};
 
@@ -28,34 +28,17 @@ const MONEY_EPS: f64 = 1e-6;
 /// Re-assigns and gives advisers in group-id order; returns one note per change.
 pub(crate) fn reassign(plan: &mut Plan, inst: &Instance, problem: &ScheduleProblem) -> Vec<String> {
     let rules = &problem.triad_rules;
-    let by_urn: HashMap<Urn, &School> = problem.schools.iter().map(|s| (s.urn, s)).collect();
+    let needs = Needs::new(plan, problem);
     let mut pool = Pool::new(plan, &problem.advisers, rules);
-    let last_year = ledger_advisers(plan);
-    let previous = previous_advisers(problem.previous.as_ref());
-    let mut order: Vec<usize> = (0..plan.triads.len()).collect();
-    order.sort_by(|&a, &b| plan.triads[a].id.cmp(&plan.triads[b].id));
     let mut notes = Vec::new();
-    for ti in order {
+    for ti in id_order(plan) {
         let t = &plan.triads[ti];
         // A pinned group's adviser may be the SIM's choice: kept.
         if t.pinned && t.adviser.is_some() {
             continue;
         }
-        let Some(members) = t
-            .schools
-            .iter()
-            .map(|u| by_urn.get(u).copied())
-            .collect::<Option<Vec<&School>>>()
-        else {
+        let Some(need) = needs.of(t) else {
             continue;
-        };
-        let need = GroupNeed {
-            id: t.id.clone(),
-            phase: t.phase,
-            schools: members,
-            last_year_advisers: advisers_of(&last_year, &t.schools),
-            pinned_adviser: None,
-            previous_adviser: previous_adviser(t, &previous),
         };
         let dates = GroupDates::new(
             inst,
@@ -72,14 +55,186 @@ pub(crate) fn reassign(plan: &mut Plan, inst: &Instance, problem: &ScheduleProbl
         apply(plan, ti, choice, days);
     }
     if !notes.is_empty() {
-        plan.cost.total = plan.cost.advisers.iter().map(|l| l.cost).sum();
-        plan.stats.adviser_objective = plan
-            .triads
+        totals(plan);
+    }
+    notes
+}
+
+/// The plan's groups in id order, the order every adviser change goes in.
+fn id_order(plan: &Plan) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..plan.triads.len()).collect();
+    order.sort_by(|&a, &b| plan.triads[a].id.cmp(&plan.triads[b].id));
+    order
+}
+
+/// What the adviser step knew of each group: its schools, last year's and
+/// the published plan's advisers.
+struct Needs<'p> {
+    by_urn: HashMap<Urn, &'p School>,
+    last_year: HashMap<Urn, Vec<String>>,
+    previous: HashMap<Vec<Urn>, String>,
+}
+
+impl<'p> Needs<'p> {
+    fn new(plan: &Plan, problem: &'p ScheduleProblem) -> Self {
+        Needs {
+            by_urn: problem.schools.iter().map(|s| (s.urn, s)).collect(),
+            last_year: ledger_advisers(plan),
+            previous: previous_advisers(problem.previous.as_ref()),
+        }
+    }
+
+    /// None where a school of the group is not among the problem's.
+    fn of(&self, t: &Triad) -> Option<GroupNeed<'p>> {
+        let members = t
+            .schools
             .iter()
-            .flat_map(|t| t.score.iter())
-            .filter(|(k, _)| is_adviser_term(k))
-            .map(|(_, v)| v)
-            .sum();
+            .map(|u| self.by_urn.get(u).copied())
+            .collect::<Option<Vec<&School>>>()?;
+        Some(GroupNeed {
+            id: t.id.clone(),
+            phase: t.phase,
+            schools: members,
+            last_year_advisers: advisers_of(&self.last_year, &t.schools),
+            pinned_adviser: None,
+            previous_adviser: previous_adviser(t, &self.previous),
+        })
+    }
+}
+
+/// After dating, under "every_review": gives a group without an adviser
+/// one who can come on every date its reviews were given, with days to
+/// spare in each of those half-terms and on none of those days at another
+/// review, within every adviser rule of the grouping step; the dates stay
+/// as they are. Only groups whose reviews are all dated: an adviser asked
+/// to every review must be free for the ones still to be dated too, which
+/// is not known. Adds the adviser to those reviews; returns one note per
+/// group given one.
+pub(crate) fn give_on_dates(
+    plan: &mut Plan,
+    inst: &mut Instance,
+    choice: &[Option<usize>],
+    problem: &ScheduleProblem,
+    cap: u32,
+) -> Vec<String> {
+    let rules = &problem.triad_rules;
+    if rules.adviser_presence != AdviserPresence::EveryReview || problem.advisers.is_empty() {
+        return Vec::new();
+    }
+    // Who is at a review on each day, and review days per half-term.
+    let mut busy: std::collections::HashSet<(Person, usize)> = Default::default();
+    let mut load: HashMap<(Person, usize), u32> = HashMap::new();
+    let mut of_group: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+    for (i, (item, c)) in inst.items.iter().zip(choice).enumerate() {
+        match c {
+            Some(si) => {
+                let day = item.starts[*si].day;
+                for d in day..day + item.len {
+                    for p in &item.people {
+                        busy.insert((p.clone(), d));
+                        *load.entry((p.clone(), inst.days.period[d])).or_default() += 1;
+                    }
+                }
+                of_group.entry(item.triad).or_default().push((i, day));
+            }
+            // A group with an undated review is not given one here.
+            None => {
+                of_group
+                    .entry(item.triad)
+                    .or_default()
+                    .push((usize::MAX, 0));
+            }
+        }
+    }
+    let needs = Needs::new(plan, problem);
+    let mut pool = Pool::new(plan, &problem.advisers, rules);
+    let mut notes = Vec::new();
+    for ti in id_order(plan) {
+        let t = &plan.triads[ti];
+        let Some(dated) = of_group.get(&ti) else {
+            continue;
+        };
+        if t.adviser.is_some() || dated.iter().any(|(i, _)| *i == usize::MAX) {
+            continue;
+        }
+        let Some(need) = needs.of(t) else {
+            continue;
+        };
+        let days = group_days(t.schools.len(), rules);
+        let comes = |a: &Adviser| {
+            let who = Person::Adviser(a.id.clone());
+            let mut extra: HashMap<usize, u32> = HashMap::new();
+            dated.iter().all(|&(i, day)| {
+                (day..day + inst.items[i].len).all(|d| {
+                    *extra.entry(inst.days.period[d]).or_default() += 1;
+                    inst.level(&who, d).is_some() && !busy.contains(&(who.clone(), d))
+                })
+            }) && extra.iter().all(|(period, n)| {
+                load.get(&(who.clone(), *period)).copied().unwrap_or(0) + n <= cap
+            })
+        };
+        let best = pool
+            .roster
+            .iter()
+            .filter(|a| {
+                adviser_can_serve(a, t.phase, &need.schools, rules).is_ok()
+                    && pool.fits(a, days, None)
+                    && comes(a)
+            })
+            .map(|a| {
+                let score = adviser_score(a, &need, rules);
+                let points: f64 = score.score.values().sum();
+                (*a, score, points)
+            })
+            // The adviser step's own trade-off: an adviser only where
+            // they score better than none.
+            .filter(|(_, _, points)| *points < rules.weights.no_adviser)
+            .min_by(|x, y| x.2.total_cmp(&y.2).then_with(|| x.0.id.cmp(&y.0.id)));
+        let Some((adviser, score, points)) = best else {
+            continue;
+        };
+        let who = Person::Adviser(adviser.id.clone());
+        for &(i, day) in dated {
+            let span = day..day + inst.items[i].len;
+            let preferred = span
+                .clone()
+                .filter(|&d| inst.level(&who, d) == Some(Level::Preferred))
+                .count() as u32;
+            for d in span.clone() {
+                busy.insert((who.clone(), d));
+                *load.entry((who.clone(), inst.days.period[d])).or_default() += 1;
+            }
+            let item = &mut inst.items[i];
+            if let Some(s) = choice[i].and_then(|si| item.starts.get_mut(si)) {
+                s.preferred += preferred;
+                s.possible += span.len() as u32 - preferred;
+            }
+            item.people.push(who.clone());
+            item.adviser_absent = None;
+        }
+        notes.push(format!(
+            "group {}: adviser {} given to the group, which had none: they can come on every date its reviews were given",
+            t.id, adviser.id
+        ));
+        pool.take(None, adviser, days);
+        let coverage = Coverage {
+            dated: dated.len(),
+            starts: dated.len(),
+        };
+        apply(
+            plan,
+            ti,
+            Choice {
+                adviser,
+                coverage,
+                score,
+                points,
+            },
+            days,
+        );
+    }
+    if !notes.is_empty() {
+        totals(plan);
     }
     notes
 }
@@ -302,12 +457,73 @@ impl<'a, 'i> GroupDates<'a, 'i> {
     }
 }
 
+/// Lets the advisers of the `released` groups (plan indices) go, as the
+/// model chose: each such group's reviews are dated on its heads' dates
+/// alone. Writes the group's reason, adviser terms and diagnosis line and
+/// the cost ledger as the adviser step would for a group without one.
+/// Returns, per released group, why its reviews have no adviser.
+pub(crate) fn release(
+    plan: &mut Plan,
+    problem: &ScheduleProblem,
+    released: &[usize],
+    dated: &dyn Fn(usize) -> usize,
+) -> HashMap<usize, String> {
+    let rules = &problem.triad_rules;
+    let mut absent = HashMap::new();
+    for &ti in released {
+        let t = &mut plan.triads[ti];
+        let Some(from) = t.adviser.take() else {
+            continue;
+        };
+        let who = problem
+            .advisers
+            .iter()
+            .find(|a| a.id == from && !a.name.trim().is_empty())
+            .map_or_else(|| from.clone(), |a| a.name.clone());
+        let why = format!(
+            "{who} could not come on enough of the dates its heads can keep, with the reviews of their other groups; {} of its {} reviews are dated on the heads' dates alone",
+            dated(ti),
+            t.reviews.len()
+        );
+        let line = no_adviser_line(&t.id, &why);
+        plan.diagnosis.push(line.clone());
+        absent.insert(ti, line);
+        t.adviser_reason = Some(why);
+        t.score.retain(|k, _| !is_adviser_term(k));
+        t.score.extend(no_adviser_score(rules));
+        t.metrics.adviser_travel_km = None;
+        let days = group_days(t.schools.len(), rules);
+        let id = t.id.clone();
+        if let Some(l) = plan.cost.advisers.iter_mut().find(|l| l.id == from) {
+            l.groups.retain(|g| *g != id);
+            l.days = l.days.saturating_sub(days);
+            l.cost = l.day_rate * f64::from(l.days);
+        }
+    }
+    if !absent.is_empty() {
+        totals(plan);
+    }
+    absent
+}
+
+/// The cost ledger's total and the adviser objective, from the groups.
+fn totals(plan: &mut Plan) {
+    plan.cost.total = plan.cost.advisers.iter().map(|l| l.cost).sum();
+    plan.stats.adviser_objective = plan
+        .triads
+        .iter()
+        .flat_map(|t| t.score.iter())
+        .filter(|(k, _)| is_adviser_term(k))
+        .map(|(_, v)| v)
+        .sum();
+}
+
 /// Writes the new adviser into the group, its score and the cost ledger.
 fn apply(plan: &mut Plan, ti: usize, choice: Choice, days: u32) {
     let t = &mut plan.triads[ti];
     let from = t.adviser.replace(choice.adviser.id.clone());
     if let Some(reason) = t.adviser_reason.take() {
-        let line = format!("group {}: {reason}", t.id);
+        let line = no_adviser_line(&t.id, &reason);
         plan.diagnosis.retain(|d| *d != line);
     }
     t.score.retain(|k, _| !is_adviser_term(k));

@@ -20,6 +20,13 @@ pub struct ScheduleWeights {
     /// would let another review be dated: people have planned around it.
     /// A review whose old date no longer works moves at no such cost.
     pub moved: f64,
+    /// Points for letting a group's adviser go, so that its reviews are
+    /// dated on its heads' dates alone where the adviser cannot come on
+    /// enough of them (with their other groups' reviews and days). Between
+    /// one and two undated reviews (`unscheduled`): an adviser goes only
+    /// where that dates at least two more of the group's reviews. Never a
+    /// pinned group's adviser.
+    pub adviser_released: f64,
 }
 
 impl Default for ScheduleWeights {
@@ -28,6 +35,7 @@ impl Default for ScheduleWeights {
             unscheduled: 1000.0,
             possible_day: 1.0,
             moved: 5000.0,
+            adviser_released: 1500.0,
         }
     }
 }
@@ -115,6 +123,7 @@ impl ScheduleRules {
             ("unscheduled", w.unscheduled),
             ("possible_day", w.possible_day),
             ("moved", w.moved),
+            ("adviser_released", w.adviser_released),
         ]);
         list.extend(f.list);
         list

@@ -43,7 +43,7 @@ pub fn schedule(problem: &ScheduleProblem) -> Result<ScheduledPlan, ScheduleErro
         plan.warnings.extend(notes);
     }
     let prev = previous_dates(problem.previous.as_ref());
-    let inst = Instance::new(
+    let mut inst = Instance::new(
         &plan,
         days,
         &problem.availability,
@@ -66,8 +66,10 @@ pub fn schedule(problem: &ScheduleProblem) -> Result<ScheduledPlan, ScheduleErro
     };
     // Per item: index of the chosen start.
     let mut choice: Vec<Option<usize>> = vec![None; inst.items.len()];
+    let mut released: Vec<usize> = Vec::new();
     for (c, s) in comps.iter().zip(solved) {
         let s = s?;
+        released.extend(s.released);
         stats.objective += s.objective;
         stats.lower_bound += s.bound;
         stats.components_proven_optimal += usize::from(s.optimal);
@@ -75,6 +77,25 @@ pub fn schedule(problem: &ScheduleProblem) -> Result<ScheduledPlan, ScheduleErro
         for (&i, ch) in c.iter().zip(s.choice) {
             choice[i] = ch;
         }
+    }
+    released.sort_unstable();
+    let dated_in = |ti: usize| {
+        inst.items
+            .iter()
+            .zip(&choice)
+            .filter(|(it, c)| it.triad == ti && c.is_some())
+            .count()
+    };
+    let absent = reassign::release(&mut plan, problem, &released, &dated_in);
+    stats.advisers_released = absent.len();
+    for (item, ch) in inst.items.iter_mut().zip(choice.iter_mut()) {
+        item.settle(absent.get(&item.triad).cloned(), ch);
+    }
+    if problem.rules.reassign_advisers {
+        let cap = problem.rules.max_days_per_half_term;
+        let given = reassign::give_on_dates(&mut plan, &mut inst, &choice, problem, cap);
+        reassigned += given.len();
+        plan.warnings.extend(given);
     }
     let start_day: Vec<Option<usize>> = choice
         .iter()

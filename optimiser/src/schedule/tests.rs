@@ -547,7 +547,8 @@ fn group_without_adviser() -> (Plan, Availability) {
     plan.cost.advisers.push(load("A2"));
     let reason = "no adviser competent for primary has capacity left".to_string();
     plan.triads[0].adviser_reason = Some(reason.clone());
-    plan.diagnosis.push(format!("group G0000: {reason}"));
+    plan.diagnosis
+        .push(crate::triads::plan::no_adviser_line("G0000", &reason));
     let mut avail = Availability::default();
     every_day(&mut avail, &heads(&plan));
     (plan, avail)
@@ -764,7 +765,10 @@ fn an_adviser_at_one_review_lets_the_others_be_dated() {
         .unwrap();
     let only = days.days[free];
     avail.insert(Person::Adviser("A1".into()), only, Level::Possible);
-    let p = problem(plan.clone(), avail.clone(), ScheduleRules::default());
+    // The adviser kept at any price: letting them go is tested below.
+    let mut keep = ScheduleRules::default();
+    keep.weights.adviser_released = 1e6;
+    let p = problem(plan.clone(), avail.clone(), keep);
     let every = schedule(&p).unwrap();
     assert_eq!(
         every.schedule.dated, 1,
@@ -811,4 +815,123 @@ fn an_adviser_at_one_review_lets_the_others_be_dated() {
     assert!(validate(&broken, &p)
         .iter()
         .any(|v| v.rule == "adviser presence"));
+}
+
+/// An adviser free on one day, asked to every review: letting them go
+/// dates all three reviews on the heads' dates, worth more than the
+/// adviser (`adviser_released`); the group then has no adviser, with why,
+/// and the ledger and its adviser terms say so.
+#[test]
+fn an_adviser_who_cannot_come_is_let_go_so_that_the_reviews_are_dated() {
+    let plan = plan(1, 1, &[Some("A1")]);
+    let mut avail = Availability::default();
+    every_day(&mut avail, &heads(&plan));
+    avail.insert(
+        Person::Adviser("A1".into()),
+        d(2026, 10, 6),
+        Level::Possible,
+    );
+    let p = problem(plan.clone(), avail.clone(), ScheduleRules::default());
+    let out = schedule(&p).unwrap();
+    assert_eq!(out.schedule.dated, 3);
+    assert_eq!(out.schedule.advisers_released, 1);
+    let t = &out.plan.triads[0];
+    assert_eq!(t.adviser, None);
+    assert_eq!(t.score, no_adviser_score(&p.triad_rules));
+    let why = t.adviser_reason.as_deref().unwrap();
+    assert!(
+        why.starts_with("A1 could not come on enough of the dates its heads can keep")
+            && why.ends_with("3 of its 3 reviews are dated on the heads' dates alone"),
+        "{why}"
+    );
+    assert!(out
+        .plan
+        .diagnosis
+        .contains(&crate::triads::plan::no_adviser_line("G0000", why)));
+    for r in &t.reviews {
+        assert_eq!(r.adviser, None);
+        assert!(r.adviser_absent.as_deref().unwrap().contains(why));
+    }
+    let a1 = out
+        .plan
+        .cost
+        .advisers
+        .iter()
+        .find(|l| l.id == "A1")
+        .unwrap();
+    assert!(a1.groups.is_empty() && a1.days == 0, "{a1:?}");
+    assert_eq!(out.plan.stats.adviser_objective, 500.0);
+    assert!(validate(&out.plan, &p).is_empty());
+
+    // A pinned group's adviser is the SIM's choice: kept, one review dated.
+    let mut pinned = plan;
+    pinned.triads[0].pinned = true;
+    let p = problem(pinned, avail, ScheduleRules::default());
+    let out = schedule(&p).unwrap();
+    assert_eq!(out.plan.triads[0].adviser.as_deref(), Some("A1"));
+    assert_eq!((out.schedule.dated, out.schedule.advisers_released), (1, 0));
+}
+
+/// An adviser who misses one review of three is kept: letting them go
+/// would date one review more, worth less than the adviser.
+#[test]
+fn an_adviser_who_misses_one_review_is_kept() {
+    let plan = plan(1, 1, &[Some("A1")]);
+    let mut avail = Availability::default();
+    every_day(&mut avail, &heads(&plan));
+    for day in [d(2026, 10, 6), d(2026, 11, 24)] {
+        avail.insert(Person::Adviser("A1".into()), day, Level::Possible);
+    }
+    let p = problem(plan, avail, ScheduleRules::default());
+    let out = schedule(&p).unwrap();
+    assert_eq!(out.plan.triads[0].adviser.as_deref(), Some("A1"));
+    assert_eq!((out.schedule.dated, out.schedule.advisers_released), (2, 0));
+    assert!(validate(&out.plan, &p).is_empty());
+}
+
+/// One adviser for two groups, with review days for only one of them
+/// (two a half-term): one group keeps them, the other's is let go and its
+/// reviews dated on the heads' dates, and an adviser free on those dates
+/// is then given to it without moving any.
+#[test]
+fn a_let_go_adviser_leaves_room_for_one_free_on_the_dates() {
+    let mut plan = plan(2, 1, &[Some("A1"), Some("A1")]);
+    plan.cost.advisers.push(load("A2"));
+    let mut avail = Availability::default();
+    every_day(&mut avail, &heads(&plan));
+    every_day(
+        &mut avail,
+        &[Person::Adviser("A1".into()), Person::Adviser("A2".into())],
+    );
+    let rules = ScheduleRules {
+        max_days_per_half_term: 2,
+        ..ScheduleRules::default()
+    };
+    let p = problem(plan, avail, rules);
+    let out = schedule(&p).unwrap();
+    assert_eq!(out.schedule.dated, 6);
+    assert_eq!(out.schedule.advisers_released, 1);
+    let mut advisers: Vec<Option<&str>> = out
+        .plan
+        .triads
+        .iter()
+        .map(|t| t.adviser.as_deref())
+        .collect();
+    advisers.sort();
+    assert_eq!(advisers, vec![Some("A1"), Some("A2")]);
+    let given = out
+        .plan
+        .triads
+        .iter()
+        .find(|t| t.adviser.as_deref() == Some("A2"))
+        .unwrap();
+    assert!(given
+        .reviews
+        .iter()
+        .all(|r| r.adviser.as_deref() == Some("A2")));
+    assert_eq!(given.adviser_reason, None);
+    assert!(out.plan.diagnosis.is_empty(), "{:?}", out.plan.diagnosis);
+    assert!(out.plan.warnings.iter().any(|w| w
+        .contains("adviser A2 given to the group, which had none: they can come on every date")));
+    assert!(validate(&out.plan, &p).is_empty());
 }

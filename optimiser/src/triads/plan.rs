@@ -71,6 +71,12 @@ pub struct Triad {
 
 /// What follows "group" in a sentence: "12" for the optimiser's "G0012";
 /// a group with a name of its own (a pinned one, say) keeps it.
+/// The diagnosis line of a group left without an adviser, the one form
+/// every step that gives or takes an adviser writes and looks for.
+pub(crate) fn no_adviser_line(id: &str, why: &str) -> String {
+    format!("group {} has no adviser: {why}", group_number(id))
+}
+
 pub fn group_number(id: &str) -> String {
     id.strip_prefix('G')
         .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))

@@ -244,10 +244,7 @@ fn explain(
     let mut diagnosis = diagnose(&reasons, prep.participants.len());
     diagnosis.extend(triads.iter().filter_map(|t| {
         let why = t.adviser_reason.as_ref()?;
-        Some(format!(
-            "group {} has no adviser: {why}",
-            group_number(&t.id)
-        ))
+        Some(super::plan::no_adviser_line(&t.id, why))
     }));
     (unplaced, diagnosis)
 }
