@@ -66,6 +66,7 @@ pub fn score_term(key: &str) -> String {
         "same_trust" => "Schools of the same trust".to_string(),
         "few_common_dates" => "Few dates the heads share".to_string(),
         "undated_reviews" => "Reviews that cannot be dated".to_string(),
+        "awaiting_dates" => "Heads waiting for another head's dates".to_string(),
         "no_good_school" => "No school judged good or better".to_string(),
         "group_of_four" => "A group of four".to_string(),
         "keep_previous" => "Kept from the plan before (a bonus)".to_string(),

@@ -6,7 +6,8 @@
 //! whole half-terms, 5-60 % of the days, 8 % silent. For each instance,
 //! plan and schedule are timed together twice: as one problem (groups
 //! scored by the reviews their heads can keep, advisers given only where
-//! their dates fit) and as today's sequential steps (`undated_review = 0`:
+//! their dates fit) and as the sequential steps (`undated_review = 0`,
+//! `awaiting_pair = 0`:
 //! group, then advisers, then dates) on the same input. Printed: dated
 //! reviews, the bound on dated reviews over every plan (`dated_bound`),
 //! their ratio, the grouping's gap, seconds; and, as "wait" sees it, the
@@ -53,6 +54,7 @@ fn run(
     srules.apply_to(&mut rules);
     if !joint {
         rules.weights.undated_review = 0.0;
+        rules.weights.awaiting_pair = 0.0;
     }
     let started = Instant::now();
     let tp = TriadProblem {

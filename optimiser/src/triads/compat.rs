@@ -100,6 +100,8 @@ pub struct PairCost {
     pub common_dates: Option<u32>,
     /// Common dates short of `rules.common_dates_wanted` (0 where unknown).
     pub dates_short: u32,
+    /// One head has offered dates and the other none yet.
+    pub awaiting: bool,
 }
 
 fn key(a: Urn, b: Urn) -> (Urn, Urn) {
@@ -420,10 +422,15 @@ impl<'a> PairRules<'a> {
         let same_trust = rules.trust == TrustRule::Penalise && a.same_trust(b);
         let common_dates = self.common_dates(a.urn, b.urn);
         let dates_short = common_dates.map_or(0, |n| rules.common_dates_wanted.saturating_sub(n));
+        let awaiting = self
+            .dating
+            .as_ref()
+            .is_some_and(|d| d.is_silent(a.urn) != d.is_silent(b.urn));
         let points = w.size_gap_pct * size_gap_pct
             + w.fsm_gap_pts * fsm_gap_pts
             + if same_trust { w.same_trust } else { 0.0 }
-            + w.few_common_dates * f64::from(dates_short);
+            + w.few_common_dates * f64::from(dates_short)
+            + if awaiting { w.awaiting_pair } else { 0.0 };
         PairCost {
             km,
             known,
@@ -433,6 +440,7 @@ impl<'a> PairRules<'a> {
             same_trust,
             common_dates,
             dates_short,
+            awaiting,
         }
     }
 }

@@ -97,6 +97,7 @@ pub fn triad(id: String, rules: &PairRules, schools: &[&School], bonus: f64) -> 
     let mut fsm = 0.0;
     let mut same_trust = 0usize;
     let mut dates_short = 0u32;
+    let mut awaiting = 0usize;
     let mut fewest_dates: Option<u32> = None;
     let mut flags = Vec::new();
     let mut max_km: Option<f64> = Some(0.0);
@@ -107,6 +108,7 @@ pub fn triad(id: String, rules: &PairRules, schools: &[&School], bonus: f64) -> 
             fsm += c.fsm_gap_pts;
             same_trust += c.same_trust as usize;
             dates_short += c.dates_short;
+            awaiting += usize::from(c.awaiting);
             if let Some(n) = c.common_dates {
                 fewest_dates = Some(fewest_dates.map_or(n, |m| m.min(n)));
                 if c.dates_short > 0 && n > 0 {
@@ -143,6 +145,10 @@ pub fn triad(id: String, rules: &PairRules, schools: &[&School], bonus: f64) -> 
     if dates_short > 0 {
         let points = w.few_common_dates * f64::from(dates_short);
         score.insert("few_common_dates".to_string(), points);
+    }
+    if awaiting > 0 && w.awaiting_pair > 0.0 {
+        let points = w.awaiting_pair * awaiting as f64;
+        score.insert("awaiting_dates".to_string(), points);
     }
     if let Some(dt) = rules.dating() {
         let urns: Vec<_> = order.iter().map(|s| s.urn).collect();

@@ -161,7 +161,7 @@ pub(super) fn solve_large(
     } else {
         let deadline =
             std::time::Instant::now() + std::time::Duration::from_secs_f64(limits.seconds);
-        colgen::bound_for_duals(comp, &pi, deadline)
+        colgen::best_scaled_bound(comp, &pi, deadline)
     }
     .min(objective);
     Ok(Solved {

@@ -90,6 +90,14 @@ pub struct Weights {
     /// gives a group only an adviser who can come on dates its heads can
     /// keep; 0 turns both off (grouping, then advisers, then dates).
     pub undated_review: f64,
+    /// Points per pair of a group's heads of whom one has offered dates
+    /// and the other none yet (`no_availability = "wait"`): the group's
+    /// reviews wait for the silent head, so the one who answered waits on
+    /// them. It gathers the silent heads into groups of their own where
+    /// the other rules allow. A pair term, so that pricing prunes by it;
+    /// below `(unplaced - group_of_four) / 3`, so that a silent head is
+    /// still grouped, in a four where need be.
+    pub awaiting_pair: f64,
 }
 
 impl Default for Weights {
@@ -113,6 +121,10 @@ impl Default for Weights {
             // A review that cannot happen: worth 300 km of driving, a third
             // of a school left out.
             undated_review: 300.0,
+            // A group of three with one silent head pays 300 points, as
+            // much as one review that cannot happen: its reviews wait, and
+            // the head may yet answer with dates that fit.
+            awaiting_pair: 150.0,
         }
     }
 }
@@ -264,6 +276,7 @@ impl TriadRules {
             ("adviser_cost_per_pound", w.adviser_cost_per_pound),
             ("few_common_dates", w.few_common_dates),
             ("undated_review", w.undated_review),
+            ("awaiting_pair", w.awaiting_pair),
         ]);
         list.extend(f.list);
         list

@@ -735,3 +735,39 @@ proptest! {
         }
     }
 }
+
+/// Two heads who offered nothing, at the two ends of a line: travel alone
+/// puts them in different groups, so both groups wait on them. The
+/// `awaiting_pair` term gathers them into one group, whose reviews wait,
+/// and the other group's heads can be dated.
+#[test]
+fn silent_heads_are_gathered_so_that_fewer_heads_wait_on_them() {
+    let mut problem = six_in_a_line();
+    let mut dates = dates_except(&problem, &[]);
+    let silent = [problem.schools[0].urn, problem.schools[5].urn];
+    for u in silent {
+        dates.availability.people.remove(&Person::Head(u));
+    }
+    problem.availability = Some(dates);
+    let p = plan(&problem, &|_, _| {}).unwrap();
+    assert!(validate(&p, &problem).is_empty());
+    let waiting: Vec<&super::Triad> = p
+        .triads
+        .iter()
+        .filter(|t| t.schools.iter().any(|u| silent.contains(u)))
+        .collect();
+    assert_eq!(waiting.len(), 1, "{:?}", p.triads);
+    let w = problem.rules.weights.awaiting_pair;
+    assert_eq!(waiting[0].score["awaiting_dates"], 2.0 * w);
+    assert_eq!(p.stats.awaiting_groups, 1);
+
+    // Without the term, travel decides: both groups wait.
+    problem.rules.weights.awaiting_pair = 0.0;
+    let p = plan(&problem, &|_, _| {}).unwrap();
+    assert!(validate(&p, &problem).is_empty());
+    assert_eq!(p.stats.awaiting_groups, 2);
+    assert!(p
+        .triads
+        .iter()
+        .all(|t| !t.score.contains_key("awaiting_dates")));
+}

@@ -141,7 +141,9 @@ fn group_rules(c: &mut Check, t: &Triad) {
 }
 
 /// The group's "undated_reviews" term is its heads' undatable reviews, for
-/// its rotation, at `weights.undated_review` each. Checked where the
+/// its rotation, at `weights.undated_review` each; its "awaiting_dates"
+/// term its pairs of a head who offered dates and one who has not, at
+/// `weights.awaiting_pair` each. Checked where the
 /// problem holds heads' dates (the scheduler checks groups without them).
 fn undated_term(c: &mut Check, t: &Triad) {
     let Some(d) = c.rules.dating() else {
@@ -150,16 +152,22 @@ fn undated_term(c: &mut Check, t: &Triad) {
     if !(3..=4).contains(&t.schools.len()) {
         return;
     }
-    let expected = d.undated(&t.schools) as f64 * c.problem.rules.weights.undated_review;
-    let got = t.score.get("undated_reviews").copied().unwrap_or(0.0);
-    if (got - expected).abs() > 1e-6 {
-        c.fail(
-            "undated reviews",
-            format!(
-                "group {}: undated_reviews term {got}, expected {expected}",
-                t.id
-            ),
-        );
+    let undated = d.undated(&t.schools);
+    let silent = t.schools.iter().filter(|u| d.is_silent(**u)).count();
+    let pairs = silent * (t.schools.len() - silent);
+    let w = &c.problem.rules.weights;
+    let terms = [
+        ("undated_reviews", undated as f64 * w.undated_review),
+        ("awaiting_dates", pairs as f64 * w.awaiting_pair),
+    ];
+    for (term, expected) in terms {
+        let got = t.score.get(term).copied().unwrap_or(0.0);
+        if (got - expected).abs() > 1e-6 {
+            c.fail(
+                "undated reviews",
+                format!("group {}: {term} term {got}, expected {expected}", t.id),
+            );
+        }
     }
 }
 
