@@ -481,7 +481,7 @@ pub(crate) fn release(
             .find(|a| a.id == from && !a.name.trim().is_empty())
             .map_or_else(|| from.clone(), |a| a.name.clone());
         let why = format!(
-            "{who} could not come on enough of the dates its heads can keep, with the reviews of their other groups; {} of its {} reviews are dated on the heads' dates alone",
+            "{who} could not come on enough of the dates the group's heads can keep, alongside their other groups' reviews, so {} of its {} reviews are dated without an adviser",
             dated(ti),
             t.reviews.len()
         );

@@ -840,8 +840,8 @@ fn an_adviser_who_cannot_come_is_let_go_so_that_the_reviews_are_dated() {
     assert_eq!(t.score, no_adviser_score(&p.triad_rules));
     let why = t.adviser_reason.as_deref().unwrap();
     assert!(
-        why.starts_with("A1 could not come on enough of the dates its heads can keep")
-            && why.ends_with("3 of its 3 reviews are dated on the heads' dates alone"),
+        why.starts_with("A1 could not come on enough of the dates the group's heads can keep")
+            && why.ends_with("so 3 of its 3 reviews are dated without an adviser"),
         "{why}"
     );
     assert!(out

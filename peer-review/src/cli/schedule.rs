@@ -189,12 +189,13 @@ pub fn write_reviews_csv(path: &Path, plan: &Plan) -> Result<()> {
 fn print_summary(dated: &ScheduledPlan) {
     let s = &dated.schedule;
     println!(
-        "{} of {} reviews dated; {:.1}% of person-days on preferred dates; {} moved from the previous plan; {} advisers re-assigned",
+        "{} of {} reviews dated; {:.1}% of person-days on preferred dates; {} moved from the previous plan; {} advisers re-assigned; {} let go so that their groups could be dated",
         s.scheduled,
         s.reviews,
         s.preferred_share * 100.0,
         s.moved,
-        s.advisers_reassigned
+        s.advisers_reassigned,
+        s.advisers_released
     );
     println!(
         "objective {:.2}, lower bound {:.2}, gap {:.3}%; {} of {} components proven optimal; {:.2} s",
