@@ -2,6 +2,7 @@
 //! that `/api/openapi.json` lists every route with its bodies and errors.
 
 pub mod availability;
+mod doc;
 pub mod head;
 pub mod jobs;
 pub mod sim;

@@ -1,0 +1,113 @@
+//! The parts of the routes' OpenAPI annotations that most routes share, so
+//! that an annotation names only what is particular to its route. Each
+//! writes exactly what the tuple it stands for would (`("year" = i64, Path,
+//! description = "Programme year id")`, `(status = 401, body = ErrorBody)`).
+
+use std::collections::BTreeMap;
+
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::{
+    ContentBuilder, KnownFormat, ObjectBuilder, Ref, RefOr, Required, Response, ResponseBuilder,
+    SchemaFormat, Type,
+};
+use utoipa::{IntoParams, IntoResponses};
+
+fn path_id(name: &str, description: &str) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Path)
+        .description(Some(description))
+        .required(Required::True)
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64))),
+        ))
+        .build()
+}
+
+/// `{year}`: the programme year's id.
+pub struct YearPath;
+
+impl IntoParams for YearPath {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![path_id("year", "Programme year id")]
+    }
+}
+
+/// `{year}/…/{version}`: a plan version of the year.
+pub struct PlanPath;
+
+impl IntoParams for PlanPath {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            path_id("year", "Programme year id"),
+            path_id("version", "Plan version"),
+        ]
+    }
+}
+
+fn error(status: &str) -> (String, RefOr<Response>) {
+    let body = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("ErrorBody")))
+        .build();
+    let response = ResponseBuilder::new()
+        .description("")
+        .content("application/json", body)
+        .build();
+    (status.to_string(), RefOr::T(response))
+}
+
+/// 401 for a caller not signed in; every route but the sign-in answers it.
+pub struct Unsigned;
+
+impl IntoResponses for Unsigned {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        BTreeMap::from([error("401")])
+    }
+}
+
+/// 401 and 403, for routes whose refusal needs no further word.
+pub struct Refused;
+
+impl IntoResponses for Refused {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        BTreeMap::from([error("401"), error("403")])
+    }
+}
+
+/// 401, 403 and 404: the SIM's reads of a year, which say no more of a
+/// refusal than its status.
+pub struct RefusedOrMissing;
+
+impl IntoResponses for RefusedOrMissing {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        BTreeMap::from([error("401"), error("403"), error("404")])
+    }
+}
+
+fn refusal(description: &str) -> (String, RefOr<Response>) {
+    let (status, mut response) = error("403");
+    if let RefOr::T(r) = &mut response {
+        r.description = description.to_string();
+    }
+    (status, response)
+}
+
+/// 401, and 403 for anyone but a head.
+pub struct HeadsOnly;
+
+impl IntoResponses for HeadsOnly {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        BTreeMap::from([error("401"), refusal("Not a head")])
+    }
+}
+
+/// 401, and 403 for anyone but the SIM.
+pub struct SimOnly;
+
+impl IntoResponses for SimOnly {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        BTreeMap::from([error("401"), refusal("Not the SIM")])
+    }
+}
