@@ -173,6 +173,20 @@ pub enum Key<'a> {
     Text(&'a str),
 }
 
+/// The keys as a query's arguments, `$1`, `$2`, ... in order.
+fn key_arguments<'q>(keys: &[Key<'_>]) -> sqlx::Result<sqlx::any::AnyArguments<'q>> {
+    use sqlx::Arguments;
+    let mut args = sqlx::any::AnyArguments::default();
+    for k in keys {
+        match *k {
+            Key::Int(v) => args.add(v),
+            Key::Text(v) => args.add(v.to_string()),
+        }
+        .map_err(sqlx::Error::Encode)?;
+    }
+    Ok(args)
+}
+
 /// The next version number of a versioned row, read inside the writing
 /// transaction so that two submissions never take the same number (the
 /// UNIQUE constraint backs this up on PostgreSQL, where writers run at once).
@@ -187,14 +201,34 @@ where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
     let sql = format!("SELECT COALESCE(MAX(version), 0) + 1 FROM {table} WHERE {key_sql}");
-    let mut q = sqlx::query_scalar::<_, i64>(&sql);
-    for k in keys {
-        q = match *k {
-            Key::Int(v) => q.bind(v),
-            Key::Text(v) => q.bind(v.to_string()),
-        };
-    }
-    q.fetch_one(exec).await
+    sqlx::query_scalar_with::<_, i64, _>(&sql, key_arguments(keys)?)
+        .fetch_one(exec)
+        .await
+}
+
+/// The latest version of a row kept by version whose data is one JSON
+/// column: its version, when it was saved and the data. `key_sql` and
+/// `keys` name the row as for `next_version`; `what` names it in the error
+/// of data that no longer reads.
+pub(crate) async fn latest_json<T: serde::de::DeserializeOwned>(
+    db: &Db,
+    table: &str,
+    json_column: &str,
+    key_sql: &str,
+    keys: &[Key<'_>],
+    what: impl FnOnce() -> String,
+) -> anyhow::Result<Option<(i64, i64, T)>> {
+    let sql = format!(
+        "SELECT version, created_at, {json_column} FROM {table} \
+         WHERE {key_sql} ORDER BY version DESC LIMIT 1"
+    );
+    let q = sqlx::query_as_with::<_, (i64, i64, String), _>(&sql, key_arguments(keys)?);
+    let Some((version, created_at, json)) = q.fetch_optional(&db.read).await? else {
+        return Ok(None);
+    };
+    let data =
+        serde_json::from_str(&json).map_err(|e| anyhow::anyhow!("stored {}: {e}", what()))?;
+    Ok(Some((version, created_at, data)))
 }
 
 #[cfg(test)]
