@@ -461,7 +461,8 @@ pub struct VersionInfo {
     pub version: i64,
     pub status: String,
     pub saved_at: i64,
-    /// Who saved it and as lead of which school; None in the anonymised view.
+    /// Who saved it and as lead of which school; None in the anonymised
+    /// view (and the author None where no user saved it).
     pub author: Option<String>,
     pub lead_urn: Option<String>,
 }
@@ -653,7 +654,7 @@ pub async fn get(
 /// Every version of a host's write-up, oldest first, without bodies.
 pub async fn versions(db: &Db, year_id: i64, host_urn: &str) -> anyhow::Result<Vec<VersionInfo>> {
     let rows = sqlx::query(
-        "SELECT w.version, w.status, w.created_at, COALESCE(u.name, ''), w.lead_urn \
+        "SELECT w.version, w.status, w.created_at, u.name, w.lead_urn \
          FROM writeups w LEFT JOIN users u ON u.id = w.created_by \
          WHERE w.year_id = $1 AND w.host_urn = $2 ORDER BY w.version",
     )
@@ -667,7 +668,7 @@ pub async fn versions(db: &Db, year_id: i64, host_urn: &str) -> anyhow::Result<V
                 version: r.try_get(0)?,
                 status: r.try_get(1)?,
                 saved_at: r.try_get(2)?,
-                author: Some(r.try_get(3)?),
+                author: r.try_get(3)?,
                 lead_urn: Some(r.try_get(4)?),
             })
         })
@@ -1082,6 +1083,21 @@ mod tests {
             all.iter().map(|v| v.status.as_str()).collect::<Vec<_>>(),
             ["draft", "submitted", "submitted"]
         );
+        assert_eq!(all[0].author.as_deref(), Some("Lee"));
+        // A version whose author's row is missing names nobody rather than
+        // "" (only a database edited by hand gets there: the key checks are
+        // off for that).
+        let mut conn = db.write.acquire().await.unwrap();
+        for sql in [
+            "PRAGMA foreign_keys = OFF",
+            "UPDATE writeups SET created_by = 999999 WHERE version = 2",
+            "PRAGMA foreign_keys = ON",
+        ] {
+            sqlx::query(sql).execute(&mut *conn).await.unwrap();
+        }
+        drop(conn);
+        let all = versions(&db, year, "100001").await.unwrap();
+        assert_eq!(all[1].author, None);
         let first = get(&db, year, "100001", Some(1)).await.unwrap().unwrap();
         assert_eq!((first.body, first.author.as_str()), (draft, "Lee"));
         let p = &progress(&db, year).await.unwrap()["100001"];
