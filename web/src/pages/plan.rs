@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Form;
 use optimiser::model::{School, Urn};
 use optimiser::triads::plan::Triad;
@@ -617,17 +617,7 @@ pub async fn report(
 ) -> PageResult<Response> {
     let sim_year = app::SimYear::check(&state.db, caller, year_id).await?;
     let file = app::plans::report(&state.db, &sim_year, version).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, file.content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{}\"", file.file_name),
-            ),
-        ],
-        file.bytes,
-    )
-        .into_response())
+    Ok(crate::download::inline(file))
 }
 
 #[derive(Template)]
