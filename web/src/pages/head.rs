@@ -543,6 +543,7 @@ pub async fn save_choices(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pages::form_fields;
 
     #[test]
     fn a_refused_request_stands_beside_its_row() {
@@ -584,7 +585,7 @@ mod tests {
 
     #[test]
     fn posted_choices_keep_rows_with_a_school() {
-        let f: Vec<(String, String)> = [
+        let f = form_fields(&[
             ("csrf", "x"),
             ("focus", "maths"),
             ("focus", "send"),
@@ -592,10 +593,7 @@ mod tests {
             ("avoid_reason_0", " federation talks "),
             ("avoid_urn_1", ""),
             ("avoid_reason_1", "ignored"),
-        ]
-        .iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect();
+        ]);
         let (focus, rows) = parse_choices(&f);
         assert_eq!(focus, ["maths", "send"]);
         assert_eq!(rows.len(), 1);

@@ -153,6 +153,15 @@ async fn render_errors(request: Request, next: Next) -> Response {
     response
 }
 
+/// A posted form's fields as the handlers read them, for their tests.
+#[cfg(test)]
+pub(crate) fn form_fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
 /// Set on a page's response by a handler that shows the web map: the tile
 /// server's origin (checked by `tiles::Tiles::parse`) for the CSP's img-src.
 #[derive(Debug, Clone)]

@@ -670,6 +670,7 @@ pub async fn publish(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pages::form_fields;
 
     fn problem(field: &str, value: &str, what: &str) -> app::Problem {
         app::Problem {
@@ -717,18 +718,11 @@ mod tests {
         );
     }
 
-    fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
-    }
-
     #[test]
     fn each_form_changes_one_thing_of_the_hand() {
         let hand = changed_hand(
             Hand::default(),
-            &fields(&[
+            &form_fields(&[
                 ("action", "pin"),
                 ("school", "900001"),
                 ("school", "900002"),
@@ -741,7 +735,7 @@ mod tests {
         assert_eq!(hand.pin[0].adviser.as_deref(), Some("adv-01"));
         let hand = changed_hand(
             hand,
-            &fields(&[
+            &form_fields(&[
                 ("action", "exclude"),
                 ("a", "900004"),
                 ("b", "900005"),
@@ -749,24 +743,35 @@ mod tests {
             ]),
         )
         .unwrap();
-        let hand =
-            changed_hand(hand, &fields(&[("action", "opt_out"), ("urn", "900006")])).unwrap();
-        let hand =
-            changed_hand(hand, &fields(&[("action", "opt_out"), ("urn", "900006")])).unwrap();
+        let hand = changed_hand(
+            hand,
+            &form_fields(&[("action", "opt_out"), ("urn", "900006")]),
+        )
+        .unwrap();
+        let hand = changed_hand(
+            hand,
+            &form_fields(&[("action", "opt_out"), ("urn", "900006")]),
+        )
+        .unwrap();
         assert_eq!(hand.opt_out, vec![Urn(900006)]);
         assert_eq!(hand.exclude[0].reason, "merger");
-        let hand = changed_hand(hand, &fields(&[("action", "unpin"), ("index", "0")])).unwrap();
+        let hand =
+            changed_hand(hand, &form_fields(&[("action", "unpin"), ("index", "0")])).unwrap();
         assert!(hand.pin.is_empty());
-        let hand = changed_hand(hand, &fields(&[("action", "opt_in"), ("urn", "900006")])).unwrap();
+        let hand = changed_hand(
+            hand,
+            &form_fields(&[("action", "opt_in"), ("urn", "900006")]),
+        )
+        .unwrap();
         assert!(hand.opt_out.is_empty());
         assert!(changed_hand(
             hand.clone(),
-            &fields(&[("action", "unexclude"), ("index", "3")])
+            &form_fields(&[("action", "unexclude"), ("index", "3")])
         )
         .unwrap_err()
         .starts_with("index"));
         assert!(
-            changed_hand(hand, &fields(&[("action", "exclude"), ("a", "x")]))
+            changed_hand(hand, &form_fields(&[("action", "exclude"), ("a", "x")]))
                 .unwrap_err()
                 .starts_with("a:")
         );
