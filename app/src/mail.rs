@@ -449,14 +449,8 @@ struct Heads {
 
 impl Heads {
     async fn load(db: &Db, year_id: i64) -> AppResult<Heads> {
-        let schools: Vec<School> = inputs::latest(db, year_id, "schools")
-            .await?
-            .map(|s| s.data)
-            .unwrap_or_default();
-        let file: Vec<Headteacher> = inputs::latest(db, year_id, "heads")
-            .await?
-            .map(|s| s.data)
-            .unwrap_or_default();
+        let schools: Vec<School> = inputs::latest_or_default(db, year_id, "schools").await?;
+        let file: Vec<Headteacher> = inputs::latest_or_default(db, year_id, "heads").await?;
         let file: HashMap<Urn, Headteacher> = file.into_iter().map(|h| (h.school, h)).collect();
         let users: HashMap<String, Person> = people::list(db)
             .await?
@@ -552,19 +546,13 @@ async fn others(
 }
 
 async fn advisers_of(db: &Db, year_id: i64) -> AppResult<Vec<(String, Recipient)>> {
-    let list: Vec<Adviser> = inputs::latest(db, year_id, "advisers")
-        .await?
-        .map(|s| s.data)
-        .unwrap_or_default();
+    let list: Vec<Adviser> = inputs::latest_or_default(db, year_id, "advisers").await?;
     let listed = list.into_iter().map(|a| (a.id, a.name, a.email)).collect();
     others(db, "adviser", listed).await
 }
 
 async fn consultants_of(db: &Db, year_id: i64) -> AppResult<Vec<(String, Recipient)>> {
-    let list: Vec<Consultant> = inputs::latest(db, year_id, "consultants")
-        .await?
-        .map(|s| s.data)
-        .unwrap_or_default();
+    let list: Vec<Consultant> = inputs::latest_or_default(db, year_id, "consultants").await?;
     let listed = list.into_iter().map(|c| (c.id, c.name, c.email)).collect();
     others(db, "consultant", listed).await
 }
@@ -605,10 +593,7 @@ pub async fn preview(
     let deadline = long_date(y.deadline);
     match kind {
         MailKind::Invitation => {
-            let hand: Hand = inputs::latest(db, y.id, "hand")
-                .await?
-                .map(|s| s.data)
-                .unwrap_or_default();
+            let hand: Hand = inputs::latest_or_default(db, y.id, "hand").await?;
             let advisers = advisers_of(db, y.id).await?;
             let consultants = consultants_of(db, y.id).await?;
             let heads_taking_part = heads

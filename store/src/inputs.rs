@@ -63,6 +63,19 @@ pub async fn latest<T: DeserializeOwned>(
     find(db, year_id, kind, None).await
 }
 
+/// The data of the latest version of an input, or none (empty) where
+/// nothing of the kind was uploaded: for inputs a year may do without.
+pub async fn latest_or_default<T: DeserializeOwned + Default>(
+    db: &Db,
+    year_id: i64,
+    kind: &str,
+) -> anyhow::Result<T> {
+    Ok(latest(db, year_id, kind)
+        .await?
+        .map(|s| s.data)
+        .unwrap_or_default())
+}
+
 /// One version of an input, the latest where `version` is None.
 async fn find<T: DeserializeOwned>(
     db: &Db,

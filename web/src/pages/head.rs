@@ -364,10 +364,7 @@ async fn choices_page(
 ) -> PageResult<ChoicesPage> {
     let urn = my_urn(caller)?;
     let year = year_or_404(&state.db, year_id).await?;
-    let schools = inputs::latest::<Vec<School>>(&state.db, year_id, "schools")
-        .await?
-        .map(|s| s.data)
-        .unwrap_or_default();
+    let schools = inputs::latest_or_default::<Vec<School>>(&state.db, year_id, "schools").await?;
     let mut options: Vec<(String, String)> = schools
         .iter()
         .filter(|s| s.urn.to_string() != urn)

@@ -274,10 +274,7 @@ async fn plan_page(
     let pv = plans::get(&state.db, year_id, version)
         .await?
         .ok_or_else(|| AppError::not_found(format!("no plan version {version} in this year")))?;
-    let schools = inputs::latest::<Vec<School>>(&state.db, year_id, "schools")
-        .await?
-        .map(|s| s.data)
-        .unwrap_or_default();
+    let schools = inputs::latest_or_default::<Vec<School>>(&state.db, year_id, "schools").await?;
     let names = names(&schools);
     let dir = Directory::load(&state.db, year_id).await?;
     let reason_names = words::Names::new(names.clone(), dir.advisers.clone());
@@ -592,10 +589,8 @@ pub async fn change_hand(
     let stored = match app::hand::put(&state.db, &sim_year, hand).await {
         Ok(s) => s,
         Err(e) if e.code == "invalid_hand" => {
-            let schools = inputs::latest::<Vec<School>>(&state.db, year_id, "schools")
-                .await?
-                .map(|s| s.data)
-                .unwrap_or_default();
+            let schools =
+                inputs::latest_or_default::<Vec<School>>(&state.db, year_id, "schools").await?;
             let refusal = HandRefusal::of(&e.problems, exclusion, &names(&schools));
             return refuse(refusal, e.message).await;
         }

@@ -93,10 +93,7 @@ pub async fn publish(
 
 /// The year's schools (names for spreadsheets and calendars), or none.
 async fn schools(state: &AppState, year_id: i64) -> AppResult<Vec<School>> {
-    Ok(inputs::latest::<Vec<School>>(&state.db, year_id, "schools")
-        .await?
-        .map(|s| s.data)
-        .unwrap_or_default())
+    Ok(inputs::latest_or_default::<Vec<School>>(&state.db, year_id, "schools").await?)
 }
 
 /// A spreadsheet of a plan version: groups.csv, reviews.csv, unplaced.csv,
