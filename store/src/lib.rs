@@ -166,25 +166,69 @@ pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// A key column's value, for `next_version`.
+/// A column's value, for the helpers of versioned rows.
 #[derive(Debug, Clone, Copy)]
-pub enum Key<'a> {
+pub enum Column<'a> {
     Int(i64),
+    OptInt(Option<i64>),
     Text(&'a str),
 }
 
-/// The keys as a query's arguments, `$1`, `$2`, ... in order.
-fn key_arguments<'q>(keys: &[Key<'_>]) -> sqlx::Result<sqlx::any::AnyArguments<'q>> {
+/// The values as a query's arguments, `$1`, `$2`, ... in order.
+fn key_arguments<'q>(keys: &[Column<'_>]) -> sqlx::Result<sqlx::any::AnyArguments<'q>> {
     use sqlx::Arguments;
     let mut args = sqlx::any::AnyArguments::default();
     for k in keys {
         match *k {
-            Key::Int(v) => args.add(v),
-            Key::Text(v) => args.add(v.to_string()),
+            Column::Int(v) => args.add(v),
+            Column::OptInt(v) => args.add(v),
+            Column::Text(v) => args.add(v.to_string()),
         }
         .map_err(sqlx::Error::Encode)?;
     }
     Ok(args)
+}
+
+/// Inserts the next version of a versioned row inside the writing
+/// transaction: `keys` name the row whose versions are counted (as for
+/// `next_version`), `columns` are the rest of the new version; `version`
+/// and `created_at` are filled in. Returns the new row's id and version.
+pub(crate) async fn insert_version(
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+    keys: &[(&str, Column<'_>)],
+    columns: &[(&str, Column<'_>)],
+) -> sqlx::Result<(i64, i64)> {
+    let key_sql = keys
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| format!("{name} = ${}", i + 1))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let key_values: Vec<Column> = keys.iter().map(|(_, v)| *v).collect();
+    let version = next_version(&mut *conn, table, &key_sql, &key_values).await?;
+    let created_at = now();
+    let all: Vec<(&str, Column)> = keys
+        .iter()
+        .copied()
+        .chain([
+            ("version", Column::Int(version)),
+            ("created_at", Column::Int(created_at)),
+        ])
+        .chain(columns.iter().copied())
+        .collect();
+    let names: Vec<&str> = all.iter().map(|(name, _)| *name).collect();
+    let values: Vec<Column> = all.iter().map(|(_, v)| *v).collect();
+    let placeholders: Vec<String> = (1..=all.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "INSERT INTO {table} ({}) VALUES ({}) RETURNING id",
+        names.join(", "),
+        placeholders.join(", ")
+    );
+    let id = sqlx::query_scalar_with::<_, i64, _>(&sql, key_arguments(&values)?)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((id, version))
 }
 
 /// The next version number of a versioned row, read inside the writing
@@ -195,7 +239,7 @@ pub async fn next_version<'c, E>(
     exec: E,
     table: &str,
     key_sql: &str,
-    keys: &[Key<'_>],
+    keys: &[Column<'_>],
 ) -> sqlx::Result<i64>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
@@ -215,7 +259,7 @@ pub(crate) async fn latest_json<T: serde::de::DeserializeOwned>(
     table: &str,
     json_column: &str,
     key_sql: &str,
-    keys: &[Key<'_>],
+    keys: &[Column<'_>],
     what: impl FnOnce() -> String,
 ) -> anyhow::Result<Option<(i64, i64, T)>> {
     let sql = format!(

@@ -19,7 +19,7 @@ use optimiser::triads::plan::{Review, Triad};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use super::{audit, inputs, next_version, now, Db, Key};
+use super::{audit, inputs, insert_version, Column, Db};
 
 /// Longest free-text field, in characters: a few pages.
 pub const TEXT_MAX_CHARS: usize = 10_000;
@@ -561,27 +561,22 @@ pub async fn save(db: &Db, v: NewVersion<'_>) -> anyhow::Result<Result<SavedVers
         return Ok(Err(e));
     }
     let status = if as_submission { "submitted" } else { "draft" };
-    let version = next_version(
-        &mut *tx,
+    let body = serde_json::to_string(v.body)?;
+    let (_, version) = insert_version(
+        &mut tx,
         "writeups",
-        "year_id = $1 AND host_urn = $2",
-        &[Key::Int(v.year_id), Key::Text(v.host_urn)],
+        &[
+            ("year_id", Column::Int(v.year_id)),
+            ("host_urn", Column::Text(v.host_urn)),
+        ],
+        &[
+            ("lead_urn", Column::Text(v.lead_urn)),
+            ("plan_id", Column::Int(v.plan_id)),
+            ("status", Column::Text(status)),
+            ("body", Column::Text(&body)),
+            ("created_by", Column::Int(v.user_id)),
+        ],
     )
-    .await?;
-    sqlx::query(
-        "INSERT INTO writeups (year_id, host_urn, lead_urn, plan_id, version, status, body, \
-         created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(v.year_id)
-    .bind(v.host_urn)
-    .bind(v.lead_urn)
-    .bind(v.plan_id)
-    .bind(version)
-    .bind(status)
-    .bind(serde_json::to_string(v.body)?)
-    .bind(v.user_id)
-    .bind(now())
-    .execute(&mut *tx)
     .await?;
     let action = match (v.submit, submitted_before > 0) {
         (_, true) => "writeup.correct",
@@ -836,25 +831,19 @@ pub async fn set_sharing(
     sim_full: bool,
 ) -> anyhow::Result<i64> {
     let mut tx = db.begin_write().await?;
-    let version = next_version(
-        &mut *tx,
+    let (_, version) = insert_version(
+        &mut tx,
         "sharing",
-        "year_id = $1 AND urn = $2",
-        &[Key::Int(year_id), Key::Text(urn)],
+        &[
+            ("year_id", Column::Int(year_id)),
+            ("urn", Column::Text(urn)),
+        ],
+        &[
+            ("share_group", Column::Int(i64::from(share_group))),
+            ("sim_full", Column::Int(i64::from(sim_full))),
+            ("created_by", Column::Int(user_id)),
+        ],
     )
-    .await?;
-    sqlx::query(
-        "INSERT INTO sharing (year_id, urn, version, share_group, sim_full, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(year_id)
-    .bind(urn)
-    .bind(version)
-    .bind(i64::from(share_group))
-    .bind(i64::from(sim_full))
-    .bind(user_id)
-    .bind(now())
-    .execute(&mut *tx)
     .await?;
     audit::record(
         &mut tx,
