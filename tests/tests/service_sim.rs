@@ -455,6 +455,19 @@ async fn a_year_its_rules_and_its_uploads() {
 }
 
 /// The link's token (the last part of `/invite/TOKEN`).
+/// Something of each invitation, by the person's URN (heads) or id.
+fn by_person<T>(invited: &Value, of: impl Fn(&Value) -> T) -> HashMap<String, T> {
+    invited
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let key = i["urn"].as_str().or(i["ext_id"].as_str()).unwrap();
+            (key.to_string(), of(i))
+        })
+        .collect()
+}
+
 fn token(link: &Value) -> String {
     link.as_str()
         .unwrap()
@@ -674,32 +687,8 @@ async fn plans_are_checked_before_publishing_and_downloaded() {
             "invite",
         )
         .await;
-        let link_of: HashMap<String, Value> = invited
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| {
-                let key = i["urn"]
-                    .as_str()
-                    .or(i["ext_id"].as_str())
-                    .unwrap()
-                    .to_string();
-                (key, i["link"].clone())
-            })
-            .collect();
-        let user_of: HashMap<String, i64> = invited
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| {
-                let key = i["urn"]
-                    .as_str()
-                    .or(i["ext_id"].as_str())
-                    .unwrap()
-                    .to_string();
-                (key, i["user_id"].as_i64().unwrap())
-            })
-            .collect();
+        let link_of = by_person(&invited, |i| i["link"].clone());
+        let user_of = by_person(&invited, |i| i["user_id"].as_i64().unwrap());
         // Everyone's availability, as the sample offers it.
         let offered = read_availability(&sample("availability.csv")).unwrap();
         for (person, dates) in &offered.people {
