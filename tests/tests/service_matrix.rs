@@ -26,7 +26,7 @@ use e2e::day;
 use optimiser::triads::{self, Plan};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use store::{inputs, now, plans};
+use store::{now, plans};
 
 /// The callers of the matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -247,28 +247,7 @@ impl Fixture {
         let year = e2e::sample::insert_year(db, "matrix year", &calendar, day(100), "").await;
         let sim = app.user("sim", "Sam Sim", None, None).await.unwrap();
         let mut tx = db.begin_write().await.unwrap();
-        inputs::store(
-            &mut tx,
-            year,
-            "schools",
-            "schools.csv",
-            &s.schools,
-            None,
-            "",
-        )
-        .await
-        .unwrap();
-        inputs::store(
-            &mut tx,
-            year,
-            "advisers",
-            "advisers.csv",
-            &s.advisers,
-            None,
-            "",
-        )
-        .await
-        .unwrap();
+        e2e::sample::store_schools_and_advisers(&mut tx, year, &s.schools, &s.advisers).await;
         let (_, version) = plans::insert_draft(&mut tx, year, &s.plan, None, Some(sim))
             .await
             .unwrap();
