@@ -47,67 +47,51 @@ impl IntoParams for PlanPath {
     }
 }
 
-fn error(status: &str) -> (String, RefOr<Response>) {
+/// An error response with the service's error body: `status`, and what it
+/// means where the status alone does not say.
+fn error(status: &str, description: &str) -> (String, RefOr<Response>) {
     let body = ContentBuilder::new()
         .schema(Some(Ref::from_schema_name("ErrorBody")))
         .build();
     let response = ResponseBuilder::new()
-        .description("")
+        .description(description)
         .content("application/json", body)
         .build();
     (status.to_string(), RefOr::T(response))
 }
 
-/// 401 for a caller not signed in; every route but the sign-in answers it.
-pub struct Unsigned;
+/// A set of error responses, as a type the annotations list.
+macro_rules! refusals {
+    ($(#[$doc:meta])* $name:ident: $(($status:literal, $description:literal)),+) => {
+        $(#[$doc])*
+        pub struct $name;
 
-impl IntoResponses for Unsigned {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        BTreeMap::from([error("401")])
-    }
+        impl IntoResponses for $name {
+            fn responses() -> BTreeMap<String, RefOr<Response>> {
+                BTreeMap::from([$(error($status, $description)),+])
+            }
+        }
+    };
 }
 
-/// 401 and 403, for routes whose refusal needs no further word.
-pub struct Refused;
-
-impl IntoResponses for Refused {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        BTreeMap::from([error("401"), error("403")])
-    }
-}
-
-/// 401, 403 and 404: the SIM's reads of a year, which say no more of a
-/// refusal than its status.
-pub struct RefusedOrMissing;
-
-impl IntoResponses for RefusedOrMissing {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        BTreeMap::from([error("401"), error("403"), error("404")])
-    }
-}
-
-fn refusal(description: &str) -> (String, RefOr<Response>) {
-    let (status, mut response) = error("403");
-    if let RefOr::T(r) = &mut response {
-        r.description = description.to_string();
-    }
-    (status, response)
-}
-
-/// 401, and 403 for anyone but a head.
-pub struct HeadsOnly;
-
-impl IntoResponses for HeadsOnly {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        BTreeMap::from([error("401"), refusal("Not a head")])
-    }
-}
-
-/// 401, and 403 for anyone but the SIM.
-pub struct SimOnly;
-
-impl IntoResponses for SimOnly {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        BTreeMap::from([error("401"), refusal("Not the SIM")])
-    }
-}
+refusals!(
+    /// 401 for a caller not signed in; every route but the sign-in answers it.
+    Unsigned: ("401", "")
+);
+refusals!(
+    /// 401 and 403, for routes whose refusal needs no further word.
+    Refused: ("401", ""), ("403", "")
+);
+refusals!(
+    /// 401, 403 and 404: the SIM's reads of a year, which say no more of a
+    /// refusal than its status.
+    RefusedOrMissing: ("401", ""), ("403", ""), ("404", "")
+);
+refusals!(
+    /// 401, and 403 for anyone but a head.
+    HeadsOnly: ("401", ""), ("403", "Not a head")
+);
+refusals!(
+    /// 401, and 403 for anyone but the SIM.
+    SimOnly: ("401", ""), ("403", "Not the SIM")
+);
