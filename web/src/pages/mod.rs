@@ -235,6 +235,17 @@ pub fn render_with<T: askama::Template>(status: StatusCode, t: &T) -> PageResult
     Ok((status, Html(html)).into_response())
 }
 
+/// A page that may show a refusal of what was sent: 400 when it does, so
+/// that the form's answer says it was not taken.
+pub fn render_refused<T: askama::Template>(refused: bool, t: &T) -> PageResult<Response> {
+    let status = if refused {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    render_with(status, t)
+}
+
 /// After a successful form: back to a page with GET (so reloading does not
 /// post again).
 pub fn see_other(to: &str) -> Response {
