@@ -1,10 +1,10 @@
 //! A person's own availability for a year: read it, replace it.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::Json;
 
 use crate::api::doc::{RefusedOrMissing, YearPath};
+use crate::api::Created;
 use crate::error::AppResult;
 use crate::extract::{Signed, Unchecked};
 use crate::AppState;
@@ -44,7 +44,7 @@ pub async fn put_own(
     Signed(caller): Signed,
     Path(year_id): Path<i64>,
     Unchecked(req): Unchecked<AvailabilityRequest>,
-) -> AppResult<(StatusCode, Json<AvailabilitySaved>)> {
+) -> AppResult<Created<AvailabilitySaved>> {
     let saved = availability::submit(&state.db, &caller, year_id, req).await?;
-    Ok((StatusCode::CREATED, Json(saved)))
+    Ok(Created(saved))
 }

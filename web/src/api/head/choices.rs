@@ -1,10 +1,10 @@
 //! A head's choices for their school: focus areas and schools to avoid.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::Json;
 
 use crate::api::doc::{HeadsOnly, YearPath};
+use crate::api::Created;
 use crate::error::AppResult;
 use crate::extract::{Body, HeadYear};
 use crate::AppState;
@@ -43,9 +43,6 @@ pub async fn put_choices(
     State(state): State<AppState>,
     hy: HeadYear,
     Body(req): Body<Choices>,
-) -> AppResult<(StatusCode, Json<ChoicesSaved>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(choices::save(&state.db, &hy, &req).await?),
-    ))
+) -> AppResult<Created<ChoicesSaved>> {
+    Ok(Created(choices::save(&state.db, &hy, &req).await?))
 }

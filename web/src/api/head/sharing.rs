@@ -3,10 +3,10 @@
 //! school).
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::Json;
 
 use crate::api::doc::{HeadsOnly, YearPath};
+use crate::api::Created;
 use crate::error::AppResult;
 use crate::extract::{Body, HeadYear};
 use crate::AppState;
@@ -44,9 +44,6 @@ pub async fn put_sharing(
     State(state): State<AppState>,
     hy: HeadYear,
     Body(req): Body<SharingRequest>,
-) -> AppResult<(StatusCode, Json<Sharing>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(sharing::set(&state.db, &hy, &req).await?),
-    ))
+) -> AppResult<Created<Sharing>> {
+    Ok(Created(sharing::set(&state.db, &hy, &req).await?))
 }

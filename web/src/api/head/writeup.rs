@@ -9,11 +9,11 @@
 //! escalated at once to the designated people.
 
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 
 use crate::api::doc::{Unsigned, YearPath};
+use crate::api::Created;
 use crate::error::AppResult;
 use crate::extract::{AnyYear, HostUrn, Unchecked};
 use crate::AppState;
@@ -102,9 +102,9 @@ pub async fn put_writeup(
     ay: AnyYear,
     HostUrn(host): HostUrn,
     Unchecked(req): Unchecked<WriteupInput>,
-) -> AppResult<(StatusCode, Json<SavedVersion>)> {
+) -> AppResult<Created<SavedVersion>> {
     let saved = writeup::save(&state.db, &ay, host, req.map(Some), false).await?;
-    Ok((StatusCode::CREATED, Json(saved)))
+    Ok(Created(saved))
 }
 
 /// Submit the write-up: a new version with status `submitted`.
@@ -132,7 +132,7 @@ pub async fn submit_writeup(
     ay: AnyYear,
     HostUrn(host): HostUrn,
     Unchecked(req): Unchecked<Option<WriteupInput>>,
-) -> AppResult<(StatusCode, Json<SavedVersion>)> {
+) -> AppResult<Created<SavedVersion>> {
     let saved = writeup::save(&state.db, &ay, host, req, true).await?;
-    Ok((StatusCode::CREATED, Json(saved)))
+    Ok(Created(saved))
 }

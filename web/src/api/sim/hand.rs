@@ -3,11 +3,11 @@
 //! rules are in `app::hand`).
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::Json;
 
 use super::problems::SimResult;
 use crate::api::doc::{RefusedOrMissing, YearPath};
+use crate::api::Created;
 use crate::error::{AppResult, ErrorBody};
 use crate::extract::{Body, SimYear};
 use crate::AppState;
@@ -31,9 +31,9 @@ pub async fn put(
     State(state): State<AppState>,
     year: SimYear,
     Body(hand): Body<Hand>,
-) -> SimResult<(StatusCode, Json<StoredHand>)> {
+) -> SimResult<Created<StoredHand>> {
     let stored = app::hand::put(&state.db, &year, hand).await?;
-    Ok((StatusCode::CREATED, Json(stored)))
+    Ok(Created(stored))
 }
 
 /// The SIM's current hand (empty, version 0, before the first).

@@ -3,11 +3,11 @@
 //! `app::people`.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::Json;
 
 use super::problems::SimResult;
 use crate::api::doc::{Refused, RefusedOrMissing, YearPath};
+use crate::api::Created;
 use crate::error::{AppResult, ErrorBody};
 use crate::extract::{Body, Signed, SimYear};
 use crate::AppState;
@@ -31,9 +31,9 @@ pub async fn invite(
     State(state): State<AppState>,
     year: SimYear,
     Body(req): Body<InvitationRequest>,
-) -> SimResult<(StatusCode, Json<Vec<Invited>>)> {
+) -> SimResult<Created<Vec<Invited>>> {
     let invited = people::invite(&state.db, &year, &req, &state.config.base_url).await?;
-    Ok((StatusCode::CREATED, Json(invited)))
+    Ok(Created(invited))
 }
 
 /// Every user (no tokens): role, name, school or id, whether invited and

@@ -5,11 +5,11 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
 use axum::Json;
 
 use super::problems::SimResult;
 use crate::api::doc::{Refused, RefusedOrMissing, YearPath};
+use crate::api::Created;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::SimYear;
 use crate::AppState;
@@ -77,12 +77,12 @@ pub async fn upload_schools(
     SimYear(year): SimYear,
     RawQuery(raw): RawQuery,
     body: Bytes,
-) -> SimResult<(StatusCode, Json<Uploaded>)> {
+) -> SimResult<Created<Uploaded>> {
     let q = upload_query(raw.as_deref())?;
     let out =
         app::inputs::upload_schools(&state.db, &year, q.las, q.name.as_deref(), body.to_vec())
             .await?;
-    Ok((StatusCode::CREATED, Json(out)))
+    Ok(Created(out))
 }
 
 /// Upload one of the project's CSV files (`data/README.md` gives each
@@ -109,7 +109,7 @@ pub async fn upload_input(
     Path((_, kind)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
     body: Bytes,
-) -> SimResult<(StatusCode, Json<Uploaded>)> {
+) -> SimResult<Created<Uploaded>> {
     app::inputs::csv_kind(&kind)?;
     let q = upload_query(raw.as_deref())?;
     if !q.las.is_empty() {
@@ -117,7 +117,7 @@ pub async fn upload_input(
     }
     let out =
         app::inputs::upload(&state.db, &year, &kind, q.name.as_deref(), body.to_vec()).await?;
-    Ok((StatusCode::CREATED, Json(out)))
+    Ok(Created(out))
 }
 
 /// Every kind of input of the year with its latest version.
@@ -190,7 +190,7 @@ pub async fn restore(
     State(state): State<AppState>,
     year: SimYear,
     Path((_, kind, version)): Path<(String, String, i64)>,
-) -> AppResult<(StatusCode, Json<Uploaded>)> {
+) -> AppResult<Created<Uploaded>> {
     let out = app::inputs::restore(&state.db, &year, &kind, version).await?;
-    Ok((StatusCode::CREATED, Json(out)))
+    Ok(Created(out))
 }

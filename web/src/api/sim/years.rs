@@ -3,10 +3,10 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::Json;
 
 use crate::api::doc::{Refused, RefusedOrMissing, Unsigned, YearPath};
+use crate::api::Created;
 use crate::error::{AppResult, ErrorBody};
 use crate::extract::{Body, Signed, Sim, SimYear};
 use crate::AppState;
@@ -27,9 +27,9 @@ pub async fn create(
     State(state): State<AppState>,
     Sim(caller): Sim,
     Body(new): Body<NewYear>,
-) -> AppResult<(StatusCode, Json<Year>)> {
+) -> AppResult<Created<Year>> {
     let year = app::years::create(&state.db, &caller, &new).await?;
-    Ok((StatusCode::CREATED, Json(year)))
+    Ok(Created(year))
 }
 
 /// Every programme year, the latest first (anyone signed in).
