@@ -900,6 +900,24 @@ async fn log(db: &Db, by: i64, a: &Attempt<'_>, result: &Result<(), String>) -> 
         Ok(()) => ("sent", None, Some(now())),
         Err(e) => ("failed", Some(e.as_str()), None),
     };
+    log_as(db, by, a, status, error, sent_at).await
+}
+
+/// Logs an attempt made without an SMTP server: nothing was sent, the
+/// SIM was shown the link to pass on.
+async fn log_unsent(db: &Db, by: i64, a: &Attempt<'_>) -> AppResult<i64> {
+    let why = "no SMTP server is configured: the link was shown to the SIM";
+    log_as(db, by, a, "not_sent", Some(why), None).await
+}
+
+async fn log_as(
+    db: &Db,
+    by: i64,
+    a: &Attempt<'_>,
+    status: &str,
+    error: Option<&str>,
+    sent_at: Option<i64>,
+) -> AppResult<i64> {
     Ok(messages::record(
         db,
         by,
@@ -1153,24 +1171,7 @@ pub async fn resend(
         resent_of: Some(m.id),
     };
     let Some(smtp) = smtp else {
-        messages::record(
-            db,
-            year.caller.user_id,
-            &NewMessage {
-                year_id: year.year.id,
-                user_id: m.user_id,
-                recipient: &name,
-                address: &address,
-                kind: &m.kind,
-                subject: &m.subject,
-                body: &m.body,
-                status: "not_sent",
-                error: Some("no SMTP server is configured: the link was shown to the SIM"),
-                sent_at: None,
-                resent_of: Some(m.id),
-            },
-        )
-        .await?;
+        log_unsent(db, year.caller.user_id, &attempt).await?;
         return Ok(Resent {
             name,
             status: "not_sent",
@@ -1234,24 +1235,7 @@ pub async fn reissue(
         resent_of: None,
     };
     let Some(smtp) = smtp else {
-        messages::record(
-            db,
-            year.caller.user_id,
-            &NewMessage {
-                year_id: year.year.id,
-                user_id: Some(user_id),
-                recipient: &person.name,
-                address: &person.email,
-                kind: MailKind::Invitation.as_str(),
-                subject: &subject,
-                body: &body,
-                status: "not_sent",
-                error: Some("no SMTP server is configured: the link was shown to the SIM"),
-                sent_at: None,
-                resent_of: None,
-            },
-        )
-        .await?;
+        log_unsent(db, year.caller.user_id, &attempt).await?;
         return Ok(Resent {
             name: person.name,
             status: "not_sent",
