@@ -449,14 +449,8 @@ struct Heads {
 
 impl Heads {
     async fn load(db: &Db, year_id: i64) -> AppResult<Heads> {
-        let schools: Vec<School> = inputs::latest(db, year_id, "schools")
-            .await?
-            .map(|s| s.data)
-            .unwrap_or_default();
-        let file: Vec<Headteacher> = inputs::latest(db, year_id, "heads")
-            .await?
-            .map(|s| s.data)
-            .unwrap_or_default();
+        let schools: Vec<School> = inputs::latest_or_default(db, year_id, "schools").await?;
+        let file: Vec<Headteacher> = inputs::latest_or_default(db, year_id, "heads").await?;
         let file: HashMap<Urn, Headteacher> = file.into_iter().map(|h| (h.school, h)).collect();
         let users: HashMap<String, Person> = people::list(db)
             .await?
@@ -552,19 +546,13 @@ async fn others(
 }
 
 async fn advisers_of(db: &Db, year_id: i64) -> AppResult<Vec<(String, Recipient)>> {
-    let list: Vec<Adviser> = inputs::latest(db, year_id, "advisers")
-        .await?
-        .map(|s| s.data)
-        .unwrap_or_default();
+    let list: Vec<Adviser> = inputs::latest_or_default(db, year_id, "advisers").await?;
     let listed = list.into_iter().map(|a| (a.id, a.name, a.email)).collect();
     others(db, "adviser", listed).await
 }
 
 async fn consultants_of(db: &Db, year_id: i64) -> AppResult<Vec<(String, Recipient)>> {
-    let list: Vec<Consultant> = inputs::latest(db, year_id, "consultants")
-        .await?
-        .map(|s| s.data)
-        .unwrap_or_default();
+    let list: Vec<Consultant> = inputs::latest_or_default(db, year_id, "consultants").await?;
     let listed = list.into_iter().map(|c| (c.id, c.name, c.email)).collect();
     others(db, "consultant", listed).await
 }
@@ -605,10 +593,7 @@ pub async fn preview(
     let deadline = long_date(y.deadline);
     match kind {
         MailKind::Invitation => {
-            let hand: Hand = inputs::latest(db, y.id, "hand")
-                .await?
-                .map(|s| s.data)
-                .unwrap_or_default();
+            let hand: Hand = inputs::latest_or_default(db, y.id, "hand").await?;
             let advisers = advisers_of(db, y.id).await?;
             let consultants = consultants_of(db, y.id).await?;
             let heads_taking_part = heads
@@ -915,6 +900,24 @@ async fn log(db: &Db, by: i64, a: &Attempt<'_>, result: &Result<(), String>) -> 
         Ok(()) => ("sent", None, Some(now())),
         Err(e) => ("failed", Some(e.as_str()), None),
     };
+    log_as(db, by, a, status, error, sent_at).await
+}
+
+/// Logs an attempt made without an SMTP server: nothing was sent, the
+/// SIM was shown the link to pass on.
+async fn log_unsent(db: &Db, by: i64, a: &Attempt<'_>) -> AppResult<i64> {
+    let why = "no SMTP server is configured: the link was shown to the SIM";
+    log_as(db, by, a, "not_sent", Some(why), None).await
+}
+
+async fn log_as(
+    db: &Db,
+    by: i64,
+    a: &Attempt<'_>,
+    status: &str,
+    error: Option<&str>,
+    sent_at: Option<i64>,
+) -> AppResult<i64> {
     Ok(messages::record(
         db,
         by,
@@ -1168,24 +1171,7 @@ pub async fn resend(
         resent_of: Some(m.id),
     };
     let Some(smtp) = smtp else {
-        messages::record(
-            db,
-            year.caller.user_id,
-            &NewMessage {
-                year_id: year.year.id,
-                user_id: m.user_id,
-                recipient: &name,
-                address: &address,
-                kind: &m.kind,
-                subject: &m.subject,
-                body: &m.body,
-                status: "not_sent",
-                error: Some("no SMTP server is configured: the link was shown to the SIM"),
-                sent_at: None,
-                resent_of: Some(m.id),
-            },
-        )
-        .await?;
+        log_unsent(db, year.caller.user_id, &attempt).await?;
         return Ok(Resent {
             name,
             status: "not_sent",
@@ -1249,24 +1235,7 @@ pub async fn reissue(
         resent_of: None,
     };
     let Some(smtp) = smtp else {
-        messages::record(
-            db,
-            year.caller.user_id,
-            &NewMessage {
-                year_id: year.year.id,
-                user_id: Some(user_id),
-                recipient: &person.name,
-                address: &person.email,
-                kind: MailKind::Invitation.as_str(),
-                subject: &subject,
-                body: &body,
-                status: "not_sent",
-                error: Some("no SMTP server is configured: the link was shown to the SIM"),
-                sent_at: None,
-                resent_of: None,
-            },
-        )
-        .await?;
+        log_unsent(db, year.caller.user_id, &attempt).await?;
         return Ok(Resent {
             name: person.name,
             status: "not_sent",

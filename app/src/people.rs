@@ -121,10 +121,7 @@ pub async fn invite(
     let mut invitees = Vec::new();
     if let Some(sel) = &req.heads {
         let schools: Vec<School> = needed(db, year_id, "schools").await?;
-        let heads: Vec<Headteacher> = inputs::latest(db, year_id, "heads")
-            .await?
-            .map(|s| s.data)
-            .unwrap_or_default();
+        let heads: Vec<Headteacher> = inputs::latest_or_default(db, year_id, "heads").await?;
         let by_urn: HashMap<Urn, &Headteacher> = heads.iter().map(|h| (h.school, h)).collect();
         for s in choose("heads", sel, &schools, |s| s.urn, &mut problems) {
             let head = by_urn.get(&s.urn);
@@ -244,10 +241,7 @@ pub async fn availability_status(db: &Db, year: &SimYear) -> AppResult<Availabil
         None => None,
         Some(schools) => {
             let done: BTreeSet<String> = people::with_availability(db, year_id, "head").await?;
-            let hand: Hand = inputs::latest(db, year_id, "hand")
-                .await?
-                .map(|s| s.data)
-                .unwrap_or_default();
+            let hand: Hand = inputs::latest_or_default(db, year_id, "hand").await?;
             let out: HashSet<Urn> = hand.opt_out.into_iter().collect();
             let names: HashMap<Urn, String> =
                 inputs::latest::<Vec<Headteacher>>(db, year_id, "heads")

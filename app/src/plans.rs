@@ -163,20 +163,10 @@ struct Names {
 }
 
 async fn names(db: &Db, year_id: i64) -> AppResult<Names> {
-    async fn latest<T: serde::de::DeserializeOwned + Default>(
-        db: &Db,
-        year_id: i64,
-        kind: &str,
-    ) -> AppResult<T> {
-        Ok(inputs::latest::<T>(db, year_id, kind)
-            .await?
-            .map(|s| s.data)
-            .unwrap_or_default())
-    }
     Ok(Names {
-        schools: latest(db, year_id, "schools").await?,
-        heads: latest(db, year_id, "heads").await?,
-        advisers: latest(db, year_id, "advisers").await?,
+        schools: inputs::latest_or_default(db, year_id, "schools").await?,
+        heads: inputs::latest_or_default(db, year_id, "heads").await?,
+        advisers: inputs::latest_or_default(db, year_id, "advisers").await?,
     })
 }
 

@@ -701,7 +701,7 @@ mod tests {
     #[test]
     fn the_allocation_sheet_names_consultants_schools_and_areas() {
         let plan = plan();
-        let allocation: Allocation = serde_json::from_value(json!({
+        let allocation = report::fixture::allocation(json!({
             "allocations": [
                 {"urn": "900002", "consultant": "con-01", "area": "english_phonics", "days": 5}
             ],
@@ -715,18 +715,7 @@ mod tests {
                 "allocated": 5, "schools": 1, "cost": 2250.0, "travel_km": 12.0
             }],
             "cost": {"total": 2250.0, "budget": null, "days": 5, "by_kind": {}, "by_tier": {}},
-            "stats": {
-                "objective": 10.0, "bound": 10.0, "gap": 0.0, "seconds": 0.01,
-                "optimal": true, "time_limited": false, "parts": 1,
-                "largest_part_schools": 1, "arcs": 3,
-                "terms": {"coverage": 10.0, "fairness": 0.0, "consultants": 0.0,
-                          "continuity": 0.0, "travel": 0.0, "cost": 0.0},
-                "coverage_by_tier": {},
-                "fairness_inversions": 0
-            },
-            "rules": serde_json::to_value(optimiser::allocate::AllocationRules::default()).unwrap(),
-        }))
-        .unwrap();
+        }));
         let bytes = plan_workbook(&PlanBook {
             plan: &plan,
             schools: &[],

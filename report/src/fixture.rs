@@ -1,9 +1,10 @@
 //! A small plan for the report's tests: a group of three with an awkward
 //! name, a group of four, a secondary group with a school off the map, one
-//! school left out on the map and one unknown to the list of schools.
-//! Built from JSON so that fields the optimiser adds later with defaults do
-//! not break it.
+//! school left out on the map and one unknown to the list of schools; and
+//! small allocations of consultants' days. Built from JSON so that fields
+//! the optimiser adds later with defaults do not break them.
 
+use optimiser::allocate::{Allocation, AllocationRules};
 use optimiser::model::{Adviser, School};
 use optimiser::triads::plan::{CostLedger, GroupMetrics, Plan, Stats};
 use serde_json::{json, Value};
@@ -176,4 +177,35 @@ pub fn advisers() -> Vec<Adviser> {
          "capacity_days": 10, "day_rate": 450.0},
     ]))
     .unwrap()
+}
+
+/// An allocation from the JSON of its parts (`allocations`, `schools`,
+/// `consultants`, `cost`); the figures of its solve, which a test may
+/// override key by key under `stats`, and the default rules are filled in.
+pub fn allocation(parts: Value) -> Allocation {
+    let mut whole = json!({
+        "stats": {
+            "objective": 10.0, "bound": 10.0, "gap": 0.0, "seconds": 0.01,
+            "optimal": true, "time_limited": false, "parts": 1,
+            "largest_part_schools": 1, "arcs": 3,
+            "terms": {"coverage": 10.0, "fairness": 0.0, "consultants": 0.0,
+                      "continuity": 0.0, "travel": 0.0, "cost": 0.0},
+            "coverage_by_tier": {},
+            "fairness_inversions": 0
+        },
+        "rules": serde_json::to_value(AllocationRules::default()).unwrap(),
+    });
+    merge(&mut whole, parts);
+    serde_json::from_value(whole).unwrap_or_else(|e| panic!("a test allocation: {e}"))
+}
+
+fn merge(into: &mut Value, from: Value) {
+    match (into, from) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in b {
+                merge(a.entry(k).or_insert(Value::Null), v);
+            }
+        }
+        (slot, v) => *slot = v,
+    }
 }

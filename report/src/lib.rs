@@ -39,8 +39,8 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-#[cfg(test)]
-pub(crate) mod fixture;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixture;
 
 #[cfg(test)]
 mod tests {

@@ -4,9 +4,8 @@
 use chrono::NaiveDate;
 use optimiser::schedule::Level;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
-use super::{audit, next_version, now, Db, Key};
+use super::{audit, insert_version, latest_json, Column, Db};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DateLevel {
@@ -27,20 +26,19 @@ pub struct Submission {
 
 /// The latest submission of a person for a year.
 pub async fn current(db: &Db, year_id: i64, user_id: i64) -> anyhow::Result<Option<Submission>> {
-    let row = sqlx::query(
-        "SELECT version, created_at, dates FROM availability \
-         WHERE year_id = $1 AND user_id = $2 ORDER BY version DESC LIMIT 1",
+    let latest = latest_json(
+        db,
+        "availability",
+        "dates",
+        "year_id = $1 AND user_id = $2",
+        &[Column::Int(year_id), Column::Int(user_id)],
+        || format!("availability of user {user_id}, year {year_id}"),
     )
-    .bind(year_id)
-    .bind(user_id)
-    .fetch_optional(&db.read)
     .await?;
-    let Some(row) = row else { return Ok(None) };
-    let dates: String = row.try_get(2)?;
-    Ok(Some(Submission {
-        version: row.try_get(0)?,
-        submitted_at: row.try_get(1)?,
-        dates: serde_json::from_str(&dates)?,
+    Ok(latest.map(|(version, submitted_at, dates)| Submission {
+        version,
+        submitted_at,
+        dates,
     }))
 }
 
@@ -55,23 +53,15 @@ pub async fn submit(
     sorted.sort_by_key(|d| d.date);
     let json = serde_json::to_string(&sorted)?;
     let mut tx = db.begin_write().await?;
-    let version = next_version(
-        &mut *tx,
+    let (_, version) = insert_version(
+        &mut tx,
         "availability",
-        "year_id = $1 AND user_id = $2",
-        &[Key::Int(year_id), Key::Int(user_id)],
+        &[
+            ("year_id", Column::Int(year_id)),
+            ("user_id", Column::Int(user_id)),
+        ],
+        &[("dates", Column::Text(&json))],
     )
-    .await?;
-    sqlx::query(
-        "INSERT INTO availability (year_id, user_id, version, dates, created_at) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(year_id)
-    .bind(user_id)
-    .bind(version)
-    .bind(&json)
-    .bind(now())
-    .execute(&mut *tx)
     .await?;
     audit::record(
         &mut tx,

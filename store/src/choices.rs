@@ -7,9 +7,8 @@
 
 use optimiser::model::NeedArea;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
-use super::{audit, next_version, now, Db, Key};
+use super::{audit, insert_version, latest_json, Column, Db};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -61,21 +60,19 @@ fn tidy(choices: &Choices) -> Choices {
 
 /// The latest choices of a school for a year, if any were saved.
 pub async fn current(db: &Db, year_id: i64, urn: &str) -> anyhow::Result<Option<Saved>> {
-    let row = sqlx::query(
-        "SELECT version, created_at, data FROM school_choices \
-         WHERE year_id = $1 AND urn = $2 ORDER BY version DESC LIMIT 1",
+    let latest = latest_json(
+        db,
+        "school_choices",
+        "data",
+        "year_id = $1 AND urn = $2",
+        &[Column::Int(year_id), Column::Text(urn)],
+        || format!("choices of {urn}, year {year_id}"),
     )
-    .bind(year_id)
-    .bind(urn)
-    .fetch_optional(&db.read)
     .await?;
-    let Some(row) = row else { return Ok(None) };
-    let data: String = row.try_get(2)?;
-    Ok(Some(Saved {
-        version: row.try_get(0)?,
-        saved_at: row.try_get(1)?,
-        choices: serde_json::from_str(&data)
-            .map_err(|e| anyhow::anyhow!("stored choices of {urn}, year {year_id}: {e}"))?,
+    Ok(latest.map(|(version, saved_at, choices)| Saved {
+        version,
+        saved_at,
+        choices,
     }))
 }
 
@@ -90,24 +87,18 @@ pub async fn save(
     let choices = tidy(choices);
     let json = serde_json::to_string(&choices)?;
     let mut tx = db.begin_write().await?;
-    let version = next_version(
-        &mut *tx,
+    let (_, version) = insert_version(
+        &mut tx,
         "school_choices",
-        "year_id = $1 AND urn = $2",
-        &[Key::Int(year_id), Key::Text(urn)],
+        &[
+            ("year_id", Column::Int(year_id)),
+            ("urn", Column::Text(urn)),
+        ],
+        &[
+            ("data", Column::Text(&json)),
+            ("created_by", Column::Int(user_id)),
+        ],
     )
-    .await?;
-    sqlx::query(
-        "INSERT INTO school_choices (year_id, urn, version, data, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(year_id)
-    .bind(urn)
-    .bind(version)
-    .bind(&json)
-    .bind(user_id)
-    .bind(now())
-    .execute(&mut *tx)
     .await?;
     let avoided: Vec<&str> = choices.avoid.iter().map(|a| a.urn.as_str()).collect();
     audit::record(

@@ -18,18 +18,9 @@ use crate::{audit, inputs, now, Db};
 /// The events of `plan` with the year's schools, heads and advisers as
 /// they are now: what a publish of it records.
 pub async fn plan_events(db: &Db, year_id: i64, plan: &Plan) -> anyhow::Result<Vec<PlanEvent>> {
-    let schools: Vec<School> = inputs::latest(db, year_id, "schools")
-        .await?
-        .map(|s| s.data)
-        .unwrap_or_default();
-    let mut heads: Vec<Headteacher> = inputs::latest(db, year_id, "heads")
-        .await?
-        .map(|s| s.data)
-        .unwrap_or_default();
-    let advisers: Vec<Adviser> = inputs::latest(db, year_id, "advisers")
-        .await?
-        .map(|s| s.data)
-        .unwrap_or_default();
+    let schools: Vec<School> = inputs::latest_or_default(db, year_id, "schools").await?;
+    let mut heads: Vec<Headteacher> = inputs::latest_or_default(db, year_id, "heads").await?;
+    let advisers: Vec<Adviser> = inputs::latest_or_default(db, year_id, "advisers").await?;
     // Heads invited to the service but missing from the heads' file still
     // have a name.
     let known: BTreeSet<String> = heads.iter().map(|h| h.school.to_string()).collect();

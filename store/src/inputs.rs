@@ -29,7 +29,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::availability::DateLevel;
 use super::years::Year;
-use super::{audit, next_version, now, Db, Key};
+use super::{audit, insert_version, now, Column, Db};
 
 /// The kinds of input a year holds.
 pub const KINDS: &[&str] = &[
@@ -61,6 +61,19 @@ pub async fn latest<T: DeserializeOwned>(
     kind: &str,
 ) -> anyhow::Result<Option<Stored<T>>> {
     find(db, year_id, kind, None).await
+}
+
+/// The data of the latest version of an input, or none (empty) where
+/// nothing of the kind was uploaded: for inputs a year may do without.
+pub async fn latest_or_default<T: DeserializeOwned + Default>(
+    db: &Db,
+    year_id: i64,
+    kind: &str,
+) -> anyhow::Result<T> {
+    Ok(latest(db, year_id, kind)
+        .await?
+        .map(|s| s.data)
+        .unwrap_or_default())
 }
 
 /// One version of an input, the latest where `version` is None.
@@ -114,26 +127,20 @@ pub async fn store<T: Serialize>(
     // Kept beside the JSON so that lists of inputs need not parse it.
     let items = value.as_array().map(|a| a.len() as i64);
     let json = value.to_string();
-    let version = next_version(
+    let (_, version) = insert_version(
         &mut *conn,
         "inputs",
-        "year_id = $1 AND kind = $2",
-        &[Key::Int(year_id), Key::Text(kind)],
+        &[
+            ("year_id", Column::Int(year_id)),
+            ("kind", Column::Text(kind)),
+        ],
+        &[
+            ("source_name", Column::Text(source_name)),
+            ("data", Column::Text(&json)),
+            ("created_by", Column::OptInt(user_id)),
+            ("items", Column::OptInt(items)),
+        ],
     )
-    .await?;
-    sqlx::query(
-        "INSERT INTO inputs (year_id, kind, version, source_name, data, created_by, created_at, items) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(year_id)
-    .bind(kind)
-    .bind(version)
-    .bind(source_name)
-    .bind(&json)
-    .bind(user_id)
-    .bind(now())
-    .bind(items)
-    .execute(&mut *conn)
     .await?;
     audit::record(
         conn,

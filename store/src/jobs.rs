@@ -262,6 +262,23 @@ pub async fn enqueue(
     Ok(Enqueued::New(job))
 }
 
+/// Runs an UPDATE of job `id` whose row count says whether it took (the
+/// job was still claimable, or still ours), and records `action` in the
+/// audit log in the same transaction only when it did.
+async fn audited<'q>(
+    conn: &mut AnyConnection,
+    update: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    id: i64,
+    action: &str,
+    detail: &str,
+) -> anyhow::Result<bool> {
+    if update.execute(&mut *conn).await?.rows_affected() != 1 {
+        return Ok(false);
+    }
+    audit::record(conn, None, action, &format!("job {id}"), detail).await?;
+    Ok(true)
+}
+
 /// How a claiming instance runs jobs.
 #[derive(Debug, Clone, Copy)]
 pub struct ClaimRules {
@@ -304,7 +321,7 @@ pub async fn claim(db: &Db, owner: &str, rules: ClaimRules) -> anyhow::Result<Op
         // since we read it (every claim counts up), which keeps the audit
         // line's "taken over from" exact; the state and lease conditions
         // alone already make the claim exclusive.
-        let changed = sqlx::query(
+        let claimed = sqlx::query(
             "UPDATE jobs SET state = 'running', owner = $1, lease_until = $2, \
              attempts = attempts + 1, started_at = COALESCE(started_at, $3), message = $4, \
              progress_done = 0, progress_total = 0 \
@@ -317,14 +334,10 @@ pub async fn claim(db: &Db, owner: &str, rules: ClaimRules) -> anyhow::Result<Op
         .bind(&message)
         .bind(id)
         .bind(rules.max_attempts)
-        .bind(attempts)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if changed != 1 {
+        .bind(attempts);
+        if !audited(&mut tx, claimed, id, "job.claim", &message).await? {
             continue;
         }
-        audit::record(&mut tx, None, "job.claim", &format!("job {id}"), &message).await?;
         let job = get_with(&mut *tx, id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("job {id} vanished"))?;
@@ -443,7 +456,7 @@ pub async fn succeed(
     result_id: i64,
     message: &str,
 ) -> anyhow::Result<bool> {
-    let changed = sqlx::query(
+    let ended = sqlx::query(
         "UPDATE jobs SET state = 'succeeded', result_id = $1, finished_at = $2, message = $3, \
          progress_done = progress_total \
          WHERE id = $4 AND owner = $5 AND state = 'running' AND cancel_requested = 0",
@@ -452,15 +465,8 @@ pub async fn succeed(
     .bind(now())
     .bind(message)
     .bind(id)
-    .bind(owner)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if changed != 1 {
-        return Ok(false);
-    }
-    audit::record(conn, None, "job.succeeded", &format!("job {id}"), message).await?;
-    Ok(true)
+    .bind(owner);
+    audited(conn, ended, id, "job.succeeded", message).await
 }
 
 /// Ends a running job of ours as `failed` or `cancelled`; false when it is
@@ -478,7 +484,7 @@ pub async fn end(
         state.as_str()
     );
     let mut tx = db.begin_write().await?;
-    let changed = sqlx::query(
+    let ended = sqlx::query(
         "UPDATE jobs SET state = $1, finished_at = $2, message = $3 \
          WHERE id = $4 AND owner = $5 AND state = 'running'",
     )
@@ -486,21 +492,11 @@ pub async fn end(
     .bind(now())
     .bind(message)
     .bind(id)
-    .bind(owner)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if changed != 1 {
+    .bind(owner);
+    let action = format!("job.{}", state.as_str());
+    if !audited(&mut tx, ended, id, &action, message).await? {
         return Ok(false);
     }
-    audit::record(
-        &mut tx,
-        None,
-        &format!("job.{}", state.as_str()),
-        &format!("job {id}"),
-        message,
-    )
-    .await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -510,7 +506,7 @@ pub async fn end(
 /// to expire. The start it had does not count as an attempt.
 pub async fn release(db: &Db, id: i64, owner: &str) -> anyhow::Result<bool> {
     let mut tx = db.begin_write().await?;
-    let changed = sqlx::query(
+    let released = sqlx::query(
         "UPDATE jobs SET state = 'queued', owner = NULL, lease_until = NULL, \
          attempts = attempts - 1, progress_done = 0, progress_total = 0, message = $1 \
          WHERE id = $2 AND owner = $3 AND state = 'running' AND cancel_requested = 0",
@@ -519,14 +515,10 @@ pub async fn release(db: &Db, id: i64, owner: &str) -> anyhow::Result<bool> {
         "{owner} shut down while running it; waiting for another instance"
     ))
     .bind(id)
-    .bind(owner)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if changed != 1 {
+    .bind(owner);
+    if !audited(&mut tx, released, id, "job.release", owner).await? {
         return Ok(false);
     }
-    audit::record(&mut tx, None, "job.release", &format!("job {id}"), owner).await?;
     tx.commit().await?;
     Ok(true)
 }

@@ -166,11 +166,69 @@ pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// A key column's value, for `next_version`.
+/// A column's value, for the helpers of versioned rows.
 #[derive(Debug, Clone, Copy)]
-pub enum Key<'a> {
+pub enum Column<'a> {
     Int(i64),
+    OptInt(Option<i64>),
     Text(&'a str),
+}
+
+/// The values as a query's arguments, `$1`, `$2`, ... in order.
+fn key_arguments<'q>(keys: &[Column<'_>]) -> sqlx::Result<sqlx::any::AnyArguments<'q>> {
+    use sqlx::Arguments;
+    let mut args = sqlx::any::AnyArguments::default();
+    for k in keys {
+        match *k {
+            Column::Int(v) => args.add(v),
+            Column::OptInt(v) => args.add(v),
+            Column::Text(v) => args.add(v.to_string()),
+        }
+        .map_err(sqlx::Error::Encode)?;
+    }
+    Ok(args)
+}
+
+/// Inserts the next version of a versioned row inside the writing
+/// transaction: `keys` name the row whose versions are counted (as for
+/// `next_version`), `columns` are the rest of the new version; `version`
+/// and `created_at` are filled in. Returns the new row's id and version.
+pub(crate) async fn insert_version(
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+    keys: &[(&str, Column<'_>)],
+    columns: &[(&str, Column<'_>)],
+) -> sqlx::Result<(i64, i64)> {
+    let key_sql = keys
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| format!("{name} = ${}", i + 1))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let key_values: Vec<Column> = keys.iter().map(|(_, v)| *v).collect();
+    let version = next_version(&mut *conn, table, &key_sql, &key_values).await?;
+    let created_at = now();
+    let all: Vec<(&str, Column)> = keys
+        .iter()
+        .copied()
+        .chain([
+            ("version", Column::Int(version)),
+            ("created_at", Column::Int(created_at)),
+        ])
+        .chain(columns.iter().copied())
+        .collect();
+    let names: Vec<&str> = all.iter().map(|(name, _)| *name).collect();
+    let values: Vec<Column> = all.iter().map(|(_, v)| *v).collect();
+    let placeholders: Vec<String> = (1..=all.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "INSERT INTO {table} ({}) VALUES ({}) RETURNING id",
+        names.join(", "),
+        placeholders.join(", ")
+    );
+    let id = sqlx::query_scalar_with::<_, i64, _>(&sql, key_arguments(&values)?)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((id, version))
 }
 
 /// The next version number of a versioned row, read inside the writing
@@ -181,20 +239,40 @@ pub async fn next_version<'c, E>(
     exec: E,
     table: &str,
     key_sql: &str,
-    keys: &[Key<'_>],
+    keys: &[Column<'_>],
 ) -> sqlx::Result<i64>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
     let sql = format!("SELECT COALESCE(MAX(version), 0) + 1 FROM {table} WHERE {key_sql}");
-    let mut q = sqlx::query_scalar::<_, i64>(&sql);
-    for k in keys {
-        q = match *k {
-            Key::Int(v) => q.bind(v),
-            Key::Text(v) => q.bind(v.to_string()),
-        };
-    }
-    q.fetch_one(exec).await
+    sqlx::query_scalar_with::<_, i64, _>(&sql, key_arguments(keys)?)
+        .fetch_one(exec)
+        .await
+}
+
+/// The latest version of a row kept by version whose data is one JSON
+/// column: its version, when it was saved and the data. `key_sql` and
+/// `keys` name the row as for `next_version`; `what` names it in the error
+/// of data that no longer reads.
+pub(crate) async fn latest_json<T: serde::de::DeserializeOwned>(
+    db: &Db,
+    table: &str,
+    json_column: &str,
+    key_sql: &str,
+    keys: &[Column<'_>],
+    what: impl FnOnce() -> String,
+) -> anyhow::Result<Option<(i64, i64, T)>> {
+    let sql = format!(
+        "SELECT version, created_at, {json_column} FROM {table} \
+         WHERE {key_sql} ORDER BY version DESC LIMIT 1"
+    );
+    let q = sqlx::query_as_with::<_, (i64, i64, String), _>(&sql, key_arguments(keys)?);
+    let Some((version, created_at, json)) = q.fetch_optional(&db.read).await? else {
+        return Ok(None);
+    };
+    let data =
+        serde_json::from_str(&json).map_err(|e| anyhow::anyhow!("stored {}: {e}", what()))?;
+    Ok(Some((version, created_at, data)))
 }
 
 #[cfg(test)]

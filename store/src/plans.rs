@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
 
 use super::years::{parse_rules, Year};
-use super::{audit, inputs, next_version, now, Db, Key};
+use super::{audit, inputs, insert_version, now, Column, Db};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PlanVersion {
@@ -51,18 +51,19 @@ pub async fn insert_draft(
     job_id: Option<i64>,
     user_id: Option<i64>,
 ) -> anyhow::Result<(i64, i64)> {
-    let version = next_version(&mut *conn, "plans", "year_id = $1", &[Key::Int(year_id)]).await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO plans (year_id, version, status, plan, job_id, created_at, summary) \
-         VALUES ($1, $2, 'draft', $3, $4, $5, $6) RETURNING id",
+    let json = serde_json::to_string(plan)?;
+    let summary = serde_json::to_string(&PlanSummary::of(plan))?;
+    let (id, version) = insert_version(
+        &mut *conn,
+        "plans",
+        &[("year_id", Column::Int(year_id))],
+        &[
+            ("status", Column::Text("draft")),
+            ("plan", Column::Text(&json)),
+            ("job_id", Column::OptInt(job_id)),
+            ("summary", Column::Text(&summary)),
+        ],
     )
-    .bind(year_id)
-    .bind(version)
-    .bind(serde_json::to_string(plan)?)
-    .bind(job_id)
-    .bind(now())
-    .bind(serde_json::to_string(&PlanSummary::of(plan))?)
-    .fetch_one(&mut *conn)
     .await?;
     audit::record(
         conn,

@@ -19,7 +19,7 @@ use optimiser::triads::plan::{Review, Triad};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use super::{audit, inputs, next_version, now, Db, Key};
+use super::{audit, inputs, insert_version, Column, Db};
 
 /// Longest free-text field, in characters: a few pages.
 pub const TEXT_MAX_CHARS: usize = 10_000;
@@ -461,7 +461,8 @@ pub struct VersionInfo {
     pub version: i64,
     pub status: String,
     pub saved_at: i64,
-    /// Who saved it and as lead of which school; None in the anonymised view.
+    /// Who saved it and as lead of which school; None in the anonymised
+    /// view (and the author None where no user saved it).
     pub author: Option<String>,
     pub lead_urn: Option<String>,
 }
@@ -560,27 +561,22 @@ pub async fn save(db: &Db, v: NewVersion<'_>) -> anyhow::Result<Result<SavedVers
         return Ok(Err(e));
     }
     let status = if as_submission { "submitted" } else { "draft" };
-    let version = next_version(
-        &mut *tx,
+    let body = serde_json::to_string(v.body)?;
+    let (_, version) = insert_version(
+        &mut tx,
         "writeups",
-        "year_id = $1 AND host_urn = $2",
-        &[Key::Int(v.year_id), Key::Text(v.host_urn)],
+        &[
+            ("year_id", Column::Int(v.year_id)),
+            ("host_urn", Column::Text(v.host_urn)),
+        ],
+        &[
+            ("lead_urn", Column::Text(v.lead_urn)),
+            ("plan_id", Column::Int(v.plan_id)),
+            ("status", Column::Text(status)),
+            ("body", Column::Text(&body)),
+            ("created_by", Column::Int(v.user_id)),
+        ],
     )
-    .await?;
-    sqlx::query(
-        "INSERT INTO writeups (year_id, host_urn, lead_urn, plan_id, version, status, body, \
-         created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(v.year_id)
-    .bind(v.host_urn)
-    .bind(v.lead_urn)
-    .bind(v.plan_id)
-    .bind(version)
-    .bind(status)
-    .bind(serde_json::to_string(v.body)?)
-    .bind(v.user_id)
-    .bind(now())
-    .execute(&mut *tx)
     .await?;
     let action = match (v.submit, submitted_before > 0) {
         (_, true) => "writeup.correct",
@@ -653,7 +649,7 @@ pub async fn get(
 /// Every version of a host's write-up, oldest first, without bodies.
 pub async fn versions(db: &Db, year_id: i64, host_urn: &str) -> anyhow::Result<Vec<VersionInfo>> {
     let rows = sqlx::query(
-        "SELECT w.version, w.status, w.created_at, COALESCE(u.name, ''), w.lead_urn \
+        "SELECT w.version, w.status, w.created_at, u.name, w.lead_urn \
          FROM writeups w LEFT JOIN users u ON u.id = w.created_by \
          WHERE w.year_id = $1 AND w.host_urn = $2 ORDER BY w.version",
     )
@@ -667,7 +663,7 @@ pub async fn versions(db: &Db, year_id: i64, host_urn: &str) -> anyhow::Result<V
                 version: r.try_get(0)?,
                 status: r.try_get(1)?,
                 saved_at: r.try_get(2)?,
-                author: Some(r.try_get(3)?),
+                author: r.try_get(3)?,
                 lead_urn: Some(r.try_get(4)?),
             })
         })
@@ -835,25 +831,19 @@ pub async fn set_sharing(
     sim_full: bool,
 ) -> anyhow::Result<i64> {
     let mut tx = db.begin_write().await?;
-    let version = next_version(
-        &mut *tx,
+    let (_, version) = insert_version(
+        &mut tx,
         "sharing",
-        "year_id = $1 AND urn = $2",
-        &[Key::Int(year_id), Key::Text(urn)],
+        &[
+            ("year_id", Column::Int(year_id)),
+            ("urn", Column::Text(urn)),
+        ],
+        &[
+            ("share_group", Column::Int(i64::from(share_group))),
+            ("sim_full", Column::Int(i64::from(sim_full))),
+            ("created_by", Column::Int(user_id)),
+        ],
     )
-    .await?;
-    sqlx::query(
-        "INSERT INTO sharing (year_id, urn, version, share_group, sim_full, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(year_id)
-    .bind(urn)
-    .bind(version)
-    .bind(i64::from(share_group))
-    .bind(i64::from(sim_full))
-    .bind(user_id)
-    .bind(now())
-    .execute(&mut *tx)
     .await?;
     audit::record(
         &mut tx,
@@ -1082,6 +1072,21 @@ mod tests {
             all.iter().map(|v| v.status.as_str()).collect::<Vec<_>>(),
             ["draft", "submitted", "submitted"]
         );
+        assert_eq!(all[0].author.as_deref(), Some("Lee"));
+        // A version whose author's row is missing names nobody rather than
+        // "" (only a database edited by hand gets there: the key checks are
+        // off for that).
+        let mut conn = db.write.acquire().await.unwrap();
+        for sql in [
+            "PRAGMA foreign_keys = OFF",
+            "UPDATE writeups SET created_by = 999999 WHERE version = 2",
+            "PRAGMA foreign_keys = ON",
+        ] {
+            sqlx::query(sql).execute(&mut *conn).await.unwrap();
+        }
+        drop(conn);
+        let all = versions(&db, year, "100001").await.unwrap();
+        assert_eq!(all[1].author, None);
         let first = get(&db, year, "100001", Some(1)).await.unwrap().unwrap();
         assert_eq!((first.body, first.author.as_str()), (draft, "Lee"));
         let p = &progress(&db, year).await.unwrap()["100001"];

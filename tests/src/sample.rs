@@ -46,14 +46,25 @@ pub async fn year(
     let calendar = window(-100, last_in);
     let id = insert_year(db, "test year", &calendar, crate::day(deadline_in), rules).await;
     let mut tx = db.begin_write().await.expect("a transaction");
-    store::inputs::store(&mut tx, id, "schools", "schools.csv", &schools, None, "")
-        .await
-        .expect("the schools stored");
-    store::inputs::store(&mut tx, id, "advisers", "advisers.csv", &advisers, None, "")
-        .await
-        .expect("the advisers stored");
+    store_schools_and_advisers(&mut tx, id, schools, advisers).await;
     tx.commit().await.expect("the year committed");
     id
+}
+
+/// Stores these schools and advisers as the year's inputs, inside the
+/// caller's transaction.
+pub async fn store_schools_and_advisers(
+    conn: &mut sqlx::AnyConnection,
+    year: i64,
+    schools: &[optimiser::model::School],
+    advisers: &[optimiser::model::Adviser],
+) {
+    store::inputs::store(conn, year, "schools", "schools.csv", &schools, None, "")
+        .await
+        .expect("the schools stored");
+    store::inputs::store(conn, year, "advisers", "advisers.csv", &advisers, None, "")
+        .await
+        .expect("the advisers stored");
 }
 
 /// The sample's headteachers.

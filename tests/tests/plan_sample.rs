@@ -9,6 +9,7 @@ use formats::inputs::{read_advisers, read_availability, read_history};
 use optimiser::model::Urn;
 use optimiser::schedule::Person;
 use optimiser::triads::{self, KnownDates, Plan, Scope, TriadProblem, TriadRules};
+use peer_review::cli::output::PlanFiles;
 use peer_review::cli::plan::{run, PlanArgs};
 
 fn root() -> PathBuf {
@@ -92,9 +93,11 @@ fn plan_args(dir: &std::path::Path, availability: PathBuf) -> PlanArgs {
         year: Some(2026),
         out: dir.join("plan.json"),
         csv: None,
-        xlsx: None,
-        report: None,
-        heads: None,
+        files: PlanFiles {
+            xlsx: None,
+            report: None,
+            heads: None,
+        },
         quiet: true,
     }
 }

@@ -11,6 +11,7 @@ use formats::gias::{import_gias_file, ImportOptions};
 use formats::ics::{calendars, review_uid, IcsOptions};
 use formats::inputs::{read_advisers, read_availability, read_history};
 use optimiser::schedule::{self, Person, ScheduleProblem, ScheduleRules, ScheduledPlan};
+use optimiser::triads::plan::Triad;
 use optimiser::triads::{self, Scope, TriadProblem, TriadRules};
 
 fn sample() -> PathBuf {
@@ -94,6 +95,16 @@ fn dated(p: &ScheduleProblem) -> ScheduledPlan {
     out
 }
 
+/// The first group of the dated plan that `fits` and has every review dated.
+fn fully_dated(dated: &ScheduledPlan, fits: impl Fn(&Triad) -> bool) -> &Triad {
+    dated
+        .plan
+        .triads
+        .iter()
+        .find(|t| fits(t) && t.reviews.iter().all(|r| r.start.is_some()))
+        .expect("a group with every review dated")
+}
+
 #[test]
 fn the_sample_is_dated_and_its_calendars_read_back() {
     let p = sample_problem();
@@ -150,12 +161,7 @@ fn the_sample_is_dated_and_its_calendars_read_back() {
 fn republishing_after_one_change_updates_entries_instead_of_duplicating() {
     let p = sample_problem();
     let first = dated(&p);
-    let t = first
-        .plan
-        .triads
-        .iter()
-        .find(|t| t.reviews.iter().all(|r| r.start.is_some()))
-        .unwrap();
+    let t = fully_dated(&first, |_| true);
     let r = &t.reviews[0];
     let who = Person::Head(r.host);
     let mut availability = p.availability.clone();
@@ -199,12 +205,7 @@ fn republishing_after_one_change_updates_entries_instead_of_duplicating() {
 fn reviews_that_lose_their_dates_are_cancelled_in_every_calendar_that_had_them() {
     let p = sample_problem();
     let first = dated(&p);
-    let t = first
-        .plan
-        .triads
-        .iter()
-        .find(|t| t.schools.len() == 3 && t.reviews.iter().all(|r| r.start.is_some()))
-        .unwrap();
+    let t = fully_dated(&first, |t| t.schools.len() == 3);
     // The host of the first review withdraws every date: in a group of three
     // each head is in every review, so the whole group loses its dates.
     let host = t.reviews[0].host;

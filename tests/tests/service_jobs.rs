@@ -43,6 +43,16 @@ async fn sample_year(db: &Db, sample: &Sample, rules: &str) -> i64 {
     year
 }
 
+/// A service on `backend` over a year of the default generated authority,
+/// and its SIM signed in.
+async fn sample_service(backend: &Backend) -> (TestApp, Sample, i64, Session) {
+    let app = TestApp::spawn(backend).await.unwrap();
+    let sample = synth::generate(&SampleSpec::default());
+    let year = sample_year(&app.state.db, &sample, "").await;
+    let sim = app.signed_in("sim", "Sam", None).await.unwrap();
+    (app, sample, year, sim)
+}
+
 /// Every head and adviser of the sample signs up and offers dates.
 async fn everyone_offers_dates(app: &TestApp, year: i64, sample: &Sample) {
     let cal = synth::calendar_2026_27(&sample.schools, 7);
@@ -253,11 +263,8 @@ async fn matching_job_stores_a_dated_draft_and_honours_heads_requests() {
 #[tokio::test]
 async fn allocation_job_reads_writeup_support_and_consultants_see_only_theirs() {
     for backend in backends() {
-        let app = TestApp::spawn(&backend).await.unwrap();
+        let (app, sample, year, sim) = sample_service(&backend).await;
         let db = &app.state.db;
-        let sample = synth::generate(&SampleSpec::default());
-        let year = sample_year(db, &sample, "").await;
-        let sim = app.signed_in("sim", "Sam", None).await.unwrap();
 
         // A school the SIM's need file leaves out, which its write-up says
         // needs maths; a draft write-up elsewhere does not count.
@@ -366,11 +373,8 @@ async fn allocation_job_reads_writeup_support_and_consultants_see_only_theirs() 
 #[tokio::test]
 async fn failed_and_cancelled_jobs_leave_the_last_good_plan() {
     for backend in backends() {
-        let app = TestApp::spawn(&backend).await.unwrap();
+        let (app, _, year, sim) = sample_service(&backend).await;
         let db = &app.state.db;
-        let sample = synth::generate(&SampleSpec::default());
-        let year = sample_year(db, &sample, "").await;
-        let sim = app.signed_in("sim", "Sam", None).await.unwrap();
 
         // A good plan, published.
         let worker = app.start_worker(10);

@@ -324,6 +324,32 @@ async fn without_smtp_the_sim_downloads_a_mail_merge_spreadsheet() {
         .await;
         assert_eq!(not_sent, 3);
 
+        // Without SMTP an invitation sent again, and a new link for one
+        // person, are logged as not sent: their links are shown to the SIM.
+        let (first, user): (i64, i64) = sqlx::query_as(
+            "SELECT id, user_id FROM messages WHERE year_id = $1 ORDER BY id LIMIT 1",
+        )
+        .bind(year)
+        .fetch_one(&app.state.db.read)
+        .await
+        .unwrap();
+        for path in [
+            format!("/years/{year}/messages/{first}/resend"),
+            format!("/years/{year}/people/{user}/link"),
+        ] {
+            let (st, html) = app.post_form(&path, &sim, &[]).await;
+            assert_eq!(st, StatusCode::OK, "{path}: {html}");
+        }
+        let shown: Vec<Option<i64>> = sqlx::query_scalar(
+            "SELECT resent_of FROM messages WHERE year_id = $1 AND status = 'not_sent' \
+             AND error = 'no SMTP server is configured: the link was shown to the SIM' ORDER BY id",
+        )
+        .bind(year)
+        .fetch_all(&app.state.db.read)
+        .await
+        .unwrap();
+        assert_eq!(shown, [Some(first), None]);
+
         // A reminder before it is due: the problem beside the field, what was typed kept.
         for (typed, says) in [
             ("7", "The deadline is 30 days away"),

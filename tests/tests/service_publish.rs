@@ -10,7 +10,7 @@ use e2e::app::{backends, TestApp};
 use e2e::day;
 use optimiser::triads;
 use reqwest::{Method, StatusCode};
-use store::{inputs, plans};
+use store::plans;
 
 #[tokio::test]
 async fn the_plan_page_checks_compares_and_confirms_before_publishing() {
@@ -46,28 +46,8 @@ async fn the_plan_page_checks_compares_and_confirms_before_publishing() {
         v3.triads[0].schools[2] = b;
         v3.triads[same_phase].schools[2] = a;
         let mut tx = db.begin_write().await.unwrap();
-        inputs::store(
-            &mut tx,
-            year,
-            "schools",
-            "schools.csv",
-            &problem.schools,
-            None,
-            "",
-        )
-        .await
-        .unwrap();
-        inputs::store(
-            &mut tx,
-            year,
-            "advisers",
-            "advisers.csv",
-            &problem.advisers,
-            None,
-            "",
-        )
-        .await
-        .unwrap();
+        e2e::sample::store_schools_and_advisers(&mut tx, year, &problem.schools, &problem.advisers)
+            .await;
         // Version 4: version 1 again, undated, which every rule allows.
         for p in [&v1, &v2, &v3, &v1] {
             plans::insert_draft(&mut tx, year, p, None, Some(sim.user_id))

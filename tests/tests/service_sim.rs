@@ -45,6 +45,16 @@ async fn json_of(r: reqwest::Response, want: StatusCode, what: &str) -> Value {
     serde_json::from_str(&body).unwrap_or(Value::String(body))
 }
 
+/// The JSON of a GET of `path` as `who`, which must answer 200.
+async fn get_ok(app: &TestApp, path: &str, who: &Session, what: &str) -> Value {
+    json_of(
+        send(app, Method::GET, path, who).await,
+        StatusCode::OK,
+        what,
+    )
+    .await
+}
+
 async fn post_json(app: &TestApp, path: &str, who: &Session, body: Value) -> reqwest::Response {
     app.request(Method::POST, path, Some(who))
         .json(&body)
@@ -187,12 +197,7 @@ async fn a_year_its_rules_and_its_uploads() {
             .signed_in("head", "Hana Head", Some("900001"))
             .await
             .unwrap();
-        let list = json_of(
-            send(&app, Method::GET, "/api/years", &head).await,
-            StatusCode::OK,
-            "years as a head",
-        )
-        .await;
+        let list = get_ok(&app, "/api/years", &head, "years as a head").await;
         assert_eq!(list[0]["id"], year);
         assert_eq!(list[0]["first_day"], "2026-09-14");
         assert_eq!(list[0]["deadline"], "2027-06-30");
@@ -360,12 +365,7 @@ async fn a_year_its_rules_and_its_uploads() {
         )
         .await;
         assert_eq!(saved["version"], 2);
-        let y = json_of(
-            send(&app, Method::GET, &format!("/api/years/{year}"), &sim).await,
-            StatusCode::OK,
-            "year",
-        )
-        .await;
+        let y = get_ok(&app, &format!("/api/years/{year}"), &sim, "year").await;
         assert_eq!(y["rules"], "[triads]\nmax_distance_km = 15\n");
         assert_eq!(y["calendar"]["first"], "2026-09-14");
 
@@ -447,12 +447,7 @@ async fn a_year_its_rules_and_its_uploads() {
         )
         .await;
         assert_eq!(saved["version"], 1);
-        let got = json_of(
-            send(&app, Method::GET, &format!("/api/years/{year}/hand"), &sim).await,
-            StatusCode::OK,
-            "hand back",
-        )
-        .await;
+        let got = get_ok(&app, &format!("/api/years/{year}/hand"), &sim, "hand back").await;
         assert_eq!(got["version"], 1);
         assert_eq!(got["hand"], hand);
         app.stop().await.unwrap();
@@ -460,6 +455,19 @@ async fn a_year_its_rules_and_its_uploads() {
 }
 
 /// The link's token (the last part of `/invite/TOKEN`).
+/// Something of each invitation, by the person's URN (heads) or id.
+fn by_person<T>(invited: &Value, of: impl Fn(&Value) -> T) -> HashMap<String, T> {
+    invited
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let key = i["urn"].as_str().or(i["ext_id"].as_str()).unwrap();
+            (key.to_string(), of(i))
+        })
+        .collect()
+}
+
 fn token(link: &Value) -> String {
     link.as_str()
         .unwrap()
@@ -559,32 +567,17 @@ async fn invitations_sign_people_in_and_availability_is_followed() {
             StatusCode::UNAUTHORIZED
         );
         let head = sign_in_with(&app, &again[0]["link"]).await;
-        let me = json_of(
-            send(&app, Method::GET, "/api/me", &head).await,
-            StatusCode::OK,
-            "me",
-        )
-        .await;
+        let me = get_ok(&app, "/api/me", &head, "me").await;
         assert_eq!(
             (me["role"].as_str(), me["urn"].as_str()),
             (Some("head"), Some("900001"))
         );
         let adviser_session = sign_in_with(&app, &adviser["link"]).await;
-        let me = json_of(
-            send(&app, Method::GET, "/api/me", &adviser_session).await,
-            StatusCode::OK,
-            "me",
-        )
-        .await;
+        let me = get_ok(&app, "/api/me", &adviser_session, "me").await;
         assert_eq!(me["ext_id"], "adv-01");
 
         // People: no tokens, and who has signed in.
-        let people = json_of(
-            send(&app, Method::GET, "/api/people", &sim).await,
-            StatusCode::OK,
-            "people",
-        )
-        .await;
+        let people = get_ok(&app, "/api/people", &sim, "people").await;
         let people = people.as_array().unwrap();
         assert_eq!(people.len(), 1 + 56 + 1 + 15);
         let p = people.iter().find(|p| p["urn"] == "900001").unwrap();
@@ -593,12 +586,7 @@ async fn invitations_sign_people_in_and_availability_is_followed() {
 
         // Availability status moves when the head submits.
         let status_path = format!("/api/years/{year}/availability/status");
-        let status = json_of(
-            send(&app, Method::GET, &status_path, &sim).await,
-            StatusCode::OK,
-            "status",
-        )
-        .await;
+        let status = get_ok(&app, &status_path, &sim, "status").await;
         assert_eq!(status["heads"]["submitted"], 0);
         assert_eq!(status["heads"]["of"], 56);
         assert_eq!(status["advisers"]["of"], 8);
@@ -620,12 +608,7 @@ async fn invitations_sign_people_in_and_availability_is_followed() {
             .await
             .unwrap();
         json_of(r, StatusCode::CREATED, "availability").await;
-        let status = json_of(
-            send(&app, Method::GET, &status_path, &sim).await,
-            StatusCode::OK,
-            "status",
-        )
-        .await;
+        let status = get_ok(&app, &status_path, &sim, "status").await;
         assert_eq!(status["heads"]["submitted"], 1);
         let missing = status["heads"]["missing"].as_array().unwrap();
         assert_eq!(missing.len(), 55);
@@ -704,32 +687,8 @@ async fn plans_are_checked_before_publishing_and_downloaded() {
             "invite",
         )
         .await;
-        let link_of: HashMap<String, Value> = invited
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| {
-                let key = i["urn"]
-                    .as_str()
-                    .or(i["ext_id"].as_str())
-                    .unwrap()
-                    .to_string();
-                (key, i["link"].clone())
-            })
-            .collect();
-        let user_of: HashMap<String, i64> = invited
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| {
-                let key = i["urn"]
-                    .as_str()
-                    .or(i["ext_id"].as_str())
-                    .unwrap()
-                    .to_string();
-                (key, i["user_id"].as_i64().unwrap())
-            })
-            .collect();
+        let link_of = by_person(&invited, |i| i["link"].clone());
+        let user_of = by_person(&invited, |i| i["user_id"].as_i64().unwrap());
         // Everyone's availability, as the sample offers it.
         let offered = read_availability(&sample("availability.csv")).unwrap();
         for (person, dates) in &offered.people {
@@ -801,12 +760,7 @@ async fn plans_are_checked_before_publishing_and_downloaded() {
         assert_eq!(ok["checked"], true);
         assert_eq!(publish(v2).await.unwrap().status(), StatusCode::CONFLICT);
 
-        let versions = json_of(
-            send(&app, Method::GET, &format!("/api/years/{year}/plans"), &sim).await,
-            StatusCode::OK,
-            "versions",
-        )
-        .await;
+        let versions = get_ok(&app, &format!("/api/years/{year}/plans"), &sim, "versions").await;
         assert_eq!(versions[0]["version"], v2);
         assert_eq!(versions[0]["status"], "published");
         assert_eq!(versions[1]["status"], "draft");
@@ -958,12 +912,7 @@ async fn plans_are_checked_before_publishing_and_downloaded() {
         .await;
         let started = std::time::Instant::now();
         let job = loop {
-            let j = json_of(
-                send(&app, Method::GET, &format!("/api/jobs/{}", job["id"]), &sim).await,
-                StatusCode::OK,
-                "job",
-            )
-            .await;
+            let j = get_ok(&app, &format!("/api/jobs/{}", job["id"]), &sim, "job").await;
             if ["succeeded", "failed", "cancelled"].contains(&j["state"].as_str().unwrap()) {
                 break j;
             }
@@ -982,12 +931,7 @@ async fn plans_are_checked_before_publishing_and_downloaded() {
         worker.shutdown().await;
 
         // The audit log, newest first.
-        let audit = json_of(
-            send(&app, Method::GET, "/api/audit?limit=500", &sim).await,
-            StatusCode::OK,
-            "audit",
-        )
-        .await;
+        let audit = get_ok(&app, "/api/audit?limit=500", &sim, "audit").await;
         let entries = audit.as_array().unwrap();
         let ids: Vec<i64> = entries.iter().map(|e| e["id"].as_i64().unwrap()).collect();
         assert!(ids.windows(2).all(|w| w[0] > w[1]));
@@ -1010,12 +954,7 @@ async fn plans_are_checked_before_publishing_and_downloaded() {
             .find(|e| e["action"] == "plan.publish")
             .unwrap();
         assert_eq!(publish_entry["user_name"], "Sam Sim");
-        let page = json_of(
-            send(&app, Method::GET, "/api/audit?limit=2", &sim).await,
-            StatusCode::OK,
-            "page",
-        )
-        .await;
+        let page = get_ok(&app, "/api/audit?limit=2", &sim, "page").await;
         assert_eq!(page.as_array().unwrap().len(), 2);
         let next = json_of(
             send(
@@ -1180,7 +1119,7 @@ async fn only_the_sim_gets_in() {
 /// A small allocation of one consultant's days at one of the sample's
 /// schools, as the allocation job would store it.
 fn one_line_allocation(urn: &str, school: &str) -> optimiser::allocate::Allocation {
-    serde_json::from_value(json!({
+    report::fixture::allocation(json!({
         "allocations": [{"urn": urn, "consultant": "con-01", "area": "english_phonics", "days": 5}],
         "schools": [{
             "urn": urn, "name": school, "phase": "primary",
@@ -1192,18 +1131,7 @@ fn one_line_allocation(urn: &str, school: &str) -> optimiser::allocate::Allocati
             "allocated": 5, "schools": 1, "cost": 2250.0, "travel_km": 12.0
         }],
         "cost": {"total": 2250.0, "budget": null, "days": 5, "by_kind": {}, "by_tier": {}},
-        "stats": {
-            "objective": 10.0, "bound": 10.0, "gap": 0.0, "seconds": 0.01,
-            "optimal": true, "time_limited": false, "parts": 1,
-            "largest_part_schools": 1, "arcs": 3,
-            "terms": {"coverage": 10.0, "fairness": 0.0, "consultants": 0.0,
-                      "continuity": 0.0, "travel": 0.0, "cost": 0.0},
-            "coverage_by_tier": {},
-            "fairness_inversions": 0
-        },
-        "rules": serde_json::to_value(optimiser::allocate::AllocationRules::default()).unwrap(),
     }))
-    .unwrap()
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! sample authority's published plan: choices, groups, assignments, and the
 //! write-up of a review (drafts, versions, submission, who reads what).
 
-use e2e::app::{backends, Session, TestApp};
+use e2e::app::{backends, Backend, Session, TestApp};
 use e2e::day;
 use optimiser::model::{Adviser, School};
 use optimiser::triads::plan::Triad;
@@ -54,6 +54,36 @@ async fn year(app: &TestApp, s: &Sample, deadline_in: i64) -> i64 {
     .await
 }
 
+/// A service whose year (deadline in 30 days) has the sample's plan
+/// published by its SIM, and the URNs of the dated group.
+struct Published {
+    app: TestApp,
+    sim: Session,
+    y: i64,
+    urns: Vec<String>,
+}
+
+async fn published(backend: &Backend, s: &Sample) -> Published {
+    let app = TestApp::spawn(backend).await.unwrap();
+    let sim_id = app.user("sim", "Sam Manager", None, None).await.unwrap();
+    let sim = app.sign_in(sim_id).await.unwrap();
+    let y = year(&app, s, 30).await;
+    e2e::sample::publish(&app, y, &s.plan, sim_id).await;
+    let urns = s.group.schools.iter().map(|u| u.to_string()).collect();
+    Published { app, sim, y, urns }
+}
+
+/// The first school of a group other than the dated one.
+fn outside_the_group(s: &Sample) -> String {
+    s.plan
+        .triads
+        .iter()
+        .find(|t| t.id != s.group.id)
+        .unwrap()
+        .schools[0]
+        .to_string()
+}
+
 /// Status and JSON body of a request.
 async fn call(
     app: &TestApp,
@@ -70,6 +100,21 @@ async fn call(
     let status = resp.status();
     let text = resp.text().await.unwrap();
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// A GET of `path` as `who`: status and JSON body.
+async fn get(app: &TestApp, path: &str, who: &Session) -> (StatusCode, Value) {
+    call(app, Method::GET, path, Some(who), None).await
+}
+
+/// A PUT of `body` to `path` as `who`: status and JSON body.
+async fn put(app: &TestApp, path: &str, who: &Session, body: Value) -> (StatusCode, Value) {
+    call(app, Method::PUT, path, Some(who), Some(body)).await
+}
+
+/// A POST of `body` to `path` as `who`: status and JSON body.
+async fn post(app: &TestApp, path: &str, who: &Session, body: Value) -> (StatusCode, Value) {
+    call(app, Method::POST, path, Some(who), Some(body)).await
 }
 
 fn name_of(s: &Sample, urn: &str) -> String {
@@ -90,14 +135,7 @@ async fn heads_see_their_school_group_and_choices() {
         let sim = app.user("sim", "Sam Manager", None, None).await.unwrap();
         let y = year(&app, &s, 30).await;
         let urns: Vec<String> = s.group.schools.iter().map(|u| u.to_string()).collect();
-        let other = s
-            .plan
-            .triads
-            .iter()
-            .find(|t| t.id != s.group.id)
-            .unwrap()
-            .schools[0]
-            .to_string();
+        let other = outside_the_group(&s);
         let head = app
             .signed_in("head", "Ann Host", Some(&urns[0]))
             .await
@@ -116,16 +154,16 @@ async fn heads_see_their_school_group_and_choices() {
 
         // Choices round-trip, and every bad request names what is wrong.
         let path = format!("/api/years/{y}/my/choices");
-        let (st, _) = call(&app, Method::GET, &path, Some(&head), None).await;
+        let (st, _) = get(&app, &path, &head).await;
         assert_eq!(st, StatusCode::NOT_FOUND, "{be}");
         let choices = json!({
             "focus": ["maths", "send"],
             "avoid": [{"urn": other, "reason": "federation talks"}]
         });
-        let (st, saved) = call(&app, Method::PUT, &path, Some(&head), Some(choices.clone())).await;
+        let (st, saved) = put(&app, &path, &head, choices.clone()).await;
         assert_eq!(st, StatusCode::CREATED, "{be}: {saved}");
         assert_eq!(saved["version"], 1);
-        let (st, got) = call(&app, Method::GET, &path, Some(&head), None).await;
+        let (st, got) = get(&app, &path, &head).await;
         assert_eq!(st, StatusCode::OK);
         assert_eq!(got["choices"], choices, "{be}");
         for (bad, needle) in [
@@ -140,24 +178,17 @@ async fn heads_see_their_school_group_and_choices() {
             (json!({"avoid": [{"urn": other, "reason": " "}]}), "reason"),
             (json!({"focus": ["astrology"]}), "astrology"),
         ] {
-            let (st, err) = call(&app, Method::PUT, &path, Some(&head), Some(bad)).await;
+            let (st, err) = put(&app, &path, &head, bad).await;
             assert_eq!(st, StatusCode::BAD_REQUEST, "{be}: {err}");
             assert_eq!(err["code"], "bad_request");
             assert!(err["message"].as_str().unwrap().contains(needle), "{err}");
         }
         // The latest version is still the good one.
-        let (_, got) = call(&app, Method::GET, &path, Some(&head), None).await;
+        let (_, got) = get(&app, &path, &head).await;
         assert_eq!(got["version"], 1);
 
         // My school: name, deadline open, choices.
-        let (st, mine) = call(
-            &app,
-            Method::GET,
-            &format!("/api/years/{y}/my/school"),
-            Some(&head),
-            None,
-        )
-        .await;
+        let (st, mine) = get(&app, &format!("/api/years/{y}/my/school"), &head).await;
         assert_eq!(st, StatusCode::OK, "{be}: {mine}");
         assert_eq!(mine["school"]["name"], name_of(&s, &urns[0]));
         assert_eq!(mine["open"], true);
@@ -166,37 +197,16 @@ async fn heads_see_their_school_group_and_choices() {
 
         // Only heads have a school.
         let sim_session = app.sign_in(sim).await.unwrap();
-        let (st, _) = call(
-            &app,
-            Method::GET,
-            &format!("/api/years/{y}/my/school"),
-            Some(&sim_session),
-            None,
-        )
-        .await;
+        let (st, _) = get(&app, &format!("/api/years/{y}/my/school"), &sim_session).await;
         assert_eq!(st, StatusCode::FORBIDDEN);
 
         // Before publication there is no group.
-        let (st, err) = call(
-            &app,
-            Method::GET,
-            &format!("/api/years/{y}/my/group"),
-            Some(&head),
-            None,
-        )
-        .await;
+        let (st, err) = get(&app, &format!("/api/years/{y}/my/group"), &head).await;
         assert_eq!(st, StatusCode::NOT_FOUND, "{be}");
         assert!(err["message"].as_str().unwrap().contains("not published"));
 
         e2e::sample::publish(&app, y, &s.plan, sim).await;
-        let (st, g) = call(
-            &app,
-            Method::GET,
-            &format!("/api/years/{y}/my/group"),
-            Some(&head),
-            None,
-        )
-        .await;
+        let (st, g) = get(&app, &format!("/api/years/{y}/my/group"), &head).await;
         assert_eq!(st, StatusCode::OK, "{be}: {g}");
         assert_eq!(g["group_id"], s.group.id.as_str());
         let listed: Vec<&str> = g["schools"]
@@ -240,14 +250,7 @@ async fn heads_see_their_school_group_and_choices() {
                 .signed_in("head", "Lee Out", Some(&u.urn.to_string()))
                 .await
                 .unwrap();
-            let (st, err) = call(
-                &app,
-                Method::GET,
-                &format!("/api/years/{y}/my/group"),
-                Some(&left),
-                None,
-            )
-            .await;
+            let (st, err) = get(&app, &format!("/api/years/{y}/my/group"), &left).await;
             assert_eq!(st, StatusCode::NOT_FOUND);
             let names = report::words::Names::new(
                 s.schools.iter().map(|x| (x.urn, x.name.clone())),
@@ -268,14 +271,7 @@ async fn heads_see_their_school_group_and_choices() {
             .await
             .unwrap();
         let adv = app.sign_in(adv_user).await.unwrap();
-        let (st, a) = call(
-            &app,
-            Method::GET,
-            &format!("/api/years/{y}/my/assignments"),
-            Some(&adv),
-            None,
-        )
-        .await;
+        let (st, a) = get(&app, &format!("/api/years/{y}/my/assignments"), &adv).await;
         assert_eq!(st, StatusCode::OK, "{be}: {a}");
         let ids: Vec<&str> = a["groups"]
             .as_array()
@@ -292,24 +288,16 @@ async fn heads_see_their_school_group_and_choices() {
             .collect();
         assert_eq!(ids, expected);
         assert!(ids.contains(&s.group.id.as_str()));
-        let (st, _) = call(
-            &app,
-            Method::GET,
-            &format!("/api/years/{y}/my/assignments"),
-            Some(&head),
-            None,
-        )
-        .await;
+        let (st, _) = get(&app, &format!("/api/years/{y}/my/assignments"), &head).await;
         assert_eq!(st, StatusCode::FORBIDDEN);
 
         // After the deadline choices are closed.
         let closed = year(&app, &s, -1).await;
-        let (st, err) = call(
+        let (st, err) = put(
             &app,
-            Method::PUT,
             &format!("/api/years/{closed}/my/choices"),
-            Some(&head),
-            Some(json!({"focus": ["maths"]})),
+            &head,
+            json!({"focus": ["maths"]}),
         )
         .await;
         assert_eq!(st, StatusCode::CONFLICT, "{be}");
@@ -329,16 +317,11 @@ async fn heads_see_their_school_group_and_choices() {
 async fn write_ups_are_written_by_the_lead_and_read_as_the_host_chose() {
     let s = sample();
     for backend in backends() {
-        let app = TestApp::spawn(&backend).await.unwrap();
         let be = backend.name();
-        let sim_id = app.user("sim", "Sam Manager", None, None).await.unwrap();
-        let sim = app.sign_in(sim_id).await.unwrap();
-        let y = year(&app, &s, 30).await;
-        e2e::sample::publish(&app, y, &s.plan, sim_id).await;
+        let Published { app, sim, y, urns } = published(&backend, &s).await;
 
         // The group A, B, C: B leads at A (with C reviewing), C leads at B,
         // A leads at C.
-        let urns: Vec<String> = s.group.schools.iter().map(|u| u.to_string()).collect();
         let review_a = &s.group.reviews[0];
         assert_eq!(review_a.host.to_string(), urns[0]);
         assert_eq!(review_a.lead.to_string(), urns[1]);
@@ -354,14 +337,7 @@ async fn write_ups_are_written_by_the_lead_and_read_as_the_host_chose() {
             .signed_in("head", "Cat Member", Some(&urns[2]))
             .await
             .unwrap();
-        let outsider_urn = s
-            .plan
-            .triads
-            .iter()
-            .find(|t| t.id != s.group.id)
-            .unwrap()
-            .schools[0]
-            .to_string();
+        let outsider_urn = outside_the_group(&s);
         let outsider = app
             .signed_in("head", "Dan Outside", Some(&outsider_urn))
             .await
@@ -374,12 +350,11 @@ async fn write_ups_are_written_by_the_lead_and_read_as_the_host_chose() {
         let adviser = app.sign_in(adv_user).await.unwrap();
 
         // The host's focus areas flow into the write-up.
-        let (st, _) = call(
+        let (st, _) = put(
             &app,
-            Method::PUT,
             &format!("/api/years/{y}/my/choices"),
-            Some(&host),
-            Some(json!({"focus": ["maths", "send"]})),
+            &host,
+            json!({"focus": ["maths", "send"]}),
         )
         .await;
         assert_eq!(st, StatusCode::CREATED);
@@ -390,13 +365,13 @@ async fn write_ups_are_written_by_the_lead_and_read_as_the_host_chose() {
             "strengths": "Calm corridors and a strong reading culture",
             "areas_to_develop": "Fluency in times tables",
         });
-        let (st, v) = call(&app, Method::PUT, &w, Some(&lead), Some(draft1)).await;
+        let (st, v) = put(&app, &w, &lead, draft1).await;
         assert_eq!(st, StatusCode::CREATED, "{be}: {v}");
         assert_eq!(
             (v["version"].as_i64(), v["status"].as_str()),
             (Some(1), Some("draft"))
         );
-        let (st, v) = call(&app, Method::PUT, &w, Some(&lead), Some(draft2)).await;
+        let (st, v) = put(&app, &w, &lead, draft2).await;
         assert_eq!(st, StatusCode::CREATED);
         assert_eq!(
             (v["version"].as_i64(), v["status"].as_str()),
@@ -406,40 +381,19 @@ async fn write_ups_are_written_by_the_lead_and_read_as_the_host_chose() {
         // Nobody but the lead writes: not the host, the other reviewer, an
         // outsider, the adviser or the SIM.
         for who in [&host, &member, &outsider, &adviser, &sim] {
-            let (st, err) = call(
-                &app,
-                Method::PUT,
-                &w,
-                Some(who),
-                Some(json!({"strengths": "x"})),
-            )
-            .await;
+            let (st, err) = put(&app, &w, who, json!({"strengths": "x"})).await;
             assert_eq!(st, StatusCode::FORBIDDEN, "{be}: {err}");
             let (st, _) = call(&app, Method::POST, &format!("{w}/submit"), Some(who), None).await;
             assert_eq!(st, StatusCode::FORBIDDEN, "{be}");
         }
         // Unknown fields and off-scale grades are refused, naming them.
-        let (st, err) = call(
-            &app,
-            Method::PUT,
-            &w,
-            Some(&lead),
-            Some(json!({"strenghts": "typo"})),
-        )
-        .await;
+        let (st, err) = put(&app, &w, &lead, json!({"strenghts": "typo"})).await;
         assert_eq!(st, StatusCode::BAD_REQUEST, "{err}");
         assert!(
             err["message"].as_str().unwrap().contains("strenghts"),
             "{err}"
         );
-        let (st, err) = call(
-            &app,
-            Method::PUT,
-            &w,
-            Some(&lead),
-            Some(json!({"estimates": {"leadership": 5}})),
-        )
-        .await;
+        let (st, err) = put(&app, &w, &lead, json!({"estimates": {"leadership": 5}})).await;
         assert_eq!(st, StatusCode::BAD_REQUEST);
         assert!(
             err["message"]
@@ -490,14 +444,7 @@ async fn write_ups_are_written_by_the_lead_and_read_as_the_host_chose() {
             "next_steps": "Visit the maths hub in spring",
             "follow_up": follow_up,
         });
-        let (st, v) = call(
-            &app,
-            Method::POST,
-            &format!("{w}/submit"),
-            Some(&lead),
-            Some(full.clone()),
-        )
-        .await;
+        let (st, v) = post(&app, &format!("{w}/submit"), &lead, full.clone()).await;
         assert_eq!(st, StatusCode::CREATED, "{be}: {v}");
         assert_eq!(
             (v["version"].as_i64(), v["status"].as_str()),
@@ -505,7 +452,7 @@ async fn write_ups_are_written_by_the_lead_and_read_as_the_host_chose() {
         );
 
         // The host reads it in full, with the team and dates filled in.
-        let (st, got) = call(&app, Method::GET, &w, Some(&host), None).await;
+        let (st, got) = get(&app, &w, &host).await;
         assert_eq!(st, StatusCode::OK, "{be}: {got}");
         assert_eq!(got["view"], "full");
         assert_eq!(got["version"], 3);
@@ -519,27 +466,13 @@ async fn write_ups_are_written_by_the_lead_and_read_as_the_host_chose() {
         assert_eq!(got["body"]["dates"], json!([review_day.to_string()]));
         assert_eq!(got["body"]["support_needed"], json!(["maths"]));
         // Earlier versions are kept and readable.
-        let (st, first) = call(
-            &app,
-            Method::GET,
-            &format!("{w}?version=1"),
-            Some(&host),
-            None,
-        )
-        .await;
+        let (st, first) = get(&app, &format!("{w}?version=1"), &host).await;
         assert_eq!(st, StatusCode::OK);
         assert!(first["body"]["areas_to_develop"]
             .as_str()
             .unwrap()
             .is_empty());
-        let (st, list) = call(
-            &app,
-            Method::GET,
-            &format!("{w}/versions"),
-            Some(&lead),
-            None,
-        )
-        .await;
+        let (st, list) = get(&app, &format!("{w}/versions"), &lead).await;
         assert_eq!(st, StatusCode::OK);
         let statuses: Vec<&str> = list["versions"]
             .as_array()
@@ -551,47 +484,44 @@ async fn write_ups_are_written_by_the_lead_and_read_as_the_host_chose() {
 
         // The other head of the group reads it only once the host shares it
         // with the group; heads of other groups and the adviser never do.
-        let (st, _) = call(&app, Method::GET, &w, Some(&member), None).await;
+        let (st, _) = get(&app, &w, &member).await;
         assert_eq!(st, StatusCode::FORBIDDEN, "{be}");
         let sharing = format!("/api/years/{y}/my/sharing");
-        let (st, sh) = call(&app, Method::GET, &sharing, Some(&host), None).await;
+        let (st, sh) = get(&app, &sharing, &host).await;
         assert_eq!(st, StatusCode::OK);
         assert_eq!(
             (sh["share_group"].as_bool(), sh["sim_full"].as_bool()),
             (Some(false), Some(false))
         );
-        let (st, sh) = call(
+        let (st, sh) = put(
             &app,
-            Method::PUT,
             &sharing,
-            Some(&host),
-            Some(json!({"share_group": true, "sim_full": false})),
+            &host,
+            json!({"share_group": true, "sim_full": false}),
         )
         .await;
         assert_eq!(st, StatusCode::CREATED, "{sh}");
         assert_eq!(sh["version"], 1);
-        let (st, got) = call(&app, Method::GET, &w, Some(&member), None).await;
+        let (st, got) = get(&app, &w, &member).await;
         assert_eq!(st, StatusCode::OK, "{be}: {got}");
         assert_eq!(got["view"], "full");
         for who in [&outsider, &adviser] {
-            let (st, _) = call(&app, Method::GET, &w, Some(who), None).await;
+            let (st, _) = get(&app, &w, who).await;
             assert_eq!(st, StatusCode::FORBIDDEN, "{be}");
-            let (st, _) = call(&app, Method::GET, &format!("{w}/versions"), Some(who), None).await;
+            let (st, _) = get(&app, &format!("{w}/versions"), who).await;
             assert_eq!(st, StatusCode::FORBIDDEN, "{be}");
         }
         // Another head's write-up of a review outside the plan: still 403.
-        let (st, _) = call(
+        let (st, _) = get(
             &app,
-            Method::GET,
             &format!("/api/years/{y}/reviews/999999/writeup"),
-            Some(&outsider),
-            None,
+            &outsider,
         )
         .await;
         assert_eq!(st, StatusCode::FORBIDDEN);
 
         // The SIM gets the anonymised summary until the host consents.
-        let (st, summary) = call(&app, Method::GET, &w, Some(&sim), None).await;
+        let (st, summary) = get(&app, &w, &sim).await;
         assert_eq!(st, StatusCode::OK, "{be}: {summary}");
         assert_eq!(summary["view"], "summary");
         assert_eq!(summary["support_needed"], json!(["maths"]));
@@ -620,46 +550,31 @@ async fn write_ups_are_written_by_the_lead_and_read_as_the_host_chose() {
                 "{be}: {secret:?} in the summary {text}"
             );
         }
-        let (_, list) = call(
-            &app,
-            Method::GET,
-            &format!("{w}/versions"),
-            Some(&sim),
-            None,
-        )
-        .await;
+        let (_, list) = get(&app, &format!("{w}/versions"), &sim).await;
         assert_eq!(list["view"], "summary");
         assert!(!list.to_string().contains("Ben Lead"));
-        let (st, _) = call(
+        let (st, _) = put(
             &app,
-            Method::PUT,
             &sharing,
-            Some(&host),
-            Some(json!({"share_group": true, "sim_full": true})),
+            &host,
+            json!({"share_group": true, "sim_full": true}),
         )
         .await;
         assert_eq!(st, StatusCode::CREATED);
-        let (_, got) = call(&app, Method::GET, &w, Some(&sim), None).await;
+        let (_, got) = get(&app, &w, &sim).await;
         assert_eq!(got["view"], "full", "{be}");
         assert_eq!(got["body"]["next_steps"], full["next_steps"]);
 
         // A later edit is a new version, and stays submitted.
         let mut corrected = full.clone();
         corrected["next_steps"] = json!("Visit the maths hub in the summer term");
-        let (st, v) = call(&app, Method::PUT, &w, Some(&lead), Some(corrected)).await;
+        let (st, v) = put(&app, &w, &lead, corrected).await;
         assert_eq!(st, StatusCode::CREATED, "{be}: {v}");
         assert_eq!(
             (v["version"].as_i64(), v["status"].as_str()),
             (Some(4), Some("submitted"))
         );
-        let (st, _) = call(
-            &app,
-            Method::PUT,
-            &w,
-            Some(&lead),
-            Some(json!({"strengths": "only this"})),
-        )
-        .await;
+        let (st, _) = put(&app, &w, &lead, json!({"strengths": "only this"})).await;
         assert_eq!(
             st,
             StatusCode::BAD_REQUEST,
@@ -693,34 +608,13 @@ async fn write_ups_are_written_by_the_lead_and_read_as_the_host_chose() {
         assert_eq!(v["status"], "submitted");
         // The review at B (30 days ago), led by C: only a draft.
         let wb = format!("/api/years/{y}/reviews/{}/writeup", urns[1]);
-        let (st, _) = call(
-            &app,
-            Method::PUT,
-            &wb,
-            Some(&member),
-            Some(json!({"strengths": "s"})),
-        )
-        .await;
+        let (st, _) = put(&app, &wb, &member, json!({"strengths": "s"})).await;
         assert_eq!(st, StatusCode::CREATED, "{be}");
 
         // The SIM follows them: submitted, draft and overdue, none.
-        let (st, _) = call(
-            &app,
-            Method::GET,
-            &format!("/api/years/{y}/writeups/status"),
-            Some(&host),
-            None,
-        )
-        .await;
+        let (st, _) = get(&app, &format!("/api/years/{y}/writeups/status"), &host).await;
         assert_eq!(st, StatusCode::FORBIDDEN);
-        let (st, status) = call(
-            &app,
-            Method::GET,
-            &format!("/api/years/{y}/writeups/status"),
-            Some(&sim),
-            None,
-        )
-        .await;
+        let (st, status) = get(&app, &format!("/api/years/{y}/writeups/status"), &sim).await;
         assert_eq!(st, StatusCode::OK, "{be}: {status}");
         assert_eq!(status["due_days"], 14);
         let reviews = status["reviews"].as_array().unwrap();
@@ -813,13 +707,8 @@ async fn write_ups_are_written_by_the_lead_and_read_as_the_host_chose() {
 async fn the_head_side_refuses_what_it_should() {
     let s = sample();
     for backend in backends() {
-        let app = TestApp::spawn(&backend).await.unwrap();
         let be = backend.name();
-        let sim_id = app.user("sim", "Sam Manager", None, None).await.unwrap();
-        let sim = app.sign_in(sim_id).await.unwrap();
-        let y = year(&app, &s, 30).await;
-        e2e::sample::publish(&app, y, &s.plan, sim_id).await;
-        let urns: Vec<String> = s.group.schools.iter().map(|u| u.to_string()).collect();
+        let Published { app, sim, y, urns } = published(&backend, &s).await;
         let lead = app
             .signed_in("head", "Ben Lead", Some(&urns[1]))
             .await
@@ -832,29 +721,15 @@ async fn the_head_side_refuses_what_it_should() {
             .await
             .unwrap();
         let path = format!("/api/years/{y}/availability");
-        let (st, err) = call(
-            &app,
-            Method::PUT,
-            &path,
-            Some(&stranger),
-            Some(json!({"dates": []})),
-        )
-        .await;
+        let (st, err) = put(&app, &path, &stranger, json!({"dates": []})).await;
         assert_eq!(st, StatusCode::NOT_FOUND, "{be}: {err}");
         assert!(
             err["message"].as_str().unwrap().contains("999998"),
             "{be}: {err}"
         );
-        let (st, _) = call(&app, Method::GET, &path, Some(&stranger), None).await;
+        let (st, _) = get(&app, &path, &stranger).await;
         assert_eq!(st, StatusCode::NOT_FOUND, "{be}: nothing was stored");
-        let (st, ok) = call(
-            &app,
-            Method::PUT,
-            &path,
-            Some(&lead),
-            Some(json!({"dates": []})),
-        )
-        .await;
+        let (st, ok) = put(&app, &path, &lead, json!({"dates": []})).await;
         assert_eq!(st, StatusCode::CREATED, "{be}: {ok}");
 
         // A URN segment that is not a URN: a 404 in the service's shape.
@@ -879,14 +754,7 @@ async fn the_head_side_refuses_what_it_should() {
 
         // Control characters in a write-up's text, named by the form's label.
         let w = format!("/api/years/{y}/reviews/{}/writeup", urns[0]);
-        let (st, err) = call(
-            &app,
-            Method::PUT,
-            &w,
-            Some(&lead),
-            Some(json!({"strengths": "fine\u{1b}[2J"})),
-        )
-        .await;
+        let (st, err) = put(&app, &w, &lead, json!({"strengths": "fine\u{1b}[2J"})).await;
         assert_eq!(st, StatusCode::BAD_REQUEST, "{be}: {err}");
         assert!(
             err["message"]
@@ -896,12 +764,11 @@ async fn the_head_side_refuses_what_it_should() {
             "{be}: {err}"
         );
         // ... and in the reason for avoiding a school.
-        let (st, err) = call(
+        let (st, err) = put(
             &app,
-            Method::PUT,
             &format!("/api/years/{y}/my/choices"),
-            Some(&lead),
-            Some(json!({"avoid": [{"urn": urns[2], "reason": "a\rATTENDEE:x"}]})),
+            &lead,
+            json!({"avoid": [{"urn": urns[2], "reason": "a\rATTENDEE:x"}]}),
         )
         .await;
         assert_eq!(st, StatusCode::BAD_REQUEST, "{be}: {err}");
@@ -911,20 +778,19 @@ async fn the_head_side_refuses_what_it_should() {
         );
 
         // Without the host's consent the SIM reads no estimates of the school.
-        let (st, v) = call(
+        let (st, v) = put(
             &app,
-            Method::PUT,
             &w,
-            Some(&lead),
-            Some(json!({
+            &lead,
+            json!({
                 "strengths": "Reading",
                 "estimates": {"leadership": 2},
                 "support_needed": ["maths"]
-            })),
+            }),
         )
         .await;
         assert_eq!(st, StatusCode::CREATED, "{be}: {v}");
-        let (st, summary) = call(&app, Method::GET, &w, Some(&sim), None).await;
+        let (st, summary) = get(&app, &w, &sim).await;
         assert_eq!(st, StatusCode::OK, "{be}: {summary}");
         assert_eq!(summary["view"], "summary");
         assert_eq!(summary["support_needed"], json!(["maths"]), "{be}");

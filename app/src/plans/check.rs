@@ -614,7 +614,12 @@ pub(crate) mod tests {
             name: "Ann Lee".into(),
             email: "ann@example.org".into(),
         }];
-        let advisers = vec![Adviser {
+        PlanNames::new(&schools, &heads, &[adviser()])
+    }
+
+    /// The adviser `adv-1` of the tests' plans.
+    pub(crate) fn adviser() -> Adviser {
+        Adviser {
             id: "adv-1".into(),
             name: "Bea Cole".into(),
             kind: optimiser::model::AdviserKind::LaOfficer,
@@ -625,8 +630,7 @@ pub(crate) mod tests {
             linked_school: None,
             linked_trust: None,
             email: None,
-        }];
-        PlanNames::new(&schools, &heads, &advisers)
+        }
     }
 
     fn input<'a>(

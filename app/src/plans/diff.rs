@@ -250,9 +250,9 @@ pub async fn comparisons(db: &Db, year: &SimYear, version: i64) -> AppResult<Vec
 
 #[cfg(test)]
 mod tests {
-    use super::super::check::tests::{plan, triad};
+    use super::super::check::tests::{adviser, plan, triad};
     use super::*;
-    use optimiser::model::{Adviser, AdviserKind, Headteacher, PhaseGroup};
+    use optimiser::model::Headteacher;
 
     fn names() -> PlanNames {
         let schools: Vec<_> = (1..=9)
@@ -265,19 +265,7 @@ mod tests {
                 email: format!("h{i}@example.org"),
             })
             .collect();
-        let advisers = vec![Adviser {
-            id: "adv-1".into(),
-            name: "Bea Cole".into(),
-            kind: AdviserKind::LaOfficer,
-            phases: vec![PhaseGroup::Primary],
-            capacity_days: 10,
-            day_rate: 0.0,
-            base: None,
-            linked_school: None,
-            linked_trust: None,
-            email: None,
-        }];
-        PlanNames::new(&schools, &heads, &advisers)
+        PlanNames::new(&schools, &heads, &[adviser()])
     }
 
     #[test]

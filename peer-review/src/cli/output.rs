@@ -4,9 +4,10 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use clap::Args;
 
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path
@@ -80,4 +81,43 @@ pub fn write_report(path: &Path, n: &Named) -> Result<()> {
     })
     .map_err(|e| anyhow::anyhow!("rendering the report: {e}"))?;
     write_atomic(path, html.as_bytes())
+}
+
+/// The files besides `plan.json` that `plan` and `schedule` alike may write
+/// a plan as, and the heads its workbook names.
+#[derive(Debug, Args)]
+pub struct PlanFiles {
+    /// Also write the plan as one Excel workbook (.xlsx): groups, reviews
+    /// (with their dates once dated), schools left out, advisers.
+    #[arg(long, value_name = "FILE")]
+    pub xlsx: Option<PathBuf>,
+    /// Also write the year's report: one HTML file with the map and every
+    /// table, that opens offline and prints.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Heads of the schools (heads.csv): their names in the workbook.
+    #[arg(long, value_name = "FILE")]
+    pub heads: Option<PathBuf>,
+}
+
+impl PlanFiles {
+    /// The heads, if a file of them was given; read before the long solve,
+    /// so that a bad file fails at once.
+    pub fn read_heads(&self) -> Result<Vec<optimiser::model::Headteacher>> {
+        Ok(match &self.heads {
+            Some(p) => formats::inputs::read_heads(p)?,
+            None => vec![],
+        })
+    }
+
+    /// Writes the workbook and the report that were asked for.
+    pub fn write(&self, named: &Named) -> Result<()> {
+        if let Some(path) = &self.xlsx {
+            write_workbook(path, named)?;
+        }
+        if let Some(path) = &self.report {
+            write_report(path, named)?;
+        }
+        Ok(())
+    }
 }

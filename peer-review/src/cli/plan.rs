@@ -11,11 +11,11 @@ use optimiser::model::School;
 use optimiser::schedule::Person;
 use optimiser::triads::{self, KnownDates, Plan, Scope, TriadProblem, TriadRules};
 
-use super::output::{write_atomic, write_json, write_report, write_workbook, Named};
+use super::output::{write_atomic, write_json, Named, PlanFiles};
 use super::progress::Progress;
 use formats::calendar::{default_calendar, read_calendar};
 use formats::gias::{import_gias_file, ImportOptions, LaSelector};
-use formats::inputs::{read_advisers, read_availability, read_heads, read_history};
+use formats::inputs::{read_advisers, read_availability, read_history};
 use formats::rules::{read_hand, read_triad_rules, Hand};
 
 #[derive(Debug, Args)]
@@ -64,17 +64,8 @@ pub struct PlanArgs {
     /// Also write CSVs a spreadsheet opens: groups, reviews, unplaced, ledger, advisers.
     #[arg(long)]
     pub csv: Option<PathBuf>,
-    /// Also write the plan as one Excel workbook (.xlsx): groups, reviews,
-    /// schools left out, advisers.
-    #[arg(long, value_name = "FILE")]
-    pub xlsx: Option<PathBuf>,
-    /// Also write the year's report: one HTML file with the map and every
-    /// table, that opens offline and prints.
-    #[arg(long, value_name = "FILE")]
-    pub report: Option<PathBuf>,
-    /// Heads of the schools (heads.csv): their names in the workbook.
-    #[arg(long, value_name = "FILE")]
-    pub heads: Option<PathBuf>,
+    #[command(flatten)]
+    pub files: PlanFiles,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -103,11 +94,7 @@ pub fn run(args: &PlanArgs) -> Result<()> {
         );
     }
     let problem = problem(args, import.schools)?;
-    // Read before the long solve, so that a bad file fails at once.
-    let heads = match &args.heads {
-        Some(p) => read_heads(p)?,
-        None => vec![],
-    };
+    let heads = args.files.read_heads()?;
     let progress = Progress::new("forming groups", args.quiet);
     let p = progress.clone();
     let plan = triads::plan(&problem, &move |done, total| p.update(done, total));
@@ -124,12 +111,7 @@ pub fn run(args: &PlanArgs) -> Result<()> {
         advisers: &problem.advisers,
         availability: problem.availability.as_ref().map(|k| &k.availability),
     };
-    if let Some(path) = &args.xlsx {
-        write_workbook(path, &named)?;
-    }
-    if let Some(path) = &args.report {
-        write_report(path, &named)?;
-    }
+    args.files.write(&named)?;
     print_summary(&plan, &problem, started.elapsed().as_secs_f64());
     Ok(())
 }

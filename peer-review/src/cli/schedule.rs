@@ -10,11 +10,11 @@ use clap::Args;
 use optimiser::schedule::{self, ScheduleProblem, ScheduleRules, ScheduledPlan};
 use optimiser::triads::{Plan, TriadRules};
 
-use super::output::{write_atomic, write_json, write_report, write_workbook, Named};
+use super::output::{write_atomic, write_json, Named, PlanFiles};
 use formats::calendar::{default_calendar, read_calendar};
 use formats::gias::{import_gias_file, ImportOptions};
 use formats::ics::{calendars, IcsOptions};
-use formats::inputs::{read_advisers, read_availability, read_heads};
+use formats::inputs::{read_advisers, read_availability};
 use formats::rules::{read_schedule_rules, read_triad_rules};
 
 #[derive(Debug, Args)]
@@ -51,17 +51,8 @@ pub struct ScheduleArgs {
     /// Write reviews.csv (every review with its dates or reason) into this folder.
     #[arg(long)]
     pub csv: Option<PathBuf>,
-    /// Also write the dated plan as one Excel workbook (.xlsx): groups,
-    /// reviews with their dates, schools left out, advisers.
-    #[arg(long, value_name = "FILE")]
-    pub xlsx: Option<PathBuf>,
-    /// Also write the year's report: one HTML file with the map and every
-    /// table, that opens offline and prints.
-    #[arg(long, value_name = "FILE")]
-    pub report: Option<PathBuf>,
-    /// Heads of the schools (heads.csv): their names in the workbook.
-    #[arg(long, value_name = "FILE")]
-    pub heads: Option<PathBuf>,
+    #[command(flatten)]
+    pub files: PlanFiles,
     /// Domain of the calendar entries' UIDs.
     #[arg(long, default_value = "peer-review.schools.example")]
     pub ics_domain: String,
@@ -101,11 +92,7 @@ pub fn run(args: &ScheduleArgs) -> Result<()> {
         None => Vec::new(),
     };
     let previous = args.previous.as_deref().map(read_plan).transpose()?;
-    // Read before the long solve, so that a bad file fails at once.
-    let heads = match &args.heads {
-        Some(p) => read_heads(p)?,
-        None => vec![],
-    };
+    let heads = args.files.read_heads()?;
     let problem = ScheduleProblem {
         plan,
         schools,
@@ -138,12 +125,7 @@ pub fn run(args: &ScheduleArgs) -> Result<()> {
         advisers: &problem.advisers,
         availability: Some(&problem.availability),
     };
-    if let Some(path) = &args.xlsx {
-        write_workbook(path, &named)?;
-    }
-    if let Some(path) = &args.report {
-        write_report(path, &named)?;
-    }
+    args.files.write(&named)?;
     print_summary(&dated);
     Ok(())
 }

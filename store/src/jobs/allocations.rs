@@ -6,7 +6,7 @@ use optimiser::allocate::Allocation;
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
-use crate::{audit, next_version, now, Db, Key};
+use crate::{audit, insert_version, Column, Db};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AllocationVersion {
@@ -30,23 +30,16 @@ pub async fn insert(
     job_id: Option<i64>,
     user_id: Option<i64>,
 ) -> anyhow::Result<(i64, i64)> {
-    let version = next_version(
+    let json = serde_json::to_string(allocation)?;
+    let (id, version) = insert_version(
         &mut *conn,
         "allocations",
-        "year_id = $1",
-        &[Key::Int(year_id)],
+        &[("year_id", Column::Int(year_id))],
+        &[
+            ("data", Column::Text(&json)),
+            ("job_id", Column::OptInt(job_id)),
+        ],
     )
-    .await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO allocations (year_id, version, data, job_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(year_id)
-    .bind(version)
-    .bind(serde_json::to_string(allocation)?)
-    .bind(job_id)
-    .bind(now())
-    .fetch_one(&mut *conn)
     .await?;
     audit::record(
         conn,

@@ -1,9 +1,10 @@
 //! A person's own availability for a year: read it, replace it.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::Json;
 
+use crate::api::doc::{RefusedOrMissing, YearPath};
+use crate::api::Created;
 use crate::error::AppResult;
 use crate::extract::{Signed, Unchecked};
 use crate::AppState;
@@ -15,13 +16,8 @@ use store::availability::Submission;
 
 /// My latest availability for the year (404 before the first submission).
 #[utoipa::path(get, path = "/api/years/{year}/availability", tag = "availability",
-    params(("year" = i64, Path, description = "Programme year id")),
-    responses(
-        (status = 200, body = Submission),
-        (status = 401, body = crate::error::ErrorBody),
-        (status = 403, body = crate::error::ErrorBody),
-        (status = 404, body = crate::error::ErrorBody),
-    ))]
+    params(YearPath),
+    responses((status = 200, body = Submission), RefusedOrMissing))]
 pub async fn get_own(
     State(state): State<AppState>,
     Signed(caller): Signed,
@@ -35,14 +31,12 @@ pub async fn get_own(
 /// Replace my availability for the year: stored as a new version, the
 /// earlier ones kept. Refused after the deadline.
 #[utoipa::path(put, path = "/api/years/{year}/availability", tag = "availability",
-    params(("year" = i64, Path, description = "Programme year id")),
+    params(YearPath),
     request_body = AvailabilityRequest,
     responses(
         (status = 201, body = AvailabilitySaved),
         (status = 400, description = "A date outside the window, on a blackout or twice", body = crate::error::ErrorBody),
-        (status = 401, body = crate::error::ErrorBody),
-        (status = 403, body = crate::error::ErrorBody),
-        (status = 404, body = crate::error::ErrorBody),
+        RefusedOrMissing,
         (status = 409, description = "The deadline has passed", body = crate::error::ErrorBody),
     ))]
 pub async fn put_own(
@@ -50,7 +44,7 @@ pub async fn put_own(
     Signed(caller): Signed,
     Path(year_id): Path<i64>,
     Unchecked(req): Unchecked<AvailabilityRequest>,
-) -> AppResult<(StatusCode, Json<AvailabilitySaved>)> {
+) -> AppResult<Created<AvailabilitySaved>> {
     let saved = availability::submit(&state.db, &caller, year_id, req).await?;
-    Ok((StatusCode::CREATED, Json(saved)))
+    Ok(Created(saved))
 }

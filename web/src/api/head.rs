@@ -37,30 +37,23 @@ use crate::AppState;
 pub struct Doc;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/years/{year}/my/school", get(school::my_school))
-        .route(
-            "/years/{year}/my/choices",
-            get(choices::get_choices).put(choices::put_choices),
-        )
-        .route("/years/{year}/my/group", get(group::my_group))
-        .route("/years/{year}/my/assignments", get(group::my_assignments))
-        .route(
-            "/years/{year}/my/sharing",
-            get(sharing::get_sharing).put(sharing::put_sharing),
-        )
-        .route(
-            "/years/{year}/reviews/{host_urn}/writeup",
-            get(writeup::get_writeup).put(writeup::put_writeup),
-        )
-        .route(
-            "/years/{year}/reviews/{host_urn}/writeup/submit",
-            post(writeup::submit_writeup),
-        )
-        .route(
-            "/years/{year}/reviews/{host_urn}/writeup/versions",
-            get(writeup::list_versions),
-        )
-        .route("/years/{year}/writeups/status", get(status::writeup_status))
-        .route("/years/{year}/writeups/estimates", get(status::estimates))
+    use choices::{get_choices, put_choices};
+    use sharing::{get_sharing, put_sharing};
+    use writeup::{get_writeup, put_writeup};
+    // Every route here is of one year, whose id the extractors read.
+    let my = Router::new()
+        .route("/school", get(school::my_school))
+        .route("/choices", get(get_choices).put(put_choices))
+        .route("/group", get(group::my_group))
+        .route("/assignments", get(group::my_assignments))
+        .route("/sharing", get(get_sharing).put(put_sharing));
+    let review = "/reviews/{host_urn}/writeup";
+    let year = Router::new()
+        .nest("/my", my)
+        .route(review, get(get_writeup).put(put_writeup))
+        .route(&format!("{review}/submit"), post(writeup::submit_writeup))
+        .route(&format!("{review}/versions"), get(writeup::list_versions))
+        .route("/writeups/status", get(status::writeup_status))
+        .route("/writeups/estimates", get(status::estimates));
+    Router::new().nest("/years/{year}", year)
 }

@@ -7,6 +7,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
+use crate::api::doc::{SimOnly, Unsigned, YearPath};
 use crate::error::{AppResult, ErrorBody};
 use crate::extract::{Body, Signed, SimYear};
 use crate::AppState;
@@ -50,13 +51,12 @@ pub struct StartJob {
 /// stores a new draft plan, an allocation job a new allocation; a job that
 /// fails or is cancelled stores nothing.
 #[utoipa::path(post, path = "/api/years/{year}/jobs", tag = "jobs",
-    params(("year" = i64, Path, description = "Programme year id")),
+    params(YearPath),
     request_body = StartJob,
     responses(
         (status = 202, description = "Queued", body = Job),
         (status = 400, description = "Not a kind of job", body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, description = "Not the SIM", body = ErrorBody),
+        SimOnly,
         (status = 404, description = "No such year", body = ErrorBody),
         (status = 409, description = "A job of this kind is already queued or running for the year (code `conflict`, the message names it), or an input it needs is missing (code `missing_input`)", body = ErrorBody),
     ))]
@@ -71,11 +71,10 @@ pub async fn start_job(
 
 /// The year's jobs, newest first (the latest 200).
 #[utoipa::path(get, path = "/api/years/{year}/jobs", tag = "jobs",
-    params(("year" = i64, Path, description = "Programme year id")),
+    params(YearPath),
     responses(
         (status = 200, body = Vec<Job>),
-        (status = 401, body = ErrorBody),
-        (status = 403, description = "Not the SIM", body = ErrorBody),
+        SimOnly,
         (status = 404, description = "No such year", body = ErrorBody),
     ))]
 pub async fn list_jobs(State(state): State<AppState>, year: SimYear) -> AppResult<Json<Vec<Job>>> {
@@ -88,8 +87,7 @@ pub async fn list_jobs(State(state): State<AppState>, year: SimYear) -> AppResul
     params(("id" = i64, Path, description = "Job id")),
     responses(
         (status = 200, body = Job),
-        (status = 401, body = ErrorBody),
-        (status = 403, description = "Not the SIM", body = ErrorBody),
+        SimOnly,
         (status = 404, description = "No such job", body = ErrorBody),
     ))]
 pub async fn get_job(
@@ -108,8 +106,7 @@ pub async fn get_job(
     params(("id" = i64, Path, description = "Job id")),
     responses(
         (status = 200, description = "Cancelled (queued) or asked to stop (running): `state` and `cancel_requested` say which", body = Job),
-        (status = 401, body = ErrorBody),
-        (status = 403, description = "Not the SIM", body = ErrorBody),
+        SimOnly,
         (status = 404, description = "No such job", body = ErrorBody),
         (status = 409, description = "The job has already ended", body = ErrorBody),
     ))]
@@ -125,10 +122,10 @@ pub async fn cancel_job(
 /// assignment, per-school need, tier and shortfall reasons, consultants'
 /// loads and cost.
 #[utoipa::path(get, path = "/api/years/{year}/allocations/latest", tag = "jobs",
-    params(("year" = i64, Path, description = "Programme year id")),
+    params(YearPath),
     responses(
         (status = 200, body = AllocationVersion),
-        (status = 401, body = ErrorBody),
+        Unsigned,
         (status = 403, description = "Not the SIM (consultants: GET /api/years/{year}/my/allocation)", body = ErrorBody),
         (status = 404, description = "No such year, or no allocation yet", body = ErrorBody),
     ))]
@@ -142,10 +139,10 @@ pub async fn latest_allocation(
 /// My days in the year's latest allocation: for consultants (their id in
 /// the year's consultants), who see only their own assignments.
 #[utoipa::path(get, path = "/api/years/{year}/my/allocation", tag = "consultant",
-    params(("year" = i64, Path, description = "Programme year id")),
+    params(YearPath),
     responses(
         (status = 200, body = MyAllocation),
-        (status = 401, body = ErrorBody),
+        Unsigned,
         (status = 403, description = "Not a consultant", body = ErrorBody),
         (status = 404, description = "No such year, or no allocation yet", body = ErrorBody),
     ))]

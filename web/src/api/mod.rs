@@ -2,10 +2,13 @@
 //! that `/api/openapi.json` lists every route with its bodies and errors.
 
 pub mod availability;
+mod doc;
 pub mod head;
 pub mod jobs;
 pub mod sim;
 
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use utoipa::OpenApi;
@@ -56,6 +59,15 @@ pub fn router() -> Router<AppState> {
             "/years/{year}/availability",
             get(availability::get_own).put(availability::put_own),
         )
+}
+
+/// What a route that stores something answers: 201 with it as JSON.
+pub struct Created<T>(pub T);
+
+impl<T: serde::Serialize> IntoResponse for Created<T> {
+    fn into_response(self) -> Response {
+        (StatusCode::CREATED, Json(self.0)).into_response()
+    }
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {

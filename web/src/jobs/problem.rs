@@ -167,18 +167,10 @@ pub async fn allocation(db: &Db, year: &Year) -> anyhow::Result<(AllocationProbl
     else {
         anyhow::bail!("no consultants uploaded for this year: upload the consultants first");
     };
-    let need: Vec<NeedEntry> = inputs::latest(db, year.id, "need")
-        .await?
-        .map(|s| s.data)
-        .unwrap_or_default();
-    let sspb: Vec<Sspb> = inputs::latest(db, year.id, "sspb")
-        .await?
-        .map(|s| s.data)
-        .unwrap_or_default();
-    let past: Vec<PastAllocation> = inputs::latest(db, year.id, "last_allocations")
-        .await?
-        .map(|s| s.data)
-        .unwrap_or_default();
+    let need: Vec<NeedEntry> = inputs::latest_or_default(db, year.id, "need").await?;
+    let sspb: Vec<Sspb> = inputs::latest_or_default(db, year.id, "sspb").await?;
+    let past: Vec<PastAllocation> =
+        inputs::latest_or_default(db, year.id, "last_allocations").await?;
     let support = writeups::support_needed_by_school(db, year.id).await?;
     let known: HashSet<Urn> = schools.data.iter().map(|s| s.urn).collect();
     let mut notes = Vec::new();

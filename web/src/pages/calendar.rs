@@ -175,6 +175,7 @@ pub fn summary(dates: &[DateLevel]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pages::form_fields;
     use optimiser::schedule::{Blackout, HalfTerm, SchoolBlackout};
 
     fn d(s: &str) -> NaiveDate {
@@ -285,13 +286,7 @@ mod tests {
 
     #[test]
     fn parses_the_form_and_names_bad_fields() {
-        let f = |pairs: &[(&str, &str)]| {
-            pairs
-                .iter()
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-                .collect::<Vec<_>>()
-        };
-        let got = parse_form(&f(&[
+        let got = parse_form(&form_fields(&[
             ("csrf", "x"),
             ("day-2027-01-07", "preferred"),
             ("day-2027-01-08", "unavailable"),
@@ -312,10 +307,10 @@ mod tests {
             ]
         );
         assert_eq!(summary(&got), "2 dates: 1 preferred, 1 possible");
-        assert!(parse_form(&f(&[("day-2027-13-01", "possible")]))
+        assert!(parse_form(&form_fields(&[("day-2027-13-01", "possible")]))
             .unwrap_err()
             .contains("2027-13-01"));
-        assert!(parse_form(&f(&[("day-2027-01-07", "maybe")]))
+        assert!(parse_form(&form_fields(&[("day-2027-01-07", "maybe")]))
             .unwrap_err()
             .contains("2027-01-07: \"maybe\""));
     }

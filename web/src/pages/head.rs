@@ -364,10 +364,7 @@ async fn choices_page(
 ) -> PageResult<ChoicesPage> {
     let urn = my_urn(caller)?;
     let year = year_or_404(&state.db, year_id).await?;
-    let schools = inputs::latest::<Vec<School>>(&state.db, year_id, "schools")
-        .await?
-        .map(|s| s.data)
-        .unwrap_or_default();
+    let schools = inputs::latest_or_default::<Vec<School>>(&state.db, year_id, "schools").await?;
     let mut options: Vec<(String, String)> = schools
         .iter()
         .filter(|s| s.urn.to_string() != urn)
@@ -543,6 +540,7 @@ pub async fn save_choices(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pages::form_fields;
 
     #[test]
     fn a_refused_request_stands_beside_its_row() {
@@ -584,7 +582,7 @@ mod tests {
 
     #[test]
     fn posted_choices_keep_rows_with_a_school() {
-        let f: Vec<(String, String)> = [
+        let f = form_fields(&[
             ("csrf", "x"),
             ("focus", "maths"),
             ("focus", "send"),
@@ -592,10 +590,7 @@ mod tests {
             ("avoid_reason_0", " federation talks "),
             ("avoid_urn_1", ""),
             ("avoid_reason_1", "ignored"),
-        ]
-        .iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect();
+        ]);
         let (focus, rows) = parse_choices(&f);
         assert_eq!(focus, ["maths", "send"]);
         assert_eq!(rows.len(), 1);

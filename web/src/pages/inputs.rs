@@ -15,7 +15,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::availability::when;
-use super::{render, render_with, see_other, Layout, PageResult, Viewer};
+use super::{render, render_refused, see_other, Layout, PageResult, Viewer};
 use crate::auth::Caller;
 use crate::error::AppError;
 use crate::{AppState, INPUT_LIMIT, UPLOAD_LIMIT};
@@ -259,12 +259,7 @@ async fn kind_page(
             })
             .collect(),
     };
-    let status = if refusal.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    render_with(status, &page)
+    render_refused(refusal.is_some(), &page)
 }
 
 async fn show(
@@ -462,12 +457,7 @@ fn las_page(
         las: staged.las.iter().map(row).collect(),
         error,
     };
-    let status = if page.error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    render_with(status, &page)
+    render_refused(page.error.is_some(), &page)
 }
 
 /// `GET /years/{year}/inputs/schools/staged/{id}`: the authorities the

@@ -153,6 +153,15 @@ async fn render_errors(request: Request, next: Next) -> Response {
     response
 }
 
+/// A posted form's fields as the handlers read them, for their tests.
+#[cfg(test)]
+pub(crate) fn form_fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
 /// Set on a page's response by a handler that shows the web map: the tile
 /// server's origin (checked by `tiles::Tiles::parse`) for the CSP's img-src.
 #[derive(Debug, Clone)]
@@ -224,6 +233,17 @@ pub fn render<T: askama::Template>(t: &T) -> PageResult<Response> {
 pub fn render_with<T: askama::Template>(status: StatusCode, t: &T) -> PageResult<Response> {
     let html = t.render().map_err(|e| AppError::internal("template", e))?;
     Ok((status, Html(html)).into_response())
+}
+
+/// A page that may show a refusal of what was sent: 400 when it does, so
+/// that the form's answer says it was not taken.
+pub fn render_refused<T: askama::Template>(refused: bool, t: &T) -> PageResult<Response> {
+    let status = if refused {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    render_with(status, t)
 }
 
 /// After a successful form: back to a page with GET (so reloading does not

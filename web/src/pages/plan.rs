@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Form;
 use optimiser::model::{School, Urn};
 use optimiser::triads::plan::Triad;
@@ -274,10 +274,7 @@ async fn plan_page(
     let pv = plans::get(&state.db, year_id, version)
         .await?
         .ok_or_else(|| AppError::not_found(format!("no plan version {version} in this year")))?;
-    let schools = inputs::latest::<Vec<School>>(&state.db, year_id, "schools")
-        .await?
-        .map(|s| s.data)
-        .unwrap_or_default();
+    let schools = inputs::latest_or_default::<Vec<School>>(&state.db, year_id, "schools").await?;
     let names = names(&schools);
     let dir = Directory::load(&state.db, year_id).await?;
     let reason_names = words::Names::new(names.clone(), dir.advisers.clone());
@@ -592,10 +589,8 @@ pub async fn change_hand(
     let stored = match app::hand::put(&state.db, &sim_year, hand).await {
         Ok(s) => s,
         Err(e) if e.code == "invalid_hand" => {
-            let schools = inputs::latest::<Vec<School>>(&state.db, year_id, "schools")
-                .await?
-                .map(|s| s.data)
-                .unwrap_or_default();
+            let schools =
+                inputs::latest_or_default::<Vec<School>>(&state.db, year_id, "schools").await?;
             let refusal = HandRefusal::of(&e.problems, exclusion, &names(&schools));
             return refuse(refusal, e.message).await;
         }
@@ -617,17 +612,7 @@ pub async fn report(
 ) -> PageResult<Response> {
     let sim_year = app::SimYear::check(&state.db, caller, year_id).await?;
     let file = app::plans::report(&state.db, &sim_year, version).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, file.content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{}\"", file.file_name),
-            ),
-        ],
-        file.bytes,
-    )
-        .into_response())
+    Ok(crate::download::inline(file))
 }
 
 #[derive(Template)]
@@ -680,6 +665,7 @@ pub async fn publish(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pages::form_fields;
 
     fn problem(field: &str, value: &str, what: &str) -> app::Problem {
         app::Problem {
@@ -727,18 +713,11 @@ mod tests {
         );
     }
 
-    fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
-    }
-
     #[test]
     fn each_form_changes_one_thing_of_the_hand() {
         let hand = changed_hand(
             Hand::default(),
-            &fields(&[
+            &form_fields(&[
                 ("action", "pin"),
                 ("school", "900001"),
                 ("school", "900002"),
@@ -751,7 +730,7 @@ mod tests {
         assert_eq!(hand.pin[0].adviser.as_deref(), Some("adv-01"));
         let hand = changed_hand(
             hand,
-            &fields(&[
+            &form_fields(&[
                 ("action", "exclude"),
                 ("a", "900004"),
                 ("b", "900005"),
@@ -759,24 +738,35 @@ mod tests {
             ]),
         )
         .unwrap();
-        let hand =
-            changed_hand(hand, &fields(&[("action", "opt_out"), ("urn", "900006")])).unwrap();
-        let hand =
-            changed_hand(hand, &fields(&[("action", "opt_out"), ("urn", "900006")])).unwrap();
+        let hand = changed_hand(
+            hand,
+            &form_fields(&[("action", "opt_out"), ("urn", "900006")]),
+        )
+        .unwrap();
+        let hand = changed_hand(
+            hand,
+            &form_fields(&[("action", "opt_out"), ("urn", "900006")]),
+        )
+        .unwrap();
         assert_eq!(hand.opt_out, vec![Urn(900006)]);
         assert_eq!(hand.exclude[0].reason, "merger");
-        let hand = changed_hand(hand, &fields(&[("action", "unpin"), ("index", "0")])).unwrap();
+        let hand =
+            changed_hand(hand, &form_fields(&[("action", "unpin"), ("index", "0")])).unwrap();
         assert!(hand.pin.is_empty());
-        let hand = changed_hand(hand, &fields(&[("action", "opt_in"), ("urn", "900006")])).unwrap();
+        let hand = changed_hand(
+            hand,
+            &form_fields(&[("action", "opt_in"), ("urn", "900006")]),
+        )
+        .unwrap();
         assert!(hand.opt_out.is_empty());
         assert!(changed_hand(
             hand.clone(),
-            &fields(&[("action", "unexclude"), ("index", "3")])
+            &form_fields(&[("action", "unexclude"), ("index", "3")])
         )
         .unwrap_err()
         .starts_with("index"));
         assert!(
-            changed_hand(hand, &fields(&[("action", "exclude"), ("a", "x")]))
+            changed_hand(hand, &form_fields(&[("action", "exclude"), ("a", "x")]))
                 .unwrap_err()
                 .starts_with("a:")
         );

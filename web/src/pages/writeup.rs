@@ -767,17 +767,11 @@ pub async fn save(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
-    }
+    use crate::pages::form_fields;
 
     #[test]
     fn the_form_round_trips_and_names_bad_fields() {
-        let f = FormValues::from_fields(&fields(&[
+        let f = FormValues::from_fields(&form_fields(&[
             ("csrf", "x"),
             ("strengths", "Reading"),
             ("areas_to_develop", "Maths"),
@@ -802,7 +796,7 @@ mod tests {
         assert_eq!(FormValues::of(&input), f);
 
         let bad = |pairs: &[(&str, &str)]| {
-            FormValues::from_fields(&fields(pairs))
+            FormValues::from_fields(&form_fields(pairs))
                 .to_input()
                 .unwrap_err()
         };

@@ -1,9 +1,10 @@
 //! A head's choices for their school: focus areas and schools to avoid.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::Json;
 
+use crate::api::doc::{HeadsOnly, YearPath};
+use crate::api::Created;
 use crate::error::AppResult;
 use crate::extract::{Body, HeadYear};
 use crate::AppState;
@@ -12,11 +13,10 @@ use store::choices::{Choices, Saved};
 
 /// My school's latest choices (404 before the first save).
 #[utoipa::path(get, path = "/api/years/{year}/my/choices", tag = "head",
-    params(("year" = i64, Path, description = "Programme year id")),
+    params(YearPath),
     responses(
         (status = 200, body = Saved),
-        (status = 401, body = crate::error::ErrorBody),
-        (status = 403, description = "Not a head", body = crate::error::ErrorBody),
+        HeadsOnly,
         (status = 404, description = "No such year, or no choices saved yet", body = crate::error::ErrorBody),
     ))]
 pub async fn get_choices(State(state): State<AppState>, hy: HeadYear) -> AppResult<Json<Saved>> {
@@ -30,13 +30,12 @@ pub async fn get_choices(State(state): State<AppState>, hy: HeadYear) -> AppResu
 /// a reason. Stored as a new version, the earlier ones kept; the grouping
 /// reads the latest. Refused after the availability deadline.
 #[utoipa::path(put, path = "/api/years/{year}/my/choices", tag = "head",
-    params(("year" = i64, Path, description = "Programme year id")),
+    params(YearPath),
     request_body = Choices,
     responses(
         (status = 201, body = ChoicesSaved),
         (status = 400, description = "An unknown focus area, an avoided URN that is not a school of the year or is your own, a missing reason; the message names it", body = crate::error::ErrorBody),
-        (status = 401, body = crate::error::ErrorBody),
-        (status = 403, description = "Not a head", body = crate::error::ErrorBody),
+        HeadsOnly,
         (status = 404, description = "No such year, or your school is not among its schools", body = crate::error::ErrorBody),
         (status = 409, description = "The deadline has passed (code too_late), or the year's schools are not loaded", body = crate::error::ErrorBody),
     ))]
@@ -44,9 +43,6 @@ pub async fn put_choices(
     State(state): State<AppState>,
     hy: HeadYear,
     Body(req): Body<Choices>,
-) -> AppResult<(StatusCode, Json<ChoicesSaved>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(choices::save(&state.db, &hy, &req).await?),
-    ))
+) -> AppResult<Created<ChoicesSaved>> {
+    Ok(Created(choices::save(&state.db, &hy, &req).await?))
 }

@@ -4,6 +4,7 @@
 use axum::extract::{Path, State};
 use axum::Json;
 
+use crate::api::doc::{HeadsOnly, Unsigned, YearPath};
 use crate::error::AppResult;
 use crate::extract::{HeadYear, Signed};
 use crate::AppState;
@@ -15,11 +16,10 @@ use app::head::group::{self, GroupView, MyAssignments};
 /// at one school, reviewing at another). 404 before publication, or where
 /// my school is in no group (with the reason).
 #[utoipa::path(get, path = "/api/years/{year}/my/group", tag = "head",
-    params(("year" = i64, Path, description = "Programme year id")),
+    params(YearPath),
     responses(
         (status = 200, body = GroupView),
-        (status = 401, body = crate::error::ErrorBody),
-        (status = 403, description = "Not a head", body = crate::error::ErrorBody),
+        HeadsOnly,
         (status = 404, description = "No such year, the plan is not published yet, or the school is in no group (the message gives the reason)", body = crate::error::ErrorBody),
     ))]
 pub async fn my_group(State(state): State<AppState>, hy: HeadYear) -> AppResult<Json<GroupView>> {
@@ -31,10 +31,10 @@ pub async fn my_group(State(state): State<AppState>, hy: HeadYear) -> AppResult<
 /// For advisers (their id in the year's advisers); an adviser with no group
 /// gets an empty list.
 #[utoipa::path(get, path = "/api/years/{year}/my/assignments", tag = "adviser",
-    params(("year" = i64, Path, description = "Programme year id")),
+    params(YearPath),
     responses(
         (status = 200, body = MyAssignments),
-        (status = 401, body = crate::error::ErrorBody),
+        Unsigned,
         (status = 403, description = "Not an adviser", body = crate::error::ErrorBody),
         (status = 404, description = "No such year, or the plan is not published yet", body = crate::error::ErrorBody),
     ))]

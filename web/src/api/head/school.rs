@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::Json;
 
+use crate::api::doc::{HeadsOnly, YearPath};
 use crate::error::AppResult;
 use crate::extract::HeadYear;
 use crate::AppState;
@@ -11,11 +12,10 @@ use app::head::school::{self, MySchool};
 
 /// My school for the year, with my availability and choices.
 #[utoipa::path(get, path = "/api/years/{year}/my/school", tag = "head",
-    params(("year" = i64, Path, description = "Programme year id")),
+    params(YearPath),
     responses(
         (status = 200, body = MySchool),
-        (status = 401, body = crate::error::ErrorBody),
-        (status = 403, description = "Not a head", body = crate::error::ErrorBody),
+        HeadsOnly,
         (status = 404, description = "No such year, or the school is not among its schools", body = crate::error::ErrorBody),
         (status = 409, description = "The year's schools are not loaded yet", body = crate::error::ErrorBody),
     ))]

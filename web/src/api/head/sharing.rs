@@ -3,9 +3,10 @@
 //! school).
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::Json;
 
+use crate::api::doc::{HeadsOnly, YearPath};
+use crate::api::Created;
 use crate::error::AppResult;
 use crate::extract::{Body, HeadYear};
 use crate::AppState;
@@ -17,11 +18,10 @@ use store::writeups::Sharing;
 /// Until I choose, nobody but the lead
 /// and me reads it in full, and the SIM reads the anonymised summary.
 #[utoipa::path(get, path = "/api/years/{year}/my/sharing", tag = "head",
-    params(("year" = i64, Path, description = "Programme year id")),
+    params(YearPath),
     responses(
         (status = 200, body = Sharing),
-        (status = 401, body = crate::error::ErrorBody),
-        (status = 403, description = "Not a head", body = crate::error::ErrorBody),
+        HeadsOnly,
         (status = 404, description = "No such year", body = crate::error::ErrorBody),
     ))]
 pub async fn get_sharing(State(state): State<AppState>, hy: HeadYear) -> AppResult<Json<Sharing>> {
@@ -32,22 +32,18 @@ pub async fn get_sharing(State(state): State<AppState>, hy: HeadYear) -> AppResu
 ///
 /// Stored as a new version; applies at once to every version of the write-up.
 #[utoipa::path(put, path = "/api/years/{year}/my/sharing", tag = "head",
-    params(("year" = i64, Path, description = "Programme year id")),
+    params(YearPath),
     request_body = SharingRequest,
     responses(
         (status = 201, body = Sharing),
         (status = 400, description = "Malformed body", body = crate::error::ErrorBody),
-        (status = 401, body = crate::error::ErrorBody),
-        (status = 403, description = "Not a head", body = crate::error::ErrorBody),
+        HeadsOnly,
         (status = 404, description = "No such year", body = crate::error::ErrorBody),
     ))]
 pub async fn put_sharing(
     State(state): State<AppState>,
     hy: HeadYear,
     Body(req): Body<SharingRequest>,
-) -> AppResult<(StatusCode, Json<Sharing>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(sharing::set(&state.db, &hy, &req).await?),
-    ))
+) -> AppResult<Created<Sharing>> {
+    Ok(Created(sharing::set(&state.db, &hy, &req).await?))
 }

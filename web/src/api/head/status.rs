@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::Json;
 
+use crate::api::doc::{SimOnly, YearPath};
 use crate::error::AppResult;
 use crate::extract::SimYear;
 use crate::AppState;
@@ -17,11 +18,10 @@ use app::head::status::{self, EstimatesInAggregate, WriteupStatusList};
 /// passed without a submission). It names schools and leads, never the
 /// write-ups' content.
 #[utoipa::path(get, path = "/api/years/{year}/writeups/status", tag = "writeup",
-    params(("year" = i64, Path, description = "Programme year id")),
+    params(YearPath),
     responses(
         (status = 200, body = WriteupStatusList),
-        (status = 401, body = crate::error::ErrorBody),
-        (status = 403, description = "Not the SIM", body = crate::error::ErrorBody),
+        SimOnly,
         (status = 404, description = "No such year, or no published plan", body = crate::error::ErrorBody),
         (status = 409, description = "The year's rules have a malformed [writeups] table", body = crate::error::ErrorBody),
     ))]
@@ -39,11 +39,10 @@ pub async fn writeup_status(
 /// aggregate over enough schools the programme still learns where schools
 /// stand.
 #[utoipa::path(get, path = "/api/years/{year}/writeups/estimates", tag = "writeup",
-    params(("year" = i64, Path, description = "Programme year id")),
+    params(YearPath),
     responses(
         (status = 200, body = EstimatesInAggregate),
-        (status = 401, body = crate::error::ErrorBody),
-        (status = 403, description = "Not the SIM", body = crate::error::ErrorBody),
+        SimOnly,
         (status = 404, description = "No such year", body = crate::error::ErrorBody),
     ))]
 pub async fn estimates(

@@ -9,10 +9,11 @@
 //! escalated at once to the designated people.
 
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 
+use crate::api::doc::{Unsigned, YearPath};
+use crate::api::Created;
 use crate::error::AppResult;
 use crate::extract::{AnyYear, HostUrn, Unchecked};
 use crate::AppState;
@@ -34,13 +35,13 @@ pub struct VersionQuery {
 /// the theme of the area of excellence, the dates and the status).
 #[utoipa::path(get, path = "/api/years/{year}/reviews/{host_urn}/writeup", tag = "writeup",
     params(
-        ("year" = i64, Path, description = "Programme year id"),
+        YearPath,
         ("host_urn" = String, Path, description = "URN of the school reviewed"),
         VersionQuery,
     ),
     responses(
         (status = 200, body = WriteupView),
-        (status = 401, body = crate::error::ErrorBody),
+        Unsigned,
         (status = 403, description = "The caller may not read this write-up", body = crate::error::ErrorBody),
         (status = 404, description = "No such year, no published plan, no such review, or nothing written yet", body = crate::error::ErrorBody),
     ))]
@@ -59,12 +60,12 @@ pub async fn get_writeup(
 /// in the summary view the author and lead are left out.
 #[utoipa::path(get, path = "/api/years/{year}/reviews/{host_urn}/writeup/versions", tag = "writeup",
     params(
-        ("year" = i64, Path, description = "Programme year id"),
+        YearPath,
         ("host_urn" = String, Path, description = "URN of the school reviewed"),
     ),
     responses(
         (status = 200, body = VersionsView),
-        (status = 401, body = crate::error::ErrorBody),
+        Unsigned,
         (status = 403, description = "The caller may not read this write-up", body = crate::error::ErrorBody),
         (status = 404, description = "No such year, no published plan or no such review", body = crate::error::ErrorBody),
     ))]
@@ -85,14 +86,14 @@ pub async fn list_versions(
 /// write-up: escalate them at once to the designated people.
 #[utoipa::path(put, path = "/api/years/{year}/reviews/{host_urn}/writeup", tag = "writeup",
     params(
-        ("year" = i64, Path, description = "Programme year id"),
+        YearPath,
         ("host_urn" = String, Path, description = "URN of the school reviewed"),
     ),
     request_body = WriteupInput,
     responses(
         (status = 201, body = SavedVersion),
         (status = 400, description = "A field too long, a grade off the scale, a follow-up date not after the review, an incomplete correction of a submitted write-up; the message names the field", body = crate::error::ErrorBody),
-        (status = 401, body = crate::error::ErrorBody),
+        Unsigned,
         (status = 403, description = "The caller is not the lead reviewer of this review", body = crate::error::ErrorBody),
         (status = 404, description = "No such year, no published plan or no such review", body = crate::error::ErrorBody),
     ))]
@@ -101,9 +102,9 @@ pub async fn put_writeup(
     ay: AnyYear,
     HostUrn(host): HostUrn,
     Unchecked(req): Unchecked<WriteupInput>,
-) -> AppResult<(StatusCode, Json<SavedVersion>)> {
+) -> AppResult<Created<SavedVersion>> {
     let saved = writeup::save(&state.db, &ay, host, req.map(Some), false).await?;
-    Ok((StatusCode::CREATED, Json(saved)))
+    Ok(Created(saved))
 }
 
 /// Submit the write-up: a new version with status `submitted`.
@@ -114,14 +115,14 @@ pub async fn put_writeup(
 /// in a write-up: escalate them at once to the designated people.
 #[utoipa::path(post, path = "/api/years/{year}/reviews/{host_urn}/writeup/submit", tag = "writeup",
     params(
-        ("year" = i64, Path, description = "Programme year id"),
+        YearPath,
         ("host_urn" = String, Path, description = "URN of the school reviewed"),
     ),
     request_body(content = WriteupInput, description = "Optional: the text to submit; without it the latest saved version is submitted"),
     responses(
         (status = 201, body = SavedVersion),
         (status = 400, description = "A required field is missing or a field is invalid; the message names it", body = crate::error::ErrorBody),
-        (status = 401, body = crate::error::ErrorBody),
+        Unsigned,
         (status = 403, description = "The caller is not the lead reviewer of this review", body = crate::error::ErrorBody),
         (status = 404, description = "No such year, no published plan or no such review", body = crate::error::ErrorBody),
         (status = 409, description = "No body and nothing saved to submit", body = crate::error::ErrorBody),
@@ -131,7 +132,7 @@ pub async fn submit_writeup(
     ay: AnyYear,
     HostUrn(host): HostUrn,
     Unchecked(req): Unchecked<Option<WriteupInput>>,
-) -> AppResult<(StatusCode, Json<SavedVersion>)> {
+) -> AppResult<Created<SavedVersion>> {
     let saved = writeup::save(&state.db, &ay, host, req, true).await?;
-    Ok((StatusCode::CREATED, Json(saved)))
+    Ok(Created(saved))
 }

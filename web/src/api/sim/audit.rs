@@ -5,6 +5,7 @@ use axum::extract::{Query, State};
 use axum::Json;
 use serde::Deserialize;
 
+use crate::api::doc::Refused;
 use crate::error::{AppResult, ErrorBody};
 use crate::extract::Signed;
 use crate::AppState;
@@ -25,8 +26,7 @@ pub struct AuditQuery {
     responses(
         (status = 200, body = Vec<AuditEntry>),
         (status = 400, description = "limit out of range", body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
+        Refused,
     ))]
 pub async fn list(
     State(state): State<AppState>,

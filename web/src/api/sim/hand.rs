@@ -3,10 +3,11 @@
 //! rules are in `app::hand`).
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::Json;
 
 use super::problems::SimResult;
+use crate::api::doc::{RefusedOrMissing, YearPath};
+use crate::api::Created;
 use crate::error::{AppResult, ErrorBody};
 use crate::extract::{Body, SimYear};
 use crate::AppState;
@@ -18,34 +19,27 @@ use store::inputs::Hand;
 /// twice; a pinned adviser must be in the advisers input; an exclusion
 /// names two schools and a reason. Every problem is listed.
 #[utoipa::path(put, path = "/api/years/{year}/hand", tag = "sim",
-    params(("year" = i64, Path, description = "Programme year id")),
+    params(YearPath),
     request_body = Hand,
     responses(
         (status = 201, body = StoredHand),
         (status = 400, description = "Each problem with its field and value; nothing stored", body = super::problems::ProblemsBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
+        RefusedOrMissing,
         (status = 409, description = "No schools uploaded yet", body = ErrorBody),
     ))]
 pub async fn put(
     State(state): State<AppState>,
     year: SimYear,
     Body(hand): Body<Hand>,
-) -> SimResult<(StatusCode, Json<StoredHand>)> {
+) -> SimResult<Created<StoredHand>> {
     let stored = app::hand::put(&state.db, &year, hand).await?;
-    Ok((StatusCode::CREATED, Json(stored)))
+    Ok(Created(stored))
 }
 
 /// The SIM's current hand (empty, version 0, before the first).
 #[utoipa::path(get, path = "/api/years/{year}/hand", tag = "sim",
-    params(("year" = i64, Path, description = "Programme year id")),
-    responses(
-        (status = 200, body = StoredHand),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-    ))]
+    params(YearPath),
+    responses((status = 200, body = StoredHand), RefusedOrMissing))]
 pub async fn get(State(state): State<AppState>, year: SimYear) -> AppResult<Json<StoredHand>> {
     Ok(Json(app::hand::get(&state.db, &year).await?))
 }

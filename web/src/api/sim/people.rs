@@ -3,10 +3,11 @@
 //! `app::people`.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::Json;
 
 use super::problems::SimResult;
+use crate::api::doc::{Refused, RefusedOrMissing, YearPath};
+use crate::api::Created;
 use crate::error::{AppResult, ErrorBody};
 use crate::extract::{Body, Signed, SimYear};
 use crate::AppState;
@@ -18,33 +19,27 @@ use store::people::{Invited, Person};
 /// school; advisers and consultants by their id) and issues each a fresh
 /// single-use link, revoking their unused ones. The SIM sends the links.
 #[utoipa::path(post, path = "/api/years/{year}/invitations", tag = "sim",
-    params(("year" = i64, Path, description = "Programme year id")),
+    params(YearPath),
     request_body = InvitationRequest,
     responses(
         (status = 201, description = "One link per person, in the order asked", body = Vec<Invited>),
         (status = 400, description = "Unknown URNs or ids, each listed; nobody was invited", body = super::problems::ProblemsBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
+        RefusedOrMissing,
         (status = 409, description = "The input people are chosen from is not uploaded", body = ErrorBody),
     ))]
 pub async fn invite(
     State(state): State<AppState>,
     year: SimYear,
     Body(req): Body<InvitationRequest>,
-) -> SimResult<(StatusCode, Json<Vec<Invited>>)> {
+) -> SimResult<Created<Vec<Invited>>> {
     let invited = people::invite(&state.db, &year, &req, &state.config.base_url).await?;
-    Ok((StatusCode::CREATED, Json(invited)))
+    Ok(Created(invited))
 }
 
 /// Every user (no tokens): role, name, school or id, whether invited and
 /// whether they have signed in.
 #[utoipa::path(get, path = "/api/people", tag = "sim",
-    responses(
-        (status = 200, body = Vec<Person>),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-    ))]
+    responses((status = 200, body = Vec<Person>), Refused))]
 pub async fn list(
     State(state): State<AppState>,
     Signed(caller): Signed,
@@ -54,13 +49,8 @@ pub async fn list(
 
 /// How many heads and advisers have given availability, and who has not.
 #[utoipa::path(get, path = "/api/years/{year}/availability/status", tag = "sim",
-    params(("year" = i64, Path, description = "Programme year id")),
-    responses(
-        (status = 200, body = AvailabilityStatus),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-    ))]
+    params(YearPath),
+    responses((status = 200, body = AvailabilityStatus), RefusedOrMissing))]
 pub async fn status(
     State(state): State<AppState>,
     year: SimYear,
@@ -72,13 +62,12 @@ pub async fn status(
 /// have submitted.
 #[utoipa::path(get, path = "/api/years/{year}/availability/{user}", tag = "sim",
     params(
-        ("year" = i64, Path, description = "Programme year id"),
+        YearPath,
         ("user" = i64, Path, description = "User id"),
     ),
     responses(
         (status = 200, body = PersonAvailability),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
+        Refused,
         (status = 404, description = "No such year or user", body = ErrorBody),
     ))]
 pub async fn of_person(

@@ -11,6 +11,7 @@ use chrono::{TimeZone, Utc};
 use optimiser::model::School;
 
 use super::problems::SimResult;
+use crate::api::doc::{PlanPath, Refused, RefusedOrMissing, Unsigned, YearPath};
 use crate::auth::{Caller, Role};
 use crate::download::{attachment, download};
 use crate::error::{AppError, AppResult, ErrorBody};
@@ -30,13 +31,8 @@ async fn plan_or_404(state: &AppState, year_id: i64, version: i64) -> AppResult<
 
 /// Every plan version of the year, newest first, with its figures.
 #[utoipa::path(get, path = "/api/years/{year}/plans", tag = "sim",
-    params(("year" = i64, Path, description = "Programme year id")),
-    responses(
-        (status = 200, body = Vec<PlanListing>),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-    ))]
+    params(YearPath),
+    responses((status = 200, body = Vec<PlanListing>), RefusedOrMissing))]
 pub async fn list(
     State(state): State<AppState>,
     year: SimYear,
@@ -47,16 +43,8 @@ pub async fn list(
 /// One plan version in full: groups, reviews, advisers, every school left
 /// out with its reason, the diagnosis and the figures.
 #[utoipa::path(get, path = "/api/years/{year}/plans/{version}", tag = "sim",
-    params(
-        ("year" = i64, Path, description = "Programme year id"),
-        ("version" = i64, Path, description = "Plan version"),
-    ),
-    responses(
-        (status = 200, body = PlanVersion),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-    ))]
+    params(PlanPath),
+    responses((status = 200, body = PlanVersion), RefusedOrMissing))]
 pub async fn get(
     State(state): State<AppState>,
     year: SimYear,
@@ -71,16 +59,8 @@ pub async fn get(
 /// will be told what, what the plan is worth in km, gaps and dates, and
 /// what changed against the published plan and the version before.
 #[utoipa::path(get, path = "/api/years/{year}/plans/{version}/check", tag = "sim",
-    params(
-        ("year" = i64, Path, description = "Programme year id"),
-        ("version" = i64, Path, description = "Plan version"),
-    ),
-    responses(
-        (status = 200, body = app::plans::BeforePublishing),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-    ))]
+    params(PlanPath),
+    responses((status = 200, body = app::plans::BeforePublishing), RefusedOrMissing))]
 pub async fn check(
     State(state): State<AppState>,
     year: SimYear,
@@ -96,15 +76,10 @@ pub async fn check(
 /// (and, if dated, the calendar and everyone's latest availability); an
 /// invalid plan is refused with every violation listed.
 #[utoipa::path(post, path = "/api/years/{year}/plans/{version}/publish", tag = "sim",
-    params(
-        ("year" = i64, Path, description = "Programme year id"),
-        ("version" = i64, Path, description = "Plan version"),
-    ),
+    params(PlanPath),
     responses(
         (status = 200, body = Published),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
+        RefusedOrMissing,
         (status = 409, description = "The version is not a draft, or another version was published while it was being checked (the message names it)", body = ErrorBody),
         (status = 422, description = "The plan breaks rules with the current inputs; each violation listed", body = super::problems::ProblemsBody),
     ))]
@@ -118,10 +93,7 @@ pub async fn publish(
 
 /// The year's schools (names for spreadsheets and calendars), or none.
 async fn schools(state: &AppState, year_id: i64) -> AppResult<Vec<School>> {
-    Ok(inputs::latest::<Vec<School>>(&state.db, year_id, "schools")
-        .await?
-        .map(|s| s.data)
-        .unwrap_or_default())
+    Ok(inputs::latest_or_default::<Vec<School>>(&state.db, year_id, "schools").await?)
 }
 
 /// A spreadsheet of a plan version: groups.csv, reviews.csv, unplaced.csv,
@@ -132,14 +104,12 @@ async fn schools(state: &AppState, year_id: i64) -> AppResult<Vec<School>> {
 /// Excel reads accented names.
 #[utoipa::path(get, path = "/api/years/{year}/plans/{version}/csv/{name}", tag = "sim",
     params(
-        ("year" = i64, Path, description = "Programme year id"),
-        ("version" = i64, Path, description = "Plan version"),
+        PlanPath,
         ("name" = String, Path, description = "groups.csv, reviews.csv, unplaced.csv, ledger.csv, advisers.csv, score.csv, schedule.csv or allocation.csv"),
     ),
     responses(
         (status = 200, description = "The CSV file", content_type = "text/csv", body = String),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
+        Refused,
         (status = 404, description = "No such year, version or file, or no allocation yet", body = ErrorBody),
     ))]
 pub async fn csv(
@@ -176,14 +146,10 @@ pub async fn csv(
 /// there is one. Schools, heads, advisers and consultants by name; header
 /// rows frozen; dates as dates; every name written as text.
 #[utoipa::path(get, path = "/api/years/{year}/plans/{version}/xlsx", tag = "sim",
-    params(
-        ("year" = i64, Path, description = "Programme year id"),
-        ("version" = i64, Path, description = "Plan version"),
-    ),
+    params(PlanPath),
     responses(
         (status = 200, description = "The workbook (.xlsx)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
+        Refused,
         (status = 404, description = "No such year or version", body = ErrorBody),
     ))]
 pub async fn xlsx(
@@ -231,13 +197,12 @@ fn may_read_calendar(caller: &Caller, plan: &PlanVersion, file: &str) -> AppResu
 /// adviser their own, of the published plan.
 #[utoipa::path(get, path = "/api/years/{year}/plans/{version}/ics/{file}", tag = "sim",
     params(
-        ("year" = i64, Path, description = "Programme year id"),
-        ("version" = i64, Path, description = "Plan version"),
+        PlanPath,
         ("file" = String, Path, description = "head-<URN>.ics, school-<URN>.ics or adviser-<id>.ics"),
     ),
     responses(
         (status = 200, description = "The calendar", content_type = "text/calendar", body = String),
-        (status = 401, body = ErrorBody),
+        Unsigned,
         (status = 403, description = "Not your calendar, or not the published plan", body = ErrorBody),
         (status = 404, description = "No such year or version, or no dated review in that calendar", body = ErrorBody),
     ))]

@@ -5,10 +5,11 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
 use axum::Json;
 
 use super::problems::SimResult;
+use crate::api::doc::{Refused, RefusedOrMissing, YearPath};
+use crate::api::Created;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::SimYear;
 use crate::AppState;
@@ -59,7 +60,7 @@ fn upload_query(raw: Option<&str>) -> Result<UploadQuery, AppError> {
 /// UTF-8), keeping open state-funded schools of the chosen authorities.
 #[utoipa::path(post, path = "/api/years/{year}/schools", tag = "sim",
     params(
-        ("year" = i64, Path, description = "Programme year id"),
+        YearPath,
         ("la" = Option<Vec<String>>, Query, description = "Keep only these LAs (code or name); repeat or separate with commas"),
         ("name" = Option<String>, Query, description = "The file's name, kept with the version"),
     ),
@@ -67,9 +68,7 @@ fn upload_query(raw: Option<&str>) -> Result<UploadQuery, AppError> {
     responses(
         (status = 201, body = Uploaded),
         (status = 400, description = "The file was refused and nothing stored; each error names line, column and value", body = super::problems::ProblemsBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
+        RefusedOrMissing,
         (status = 413, description = "Larger than the upload limit"),
     ))]
 pub async fn upload_schools(
@@ -78,12 +77,12 @@ pub async fn upload_schools(
     SimYear(year): SimYear,
     RawQuery(raw): RawQuery,
     body: Bytes,
-) -> SimResult<(StatusCode, Json<Uploaded>)> {
+) -> SimResult<Created<Uploaded>> {
     let q = upload_query(raw.as_deref())?;
     let out =
         app::inputs::upload_schools(&state.db, &year, q.las, q.name.as_deref(), body.to_vec())
             .await?;
-    Ok((StatusCode::CREATED, Json(out)))
+    Ok(Created(out))
 }
 
 /// Upload one of the project's CSV files (`data/README.md` gives each
@@ -91,7 +90,7 @@ pub async fn upload_schools(
 /// last_allocations. UTF-8, with or without a byte order mark.
 #[utoipa::path(post, path = "/api/years/{year}/inputs/{kind}", tag = "sim",
     params(
-        ("year" = i64, Path, description = "Programme year id"),
+        YearPath,
         ("kind" = String, Path, description = "heads, advisers, consultants, history, sspb, need or last_allocations"),
         ("name" = Option<String>, Query, description = "The file's name, kept with the version"),
     ),
@@ -99,8 +98,7 @@ pub async fn upload_schools(
     responses(
         (status = 201, body = Uploaded),
         (status = 400, description = "The file was refused and nothing stored; the error names line, field and value", body = super::problems::ProblemsBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
+        Refused,
         (status = 404, description = "No such year or kind", body = ErrorBody),
         (status = 413, description = "Larger than the upload limit"),
     ))]
@@ -111,7 +109,7 @@ pub async fn upload_input(
     Path((_, kind)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
     body: Bytes,
-) -> SimResult<(StatusCode, Json<Uploaded>)> {
+) -> SimResult<Created<Uploaded>> {
     app::inputs::csv_kind(&kind)?;
     let q = upload_query(raw.as_deref())?;
     if !q.las.is_empty() {
@@ -119,18 +117,13 @@ pub async fn upload_input(
     }
     let out =
         app::inputs::upload(&state.db, &year, &kind, q.name.as_deref(), body.to_vec()).await?;
-    Ok((StatusCode::CREATED, Json(out)))
+    Ok(Created(out))
 }
 
 /// Every kind of input of the year with its latest version.
 #[utoipa::path(get, path = "/api/years/{year}/inputs", tag = "sim",
-    params(("year" = i64, Path, description = "Programme year id")),
-    responses(
-        (status = 200, body = Vec<InputSummary>),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-    ))]
+    params(YearPath),
+    responses((status = 200, body = Vec<InputSummary>), RefusedOrMissing))]
 pub async fn list(
     State(state): State<AppState>,
     year: SimYear,
@@ -142,13 +135,12 @@ pub async fn list(
 /// rows as read).
 #[utoipa::path(get, path = "/api/years/{year}/inputs/{kind}", tag = "sim",
     params(
-        ("year" = i64, Path, description = "Programme year id"),
+        YearPath,
         ("kind" = String, Path, description = "An input kind"),
     ),
     responses(
         (status = 200, body = StoredInput),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
+        Refused,
         (status = 404, description = "No such year or kind, or nothing uploaded yet", body = ErrorBody),
     ))]
 pub async fn get(
@@ -165,13 +157,12 @@ pub async fn get(
 /// from which file, how many rows.
 #[utoipa::path(get, path = "/api/years/{year}/inputs/{kind}/versions", tag = "sim",
     params(
-        ("year" = i64, Path, description = "Programme year id"),
+        YearPath,
         ("kind" = String, Path, description = "schools, heads, advisers, consultants, history, sspb, need or last_allocations"),
     ),
     responses(
         (status = 200, body = Vec<VersionSummary>),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
+        Refused,
         (status = 404, description = "No such year or kind", body = ErrorBody),
     ))]
 pub async fn versions(
@@ -186,21 +177,20 @@ pub async fn versions(
 /// version; nothing is overwritten or deleted.
 #[utoipa::path(post, path = "/api/years/{year}/inputs/{kind}/versions/{version}/restore", tag = "sim",
     params(
-        ("year" = i64, Path, description = "Programme year id"),
+        YearPath,
         ("kind" = String, Path, description = "schools, heads, advisers, consultants, history, sspb, need or last_allocations"),
         ("version" = i64, Path, description = "The version to restore"),
     ),
     responses(
         (status = 201, body = Uploaded),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
+        Refused,
         (status = 404, description = "No such year, kind or version", body = ErrorBody),
     ))]
 pub async fn restore(
     State(state): State<AppState>,
     year: SimYear,
     Path((_, kind, version)): Path<(String, String, i64)>,
-) -> AppResult<(StatusCode, Json<Uploaded>)> {
+) -> AppResult<Created<Uploaded>> {
     let out = app::inputs::restore(&state.db, &year, &kind, version).await?;
-    Ok((StatusCode::CREATED, Json(out)))
+    Ok(Created(out))
 }

@@ -3,9 +3,10 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::Json;
 
+use crate::api::doc::{Refused, RefusedOrMissing, Unsigned, YearPath};
+use crate::api::Created;
 use crate::error::{AppResult, ErrorBody};
 use crate::extract::{Body, Signed, Sim, SimYear};
 use crate::AppState;
@@ -19,25 +20,21 @@ use store::years::{NewYear, Year, YearSummary};
     responses(
         (status = 201, body = Year),
         (status = 400, description = "A bad calendar, deadline or rules; the message names it", body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
+        Refused,
         (status = 409, description = "A year of this name exists", body = ErrorBody),
     ))]
 pub async fn create(
     State(state): State<AppState>,
     Sim(caller): Sim,
     Body(new): Body<NewYear>,
-) -> AppResult<(StatusCode, Json<Year>)> {
+) -> AppResult<Created<Year>> {
     let year = app::years::create(&state.db, &caller, &new).await?;
-    Ok((StatusCode::CREATED, Json(year)))
+    Ok(Created(year))
 }
 
 /// Every programme year, the latest first (anyone signed in).
 #[utoipa::path(get, path = "/api/years", tag = "sim",
-    responses(
-        (status = 200, body = Vec<YearSummary>),
-        (status = 401, body = ErrorBody),
-    ))]
+    responses((status = 200, body = Vec<YearSummary>), Unsigned))]
 pub async fn list(
     State(state): State<AppState>,
     Signed(caller): Signed,
@@ -47,13 +44,8 @@ pub async fn list(
 
 /// One year with its calendar and current rules.
 #[utoipa::path(get, path = "/api/years/{year}", tag = "sim",
-    params(("year" = i64, Path, description = "Programme year id")),
-    responses(
-        (status = 200, body = Year),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-    ))]
+    params(YearPath),
+    responses((status = 200, body = Year), RefusedOrMissing))]
 pub async fn get(year: SimYear) -> Json<Year> {
     Json(app::years::get(&year))
 }
@@ -61,14 +53,12 @@ pub async fn get(year: SimYear) -> Json<Year> {
 /// Replace the year's rules (the body is the TOML text). The earlier text
 /// stays as an earlier version of input kind `rules`.
 #[utoipa::path(put, path = "/api/years/{year}/rules", tag = "sim",
-    params(("year" = i64, Path, description = "Programme year id")),
+    params(YearPath),
     request_body(content = String, content_type = "text/plain", description = "The rules file (TOML)"),
     responses(
         (status = 200, body = RulesSaved),
         (status = 400, description = "The rules do not parse or a value is out of range; the message names the line or item", body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
+        RefusedOrMissing,
     ))]
 pub async fn put_rules(
     State(state): State<AppState>,

@@ -1,0 +1,97 @@
+//! The parts of the routes' OpenAPI annotations that most routes share, so
+//! that an annotation names only what is particular to its route. Each
+//! writes exactly what the tuple it stands for would (`("year" = i64, Path,
+//! description = "Programme year id")`, `(status = 401, body = ErrorBody)`).
+
+use std::collections::BTreeMap;
+
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::{
+    ContentBuilder, KnownFormat, ObjectBuilder, Ref, RefOr, Required, Response, ResponseBuilder,
+    SchemaFormat, Type,
+};
+use utoipa::{IntoParams, IntoResponses};
+
+fn path_id(name: &str, description: &str) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Path)
+        .description(Some(description))
+        .required(Required::True)
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64))),
+        ))
+        .build()
+}
+
+/// `{year}`: the programme year's id.
+pub struct YearPath;
+
+impl IntoParams for YearPath {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![path_id("year", "Programme year id")]
+    }
+}
+
+/// `{year}/…/{version}`: a plan version of the year.
+pub struct PlanPath;
+
+impl IntoParams for PlanPath {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            path_id("year", "Programme year id"),
+            path_id("version", "Plan version"),
+        ]
+    }
+}
+
+/// An error response with the service's error body: `status`, and what it
+/// means where the status alone does not say.
+fn error(status: &str, description: &str) -> (String, RefOr<Response>) {
+    let body = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("ErrorBody")))
+        .build();
+    let response = ResponseBuilder::new()
+        .description(description)
+        .content("application/json", body)
+        .build();
+    (status.to_string(), RefOr::T(response))
+}
+
+/// A set of error responses, as a type the annotations list.
+macro_rules! refusals {
+    ($(#[$doc:meta])* $name:ident: $(($status:literal, $description:literal)),+) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        impl IntoResponses for $name {
+            fn responses() -> BTreeMap<String, RefOr<Response>> {
+                BTreeMap::from([$(error($status, $description)),+])
+            }
+        }
+    };
+}
+
+refusals!(
+    /// 401 for a caller not signed in; every route but the sign-in answers it.
+    Unsigned: ("401", "")
+);
+refusals!(
+    /// 401 and 403, for routes whose refusal needs no further word.
+    Refused: ("401", ""), ("403", "")
+);
+refusals!(
+    /// 401, 403 and 404: the SIM's reads of a year, which say no more of a
+    /// refusal than its status.
+    RefusedOrMissing: ("401", ""), ("403", ""), ("404", "")
+);
+refusals!(
+    /// 401, and 403 for anyone but a head.
+    HeadsOnly: ("401", ""), ("403", "Not a head")
+);
+refusals!(
+    /// 401, and 403 for anyone but the SIM.
+    SimOnly: ("401", ""), ("403", "Not the SIM")
+);
