@@ -498,13 +498,7 @@ fn an_adviser_without_dates_is_replaced_by_one_with_dates() {
     assert_eq!(out.plan.triads[0].adviser.as_deref(), Some("A2"));
     assert_eq!(out.schedule.advisers_reassigned, 1);
     assert!(out.plan.warnings[0].contains("adviser A1 replaced by A2"));
-    let a2 = out
-        .plan
-        .cost
-        .advisers
-        .iter()
-        .find(|l| l.id == "A2")
-        .unwrap();
+    let a2 = ledger_line(&out.plan, "A2");
     assert_eq!(a2.groups, vec!["G0000".to_string()]);
     assert_eq!(out.schedule.scheduled, 3);
     assert!(validate(&out.plan, &p).is_empty());
@@ -523,6 +517,11 @@ fn validate_catches_a_double_booking() {
     let v = validate(&out.plan, &p);
     assert!(v.iter().any(|v| v.rule == "double booking"), "{v:?}");
     assert!(v.iter().any(|v| v.rule == "spacing"), "{v:?}");
+}
+
+/// The adviser's line of the plan's cost ledger.
+fn ledger_line<'a>(plan: &'a Plan, id: &str) -> &'a AdviserLoad {
+    plan.cost.advisers.iter().find(|l| l.id == id).unwrap()
 }
 
 /// Every school day for these people.
@@ -570,13 +569,7 @@ fn a_group_without_an_adviser_is_given_one_whose_dates_fit() {
     assert_eq!(out.plan.stats.adviser_objective, 0.0);
     assert_eq!(out.schedule.advisers_reassigned, 1);
     assert!(out.plan.warnings[0].contains("adviser A2 given to the group, which had none"));
-    let a2 = out
-        .plan
-        .cost
-        .advisers
-        .iter()
-        .find(|l| l.id == "A2")
-        .unwrap();
+    let a2 = ledger_line(&out.plan, "A2");
     assert_eq!((a2.groups.clone(), a2.days), (vec!["G0000".to_string()], 3));
     assert_eq!(out.schedule.scheduled, 3);
     // The adviser is on every review's dates.
@@ -852,13 +845,7 @@ fn an_adviser_who_cannot_come_is_let_go_so_that_the_reviews_are_dated() {
         assert_eq!(r.adviser, None);
         assert!(r.adviser_absent.as_deref().unwrap().contains(why));
     }
-    let a1 = out
-        .plan
-        .cost
-        .advisers
-        .iter()
-        .find(|l| l.id == "A1")
-        .unwrap();
+    let a1 = ledger_line(&out.plan, "A1");
     assert!(a1.groups.is_empty() && a1.days == 0, "{a1:?}");
     assert_eq!(out.plan.stats.adviser_objective, 500.0);
     assert!(validate(&out.plan, &p).is_empty());
