@@ -52,7 +52,7 @@ pub(crate) fn reassign(plan: &mut Plan, inst: &Instance, problem: &ScheduleProbl
         let days = group_days(t.schools.len(), rules);
         pool.take(t.adviser.as_deref(), choice.adviser, days);
         notes.push(note);
-        apply(plan, ti, choice, days);
+        apply(plan, ti, choice.adviser, choice.score, days);
     }
     if !notes.is_empty() {
         totals(plan);
@@ -125,6 +125,7 @@ pub(crate) fn give_on_dates(
     let mut busy: std::collections::HashSet<(Person, usize)> = Default::default();
     let mut load: HashMap<(Person, usize), u32> = HashMap::new();
     let mut of_group: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+    let mut with_undated: std::collections::HashSet<usize> = Default::default();
     for (i, (item, c)) in inst.items.iter().zip(choice).enumerate() {
         match c {
             Some(si) => {
@@ -137,12 +138,8 @@ pub(crate) fn give_on_dates(
                 }
                 of_group.entry(item.triad).or_default().push((i, day));
             }
-            // A group with an undated review is not given one here.
             None => {
-                of_group
-                    .entry(item.triad)
-                    .or_default()
-                    .push((usize::MAX, 0));
+                with_undated.insert(item.triad);
             }
         }
     }
@@ -154,7 +151,7 @@ pub(crate) fn give_on_dates(
         let Some(dated) = of_group.get(&ti) else {
             continue;
         };
-        if t.adviser.is_some() || dated.iter().any(|(i, _)| *i == usize::MAX) {
+        if t.adviser.is_some() || with_undated.contains(&ti) {
             continue;
         }
         let Some(need) = needs.of(t) else {
@@ -190,7 +187,7 @@ pub(crate) fn give_on_dates(
             // they score better than none.
             .filter(|(_, _, points)| *points < rules.weights.no_adviser)
             .min_by(|x, y| x.2.total_cmp(&y.2).then_with(|| x.0.id.cmp(&y.0.id)));
-        let Some((adviser, score, points)) = best else {
+        let Some((adviser, score, _)) = best else {
             continue;
         };
         let who = Person::Adviser(adviser.id.clone());
@@ -217,21 +214,7 @@ pub(crate) fn give_on_dates(
             t.id, adviser.id
         ));
         pool.take(None, adviser, days);
-        let coverage = Coverage {
-            dated: dated.len(),
-            starts: dated.len(),
-        };
-        apply(
-            plan,
-            ti,
-            Choice {
-                adviser,
-                coverage,
-                score,
-                points,
-            },
-            days,
-        );
+        apply(plan, ti, adviser, score, days);
     }
     if !notes.is_empty() {
         totals(plan);
@@ -494,11 +477,7 @@ pub(crate) fn release(
         t.metrics.adviser_travel_km = None;
         let days = group_days(t.schools.len(), rules);
         let id = t.id.clone();
-        if let Some(l) = plan.cost.advisers.iter_mut().find(|l| l.id == from) {
-            l.groups.retain(|g| *g != id);
-            l.days = l.days.saturating_sub(days);
-            l.cost = l.day_rate * f64::from(l.days);
-        }
+        hand_back(&mut plan.cost.advisers, &from, &id, days);
     }
     if !absent.is_empty() {
         totals(plan);
@@ -519,26 +498,21 @@ fn totals(plan: &mut Plan) {
 }
 
 /// Writes the new adviser into the group, its score and the cost ledger.
-fn apply(plan: &mut Plan, ti: usize, choice: Choice, days: u32) {
+fn apply(plan: &mut Plan, ti: usize, to: &Adviser, score: AdviserScore, days: u32) {
     let t = &mut plan.triads[ti];
-    let from = t.adviser.replace(choice.adviser.id.clone());
+    let from = t.adviser.replace(to.id.clone());
     if let Some(reason) = t.adviser_reason.take() {
         let line = no_adviser_line(&t.id, &reason);
         plan.diagnosis.retain(|d| *d != line);
     }
     t.score.retain(|k, _| !is_adviser_term(k));
-    t.score.extend(choice.score.score);
-    t.metrics.adviser_travel_km = choice.score.travel_km;
+    t.score.extend(score.score);
+    t.metrics.adviser_travel_km = score.travel_km;
     let group = t.id.clone();
     let loads = &mut plan.cost.advisers;
     if let Some(from) = from {
-        if let Some(l) = loads.iter_mut().find(|l| l.id == from) {
-            l.groups.retain(|g| *g != group);
-            l.days = l.days.saturating_sub(days);
-            l.cost = l.day_rate * f64::from(l.days);
-        }
+        hand_back(loads, &from, &group, days);
     }
-    let to = choice.adviser;
     let at = match loads.iter().position(|l| l.id == to.id) {
         Some(i) => i,
         None => {
@@ -554,6 +528,15 @@ fn apply(plan: &mut Plan, ti: usize, choice: Choice, days: u32) {
     l.groups.sort();
     l.days += days;
     l.cost = l.day_rate * f64::from(l.days);
+}
+
+/// Takes `group` and its days off the adviser's ledger line.
+fn hand_back(loads: &mut [AdviserLoad], adviser: &str, group: &str, days: u32) {
+    if let Some(l) = loads.iter_mut().find(|l| l.id == adviser) {
+        l.groups.retain(|g| g != group);
+        l.days = l.days.saturating_sub(days);
+        l.cost = l.day_rate * f64::from(l.days);
+    }
 }
 
 fn empty_load(a: &Adviser) -> AdviserLoad {
