@@ -672,9 +672,10 @@ fn head_sign_ins(plan: &Plan, schools: &[School], invited: &[Invited]) -> Vec<Si
     if let Some(h) = link(review.host) {
         out.push(SignIn {
             who: format!(
-                "{}, head of {} (group {group}; their school is reviewed on {})",
+                "{}, head of {} (group {}; their school is reviewed on {})",
                 h.name,
                 school(review.host),
+                report::words::group_number(group),
                 report::words::date(date)
             ),
             link: h.link.clone(),
