@@ -140,7 +140,7 @@ pub const RULES: &[Rule] = &[
     r("schedule.weights", "unscheduled", "A review without a date", "points", "Points for each review left without a date; far above the rest, so that dating reviews comes first.", Number),
     r("schedule.weights", "possible_day", "A day marked only possible", "points per person-day", "Points for each person on a review day they marked possible rather than preferred.", Number),
     r("schedule.weights", "moved", "Moving a published date", "points", "Points for moving a review from its published date while that date still works for everyone.", Number),
-    r("schedule.weights", "adviser_released", "Letting an adviser go", "points", "Points for dating a group's reviews without its adviser, where the adviser cannot come on enough of the dates its heads can keep; between one and two reviews without a date, so an adviser goes only where that dates two more.", Number),
+    r("schedule.weights", "adviser_released", "Letting an adviser go", "points", "Points for dating a group's reviews without its adviser, where the adviser cannot come on enough of the dates its heads can keep; a little below one review without a date, so an adviser goes where that dates one more.", Number),
     r("allocation", "ungraded_tier", "Tier of an ungraded school", "tier", "The tier (1 most concern to 4 least) of a school with neither an Ofsted grade nor an SSPB category.", Whole),
     r("allocation", "sspb_moves_tier", "SSPB category moves the tier", "", "Red moves a school one tier towards more support, green one tier towards less, amber not at all.", Switch),
     r("allocation", "max_travel_km", "Furthest a consultant travels", "km", "The furthest, in a straight line, a consultant is sent to a school.", Number),

@@ -120,9 +120,10 @@ pub struct ScheduleStats {
     #[serde(default)]
     pub dated: usize,
     /// No plan under these rules and availabilities, of any grouping of
-    /// these schools, dates more reviews (`triads::dated_bound`: heads'
-    /// dates, advisers aside, so it holds under every adviser rule). None
-    /// where the schools were not given.
+    /// these schools that places as many of them as the plan does, dates
+    /// more reviews (`triads::dated_bound`: heads' dates, advisers aside, so
+    /// it holds under every adviser rule). None where the schools were not
+    /// given.
     #[serde(default)]
     pub dated_bound: Option<usize>,
     /// `(dated_bound - dated) / dated_bound` (0 where the bound is 0).

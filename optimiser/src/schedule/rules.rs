@@ -22,9 +22,12 @@ pub struct ScheduleWeights {
     pub moved: f64,
     /// Points for letting a group's adviser go, so that its reviews are
     /// dated on its heads' dates alone where the adviser cannot come on
-    /// enough of them (with their other groups' reviews and days). Between
-    /// one and two undated reviews (`unscheduled`): an adviser goes only
-    /// where that dates at least two more of the group's reviews. Never a
+    /// enough of them (with their other groups' reviews and days). Below
+    /// one undated review (`unscheduled`): a review that happens without
+    /// its adviser is worth more than one that does not happen, so an
+    /// adviser goes where that dates one more of the group's reviews, and
+    /// the group is then offered another adviser free on its dates. Above
+    /// half of one, so that an adviser is never let go for nothing. Never a
     /// pinned group's adviser.
     pub adviser_released: f64,
 }
@@ -35,7 +38,7 @@ impl Default for ScheduleWeights {
             unscheduled: 1000.0,
             possible_day: 1.0,
             moved: 5000.0,
-            adviser_released: 1500.0,
+            adviser_released: 900.0,
         }
     }
 }

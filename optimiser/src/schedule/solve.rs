@@ -107,15 +107,16 @@ pub fn schedule(problem: &ScheduleProblem) -> Result<ScheduledPlan, ScheduleErro
     stats.dated = stats.scheduled;
     if let Some(tp) = bound_problem(problem, &plan) {
         let seconds = crate::triads::bound_seconds(problem.rules.time_limit_seconds);
+        let groups: Vec<Vec<Urn>> = plan.triads.iter().map(|t| t.schools.clone()).collect();
+        let over = crate::triads::Over::PlacingAsMany(&groups);
         // No one has offered a date: no review can be dated, whatever the plan.
         stats.dated_bound = if problem.availability.people.is_empty() {
             Some(0)
         } else {
-            crate::triads::dated_bound(&tp, seconds)
+            crate::triads::dated_bound(&tp, seconds, over)
         };
-        let groups: Vec<Vec<Urn>> = plan.triads.iter().map(|t| t.schools.clone()).collect();
         stats.ready_awaiting = crate::triads::ready_awaiting(&tp, &groups);
-        stats.answered_bound = crate::triads::answered_bound(&tp, seconds);
+        stats.answered_bound = crate::triads::answered_bound(&tp, seconds, over);
     }
     stats.dated_gap = stats.dated_bound.map(|b| {
         if b == 0 {
@@ -259,7 +260,9 @@ fn silent_heads<'a>(inst: &Instance, item: &'a super::instance::Item) -> Vec<&'a
 /// grouping of the plan's schools under the grouping rules and this
 /// availability. The scope is per LA unless a group of the plan crosses an
 /// LA border (then across LAs, which allows more groups and so still
-/// bounds). None without schools.
+/// bounds). The plan's pinned groups are pinned here too: the SIM may pin a
+/// group the rules would not form, and every plan then holds it. None
+/// without schools.
 fn bound_problem(
     problem: &ScheduleProblem,
     plan: &crate::triads::Plan,
@@ -300,6 +303,15 @@ fn bound_problem(
             availability: problem.availability.clone(),
             calendar: problem.calendar.clone(),
         }),
+        pins: plan
+            .triads
+            .iter()
+            .filter(|t| t.pinned)
+            .map(|t| crate::triads::Pin {
+                schools: t.schools.clone(),
+                adviser: None,
+            })
+            .collect(),
         ..crate::triads::TriadProblem::default()
     })
 }

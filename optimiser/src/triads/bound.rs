@@ -4,16 +4,28 @@
 //! Each school hosts one review, so a plan dates `n − (left out) − Σ_g
 //! undated(g)` reviews of its `n` schools, where `undated(g)` is what the
 //! heads of group `g` cannot keep (exact for the group alone, as a head is
-//! in one group: `crate::dating`). The least of `Σ_g undated(g) + left out`
-//! over all plans is a set-partitioning problem on the same compatibility
-//! graph: a component with every other term at zero, a left-out school at
-//! 1 and an undated review at 1. Its relaxation by column generation (exact
-//! pricing, or the floor for any duals where time runs out) is a lower
-//! bound `L`, so no plan dates more than `n − ⌈L⌉` of the component's
-//! reviews. Heads who have offered nothing count as never available here
-//! (their reviews cannot be dated now, whatever the grouping), and advisers'
-//! dates are left out, which only raises the bound: it covers every adviser
-//! rule.
+//! in one group: `crate::dating`). The least of `Σ_g undated(g) + M · left
+//! out` over all plans is a set-partitioning problem on the same
+//! compatibility graph: a component with every other term at zero, a
+//! left-out school at `M` and an undated review at 1. Its relaxation by
+//! column generation (exact pricing, or the floor for any duals where time
+//! runs out) is a lower bound `L`, so a plan leaving out `k` of the
+//! component's schools dates at most `n − ⌈L⌉ + (M − 1)·k` of its reviews.
+//! Heads who have offered nothing count as never available here (their
+//! reviews cannot be dated now, whatever the grouping), and advisers' dates
+//! are left out, which only raises the bound: it covers every adviser rule.
+//!
+//! Two readings of "every plan", chosen per component:
+//! - over every plan at all, leaving out whom it likes: `M = 1`, so that
+//!   the bound is `n − ⌈L⌉` whatever `k`;
+//! - placing schools first (the rules' `unplaced` is far above any group's
+//!   score, so no plan leaves out a school it could place): where the plan
+//!   at hand places every school of a component, in groups of the graph,
+//!   the bound is over the plans that do so too, `k = 0`, with a left-out
+//!   school at [`PLACED_FIRST`]. This is what makes a silent head count
+//!   under "wait": such a plan must group them, and every review of their
+//!   group waits, where the first reading would leave them out at the cost
+//!   of their own review alone.
 //!
 //! The relaxation has a budget of its own for the whole bound
 //! ([`bound_seconds`]): with every cost but the undated reviews at zero its
@@ -28,6 +40,7 @@
 //! The column generation then runs while the budget lasts and raises that
 //! bound where it can; any of its answers, converged or not, is valid.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -35,11 +48,29 @@ use rayon::prelude::*;
 
 use super::build::prepare;
 use super::colgen;
-use super::component::{Component, Dating};
+use super::component::{members_of, Component, Dating};
 use super::problem::TriadProblem;
 use super::steps::greedy_start;
 use crate::dating::{max_dated, Need};
 use crate::model::{School, Urn};
+
+/// What a left-out school costs the relaxation where the bound is over
+/// plans that place every school of the component (see the module text):
+/// above the most reviews any group can lose (four), so that the
+/// relaxation groups a school wherever a group of the graph can take it.
+const PLACED_FIRST: f64 = 10.0;
+
+/// Which plans a bound is over.
+#[derive(Clone, Copy)]
+pub enum Over<'a> {
+    /// Every plan, leaving out whom it likes.
+    EveryPlan,
+    /// The plans that leave out no more of each component's schools than
+    /// these groups (a plan's, pinned ones included) do: where they place
+    /// every school of a component in groups of the graph, no school of it
+    /// left out; elsewhere every plan.
+    PlacingAsMany(&'a [Vec<Urn>]),
+}
 
 /// Seconds the bound on dated reviews may take in all, for a step whose
 /// time limit per component is `time_limit`: a tenth of it, at most 2 s.
@@ -48,12 +79,12 @@ pub fn bound_seconds(time_limit: f64) -> f64 {
 }
 
 /// The most reviews any plan of `problem` (its rules, pins and heads'
-/// availability) can date, heads' dates alone; None where heads' dates are
-/// unknown. The column generation of all components together stops after
-/// `seconds` (0: the bound without search alone); the bound holds whenever
-/// it stops.
-pub fn dated_bound(problem: &TriadProblem, seconds: f64) -> Option<usize> {
-    bound(problem, seconds, Silent::NeverAvailable)
+/// availability) can date, heads' dates alone, over the plans `over` names;
+/// None where heads' dates are unknown. The column generation of all
+/// components together stops after `seconds` (0: the bound without search
+/// alone); the bound holds whenever it stops.
+pub fn dated_bound(problem: &TriadProblem, seconds: f64, over: Over) -> Option<usize> {
+    bound(problem, seconds, Silent::NeverAvailable, over)
 }
 
 /// Under `no_availability = "wait"`, where some head has offered nothing:
@@ -64,7 +95,7 @@ pub fn dated_bound(problem: &TriadProblem, seconds: f64) -> Option<usize> {
 /// measure the "wait" policy is optimising; [`dated_bound`] stays the bound
 /// on what can be dated today. None under "leave_out", where nobody is
 /// silent, or where heads' dates are unknown.
-pub fn answered_bound(problem: &TriadProblem, seconds: f64) -> Option<usize> {
+pub fn answered_bound(problem: &TriadProblem, seconds: f64, over: Over) -> Option<usize> {
     if problem.rules.no_availability != super::rules::NoAvailability::Wait {
         return None;
     }
@@ -73,7 +104,7 @@ pub fn answered_bound(problem: &TriadProblem, seconds: f64) -> Option<usize> {
     if !prep.participants.iter().any(|s| dt.is_silent(s.urn)) {
         return None;
     }
-    bound(problem, seconds, Silent::AsIfFree)
+    bound(problem, seconds, Silent::AsIfFree, over)
 }
 
 /// Under "wait": the reviews of `groups` (each in rotation order) that
@@ -102,12 +133,44 @@ enum Silent {
     AsIfFree,
 }
 
-fn bound(problem: &TriadProblem, seconds: f64, silent_heads: Silent) -> Option<usize> {
+fn bound(problem: &TriadProblem, seconds: f64, silent_heads: Silent, over: Over) -> Option<usize> {
     let started = Instant::now();
     let deadline = started + Duration::from_secs_f64(seconds.clamp(0.0, 86_400.0));
     let prep = prepare(problem);
     let dt = prep.rules.dating()?;
     let mut comps = prep.components(&[]);
+    // Schools the given groups place in a group of the graph.
+    let placed: HashSet<usize> = match over {
+        Over::EveryPlan => HashSet::new(),
+        Over::PlacingAsMany(groups) => {
+            let local: HashMap<usize, (usize, u32)> = comps
+                .iter()
+                .enumerate()
+                .flat_map(|(ci, c)| {
+                    c.nodes
+                        .iter()
+                        .enumerate()
+                        .map(move |(l, &g)| (g, (ci, l as u32)))
+                })
+                .collect();
+            groups
+                .iter()
+                .filter_map(|g| {
+                    let at: Vec<(usize, u32)> = g
+                        .iter()
+                        .map(|u| prep.index.get(u).and_then(|i| local.get(i)).copied())
+                        .collect::<Option<_>>()?;
+                    let ci = at.first()?.0;
+                    let members: Vec<u32> = at.iter().map(|&(_, l)| l).collect();
+                    let on_the_graph = at.iter().all(|&(c, _)| c == ci)
+                        && (3..=4).contains(&members.len())
+                        && comps[ci].score(&members_of(&members)).is_some();
+                    on_the_graph.then(|| g.iter().map(|u| prep.index[u]).collect::<Vec<_>>())
+                })
+                .flatten()
+                .collect()
+        }
+    };
     // Largest first, so that the budget goes where the search gains most.
     comps.sort_by_key(|c| std::cmp::Reverse(c.len()));
     let free: usize = comps
@@ -121,7 +184,9 @@ fn bound(problem: &TriadProblem, seconds: f64, silent_heads: Silent) -> Option<u
                 })
                 .collect();
             let left = deadline.saturating_duration_since(Instant::now());
-            component_bound(c, &silent, left.as_secs_f64()).unwrap_or(c.len())
+            let all_placed = c.nodes.iter().all(|g| placed.contains(g));
+            let unplaced = if all_placed { PLACED_FIRST } else { 1.0 };
+            component_bound(c, &silent, unplaced, left.as_secs_f64()).unwrap_or(c.len())
         })
         .sum();
     // A pinned group is in every plan; any of its rotations is counted.
@@ -157,14 +222,22 @@ fn bound(problem: &TriadProblem, seconds: f64, silent_heads: Silent) -> Option<u
 }
 
 /// The most reviews of the component's schools any plan can date, or None
-/// where heads' dates are unknown. `silent[l]`: node `l`'s head offered nothing.
-fn component_bound(comp: &Component, silent: &[bool], seconds: f64) -> Option<usize> {
+/// where heads' dates are unknown. `silent[l]`: node `l`'s head offered
+/// nothing. `unplaced`: what a left-out school costs the relaxation, 1 for
+/// every plan, [`PLACED_FIRST`] for the plans that leave out none.
+fn component_bound(
+    comp: &Component,
+    silent: &[bool],
+    unplaced: f64,
+    seconds: f64,
+) -> Option<usize> {
     let dating = comp.dating.as_ref()?;
     let n = comp.len();
     if n < 3 {
         return Some(0);
     }
     let mut c = comp.counting_unplaced();
+    c.weights.unplaced = unplaced;
     c.dating = Some(Arc::new(Dating {
         grid: dating.grid.clone(),
         starts: dating
@@ -195,8 +268,8 @@ fn component_bound(comp: &Component, silent: &[bool], seconds: f64) -> Option<us
 /// A lower bound on the undated reviews and left-out schools of every plan
 /// of the component (its dating points 1 a review, silent heads already
 /// without starts), with no search: each head's `3 − c_i` shared over the
-/// largest group's members (see the module text). A left-out school costs 1,
-/// more than any share, so it bounds that choice too.
+/// largest group's members (see the module text). A left-out school costs
+/// at least 1, more than any share, so it bounds that choice too.
 pub(super) fn heads_alone(comp: &Component) -> f64 {
     let Some(dating) = comp.dating.as_ref() else {
         return 0.0;

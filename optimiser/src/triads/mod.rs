@@ -29,7 +29,7 @@ mod steps;
 pub(crate) mod validate;
 
 pub use baseline::{baseline, Baseline};
-pub use bound::{answered_bound, bound_seconds, dated_bound, ready_awaiting};
+pub use bound::{answered_bound, bound_seconds, dated_bound, ready_awaiting, Over};
 pub use plan::{
     group_number, AdviserLoad, Blocker, CostLedger, GroupMetrics, LedgerEntry, LeftOut, PairRule,
     Plan, Review, Stats, Triad, Undated, Unplaced, Who,

@@ -73,8 +73,9 @@ pub fn plan(problem: &TriadProblem, progress: Progress) -> Result<Plan, PlanErro
         stats.ready_awaiting = super::bound::ready_awaiting(problem, &groups);
         // Their own small budget: a bound holds whenever its search stops.
         let seconds = super::bound::bound_seconds(problem.rules.time_limit_seconds);
-        stats.dated_bound = super::bound::dated_bound(problem, seconds);
-        stats.answered_bound = super::bound::answered_bound(problem, seconds);
+        let over = super::bound::Over::PlacingAsMany(&groups);
+        stats.dated_bound = super::bound::dated_bound(problem, seconds, over);
+        stats.answered_bound = super::bound::answered_bound(problem, seconds, over);
     }
     stats.seconds = started.elapsed().as_secs_f64();
     let plan = Plan {

@@ -9,7 +9,7 @@ use proptest::prelude::*;
 
 use super::problem::{Exclusion, KnownDates, Pin, TriadProblem};
 use super::rules::{TriadRules, TrustRule};
-use super::{plan, validate};
+use super::{plan, validate, Over};
 use crate::calendar::{Availability, Calendar, Level, Person};
 use crate::model::{
     Adviser, AdviserKind, Location, OfstedGrade, PastTriad, Phase, PhaseGroup, School, Urn,
@@ -543,7 +543,7 @@ fn a_group_whose_heads_share_no_three_dates_a_week_apart_never_scores_as_datable
         );
     }
     // No grouping of these schools dates more than one review a group.
-    assert_eq!(super::dated_bound(&problem, 5.0), Some(2));
+    assert_eq!(super::dated_bound(&problem, 5.0, Over::EveryPlan), Some(2));
 }
 
 /// Heads who share three dates a week apart: every review is datable and
@@ -556,7 +556,7 @@ fn three_dates_a_week_apart_make_a_datable_group() {
     let p = plan(&problem, &|_, _| {}).unwrap();
     assert_eq!(p.triads.len(), 1);
     assert!(!p.triads[0].score.contains_key("undated_reviews"));
-    assert_eq!(super::dated_bound(&problem, 5.0), Some(3));
+    assert_eq!(super::dated_bound(&problem, 5.0, Over::EveryPlan), Some(3));
 }
 
 /// A head who offered nothing: under "wait" grouped as if free, the group
@@ -582,10 +582,20 @@ fn a_silent_head_is_treated_by_the_policy() {
     assert!(!t.score.contains_key("undated_reviews"));
     // Nothing a group holding the silent head can be dated now; the best
     // plan leaves that school out and dates a four of the other five.
-    assert_eq!(super::dated_bound(&problem, 5.0), Some(4));
+    assert_eq!(super::dated_bound(&problem, 5.0, Over::EveryPlan), Some(4));
+    // Placing schools first, as the plan does: the silent head is grouped,
+    // every review of their group waits, and the other three are dated.
+    let groups: Vec<Vec<Urn>> = p.triads.iter().map(|t| t.schools.clone()).collect();
+    let placing = Over::PlacingAsMany(&groups);
+    assert_eq!(super::dated_bound(&problem, 5.0, placing), Some(3));
+    assert_eq!(p.stats.dated_bound, Some(3));
     // Once they answer, free: every review of every grouping can be dated,
     // and the awaiting group's are all ready.
-    assert_eq!(super::answered_bound(&problem, 5.0), Some(6));
+    assert_eq!(
+        super::answered_bound(&problem, 5.0, Over::EveryPlan),
+        Some(6)
+    );
+    assert_eq!(super::answered_bound(&problem, 5.0, placing), Some(6));
     assert_eq!(p.stats.ready_awaiting, Some(t.schools.len()));
 
     problem.rules.no_availability = super::NoAvailability::LeaveOut;
@@ -600,9 +610,10 @@ fn a_silent_head_is_treated_by_the_policy() {
 }
 
 /// Every grouping of a small instance, with every rotation of its fours:
-/// the most reviews any plan dates, by brute force; with `answered`, once
-/// the silent heads answer free on every school day.
-fn most_dated_by_brute_force(problem: &TriadProblem, answered: bool) -> usize {
+/// the most reviews any plan dates, by brute force, and the most any plan
+/// that leaves no school out dates (None where every plan leaves one out);
+/// with `answered`, once the silent heads answer free on every school day.
+fn most_dated_by_brute_force(problem: &TriadProblem, answered: bool) -> (usize, Option<usize>) {
     let rules = super::compat::PairRules::new(problem);
     let d = rules.dating().unwrap();
     let urns: Vec<Urn> = problem.schools.iter().map(|s| s.urn).collect();
@@ -620,20 +631,30 @@ fn most_dated_by_brute_force(problem: &TriadProblem, answered: bool) -> usize {
             d.datable_now(g)
         }
     };
+    /// The best so far: over every plan, and over those leaving none out.
+    struct Best {
+        any: usize,
+        placed: Option<usize>,
+    }
+    #[allow(clippy::too_many_arguments)]
     fn go(
         free: &mut Vec<bool>,
         urns: &[Urn],
         ok: &dyn Fn(&[Urn]) -> bool,
         d: &dyn Fn(&[Urn]) -> usize,
         acc: usize,
-        best: &mut usize,
+        left_out: bool,
+        best: &mut Best,
     ) {
         let Some(a) = free.iter().position(|&f| f) else {
-            *best = (*best).max(acc);
+            best.any = best.any.max(acc);
+            if !left_out {
+                best.placed = Some(best.placed.unwrap_or(0).max(acc));
+            }
             return;
         };
         free[a] = false;
-        go(free, urns, ok, d, acc, best);
+        go(free, urns, ok, d, acc, true, best);
         let n = urns.len();
         for b in a + 1..n {
             for c in b + 1..n {
@@ -643,7 +664,7 @@ fn most_dated_by_brute_force(problem: &TriadProblem, answered: bool) -> usize {
                 free[b] = false;
                 free[c] = false;
                 let g3 = d(&[urns[a], urns[b], urns[c]]);
-                go(free, urns, ok, d, acc + g3, best);
+                go(free, urns, ok, d, acc + g3, left_out, best);
                 for e in c + 1..n {
                     if !free[e] || !ok(&[urns[a], urns[b], urns[c], urns[e]]) {
                         continue;
@@ -655,7 +676,7 @@ fn most_dated_by_brute_force(problem: &TriadProblem, answered: bool) -> usize {
                         .map(|o| d(o))
                         .max()
                         .unwrap();
-                    go(free, urns, ok, d, acc + g4, best);
+                    go(free, urns, ok, d, acc + g4, left_out, best);
                     free[e] = true;
                 }
                 free[b] = true;
@@ -664,16 +685,20 @@ fn most_dated_by_brute_force(problem: &TriadProblem, answered: bool) -> usize {
         }
         free[a] = true;
     }
-    let mut best = 0;
+    let mut best = Best {
+        any: 0,
+        placed: None,
+    };
     go(
         &mut vec![true; urns.len()],
         &urns,
         &ok,
         &datable,
         0,
+        false,
         &mut best,
     );
-    best
+    (best.any, best.placed)
 }
 
 proptest! {
@@ -707,11 +732,11 @@ proptest! {
             }
         }
         problem.availability = Some(KnownDates { availability, calendar });
-        let bound = super::dated_bound(&problem, 10.0).unwrap();
-        let best = most_dated_by_brute_force(&problem, false);
+        let bound = super::dated_bound(&problem, 10.0, Over::EveryPlan).unwrap();
+        let (best, best_placed) = most_dated_by_brute_force(&problem, false);
         prop_assert!(bound >= best, "bound {bound} below a plan dating {best}");
         // Without search (no budget left) it holds too, and is never tighter.
-        let alone = super::dated_bound(&problem, 0.0).unwrap();
+        let alone = super::dated_bound(&problem, 0.0, Over::EveryPlan).unwrap();
         prop_assert!(alone >= bound, "bound without search {alone} below {bound}");
         let p = plan(&problem, &|_, _| {}).unwrap();
         prop_assert!(validate(&p, &problem).is_empty());
@@ -719,19 +744,34 @@ proptest! {
         let d = rules.dating().unwrap();
         let datable: usize = p.triads.iter().map(|t| d.datable_now(&t.schools)).sum();
         prop_assert!(datable <= bound);
+        // Over the plans placing as many schools as this one: it holds for
+        // the plan itself, is never looser, and where the plan leaves none
+        // out it holds for every plan that leaves none out.
+        let groups: Vec<Vec<Urn>> = p.triads.iter().map(|t| t.schools.clone()).collect();
+        let placing = super::dated_bound(&problem, 10.0, Over::PlacingAsMany(&groups)).unwrap();
+        prop_assert!(datable <= placing, "plan dates {datable}, above {placing}");
+        prop_assert!(Some(datable) <= p.stats.dated_bound);
+        prop_assert!(placing <= bound);
+        if p.unplaced.is_empty() {
+            let best_placed = best_placed.expect("the plan places every school");
+            prop_assert!(placing >= best_placed, "bound {placing} below a plan placing all and dating {best_placed}");
+        }
         // Under "wait", once the silent heads answer (free): the bound holds
         // over every plan, is never below today's, and covers what the plan
         // dates now plus what its awaiting groups could date then.
         let silent = problem.schools.iter().any(|s| d.is_silent(s.urn));
-        let answered = super::answered_bound(&problem, 10.0);
+        let answered = super::answered_bound(&problem, 10.0, Over::EveryPlan);
         prop_assert_eq!(answered.is_some(), silent);
         if let Some(answered) = answered {
-            let best = most_dated_by_brute_force(&problem, true);
+            let (best, _) = most_dated_by_brute_force(&problem, true);
             prop_assert!(answered >= best, "answered bound {answered} below a plan dating {best}");
             prop_assert!(answered >= bound);
             let ready = p.stats.ready_awaiting.unwrap_or(0);
             prop_assert!(p.stats.answered_bound.is_some());
             prop_assert!(datable + ready <= answered, "{datable} + {ready} above {answered}");
+            let placing = super::answered_bound(&problem, 10.0, Over::PlacingAsMany(&groups)).unwrap();
+            prop_assert!(datable + ready <= placing, "{datable} + {ready} above {placing}");
+            prop_assert!(placing <= answered);
         }
     }
 }
