@@ -15,14 +15,14 @@
 //! reviews cannot be dated now, whatever the grouping), and advisers' dates
 //! are left out, which only raises the bound: it covers every adviser rule.
 //!
-//! Two readings of "every plan", chosen per component:
+//! Two readings of "every plan":
 //! - over every plan at all, leaving out whom it likes: `M = 1`, so that
 //!   the bound is `n − ⌈L⌉` whatever `k`;
 //! - placing schools first (the rules' `unplaced` is far above any group's
-//!   score, so no plan leaves out a school it could place): where the plan
-//!   at hand places every school of a component, in groups of the graph,
-//!   the bound is over the plans that do so too, `k = 0`, with a left-out
-//!   school at [`PLACED_FIRST`]. This is what makes a silent head count
+//!   score, so no plan leaves out a school it could place): over the plans
+//!   that leave out no more of each component's schools than the plan at
+//!   hand, `k` of them, with a left-out school at [`PLACED_FIRST`] as well
+//!   as at 1, the least of the two. This is what makes a silent head count
 //!   under "wait": such a plan must group them, and every review of their
 //!   group waits, where the first reading would leave them out at the cost
 //!   of their own review alone.
@@ -66,9 +66,8 @@ pub enum Over<'a> {
     /// Every plan, leaving out whom it likes.
     EveryPlan,
     /// The plans that leave out no more of each component's schools than
-    /// these groups (a plan's, pinned ones included) do: where they place
-    /// every school of a component in groups of the graph, no school of it
-    /// left out; elsewhere every plan.
+    /// these groups (a plan's, pinned ones included) do; a school of a
+    /// group the graph would not form counts as left out.
     PlacingAsMany(&'a [Vec<Urn>]),
 }
 
@@ -184,9 +183,13 @@ fn bound(problem: &TriadProblem, seconds: f64, silent_heads: Silent, over: Over)
                 })
                 .collect();
             let left = deadline.saturating_duration_since(Instant::now());
-            let all_placed = c.nodes.iter().all(|g| placed.contains(g));
-            let unplaced = if all_placed { PLACED_FIRST } else { 1.0 };
-            component_bound(c, &silent, unplaced, left.as_secs_f64()).unwrap_or(c.len())
+            let most_left_out = match over {
+                Over::EveryPlan => None,
+                Over::PlacingAsMany(_) => {
+                    Some(c.nodes.iter().filter(|g| !placed.contains(g)).count())
+                }
+            };
+            component_bound(c, &silent, most_left_out, left.as_secs_f64()).unwrap_or(c.len())
         })
         .sum();
     // A pinned group is in every plan; any of its rotations is counted.
@@ -223,12 +226,18 @@ fn bound(problem: &TriadProblem, seconds: f64, silent_heads: Silent, over: Over)
 
 /// The most reviews of the component's schools any plan can date, or None
 /// where heads' dates are unknown. `silent[l]`: node `l`'s head offered
-/// nothing. `unplaced`: what a left-out school costs the relaxation, 1 for
-/// every plan, [`PLACED_FIRST`] for the plans that leave out none.
+/// nothing. `most_left_out`: the plans are those leaving out at most this
+/// many of the component's schools (None: every plan).
+///
+/// With a left-out school at `M` in the relaxation (`L_M`), a plan leaving
+/// out `k` schools dates at most `n − ⌈L_M⌉ + (M − 1)·k`: at `M = 1` that
+/// holds for every plan, and at [`PLACED_FIRST`] it is the tighter one
+/// where `k` is small and the relaxation too must leave schools out. The
+/// least of those computed holds.
 fn component_bound(
     comp: &Component,
     silent: &[bool],
-    unplaced: f64,
+    most_left_out: Option<usize>,
     seconds: f64,
 ) -> Option<usize> {
     let dating = comp.dating.as_ref()?;
@@ -237,7 +246,6 @@ fn component_bound(
         return Some(0);
     }
     let mut c = comp.counting_unplaced();
-    c.weights.unplaced = unplaced;
     c.dating = Some(Arc::new(Dating {
         grid: dating.grid.clone(),
         starts: dating
@@ -248,21 +256,44 @@ fn component_bound(
             .collect(),
         points: 1.0,
     }));
-    let cheap = heads_alone(&c);
-    // Out of budget: the bound without search.
+    let costs: &[f64] = match most_left_out {
+        None => &[1.0],
+        Some(0) => &[PLACED_FIRST],
+        // Each left-out school the plans may have loosens the second by
+        // `M − 1`: worth its search only while that stays well below `n`.
+        Some(k) if (PLACED_FIRST - 1.0) * (k as f64) < n as f64 / 2.0 => &[1.0, PLACED_FIRST],
+        Some(_) => &[1.0],
+    };
+    let k = most_left_out.unwrap_or(0);
+    let share = seconds / costs.len() as f64;
+    costs
+        .iter()
+        .map(|&m| {
+            c.weights.unplaced = m;
+            let lower = relaxed_loss(&c, share);
+            let slack = (m - 1.0) as usize * k;
+            (n + slack).saturating_sub((lower - 1e-6).ceil() as usize)
+        })
+        .min()
+}
+
+/// A lower bound on the component's undated reviews plus its left-out
+/// schools at their cost: the relaxation's within `seconds`, never below
+/// the bound without search (alone where `seconds` is 0).
+fn relaxed_loss(c: &Component, seconds: f64) -> f64 {
+    let cheap = heads_alone(c);
     if seconds <= 0.0 {
-        return Some(n.saturating_sub((cheap - 1e-6).ceil() as usize));
+        return cheap;
     }
-    let start: Vec<_> = greedy_start(&c)
+    let start: Vec<_> = greedy_start(c)
         .into_iter()
         .filter_map(|m| Some((m, c.score(&m)?)))
         .collect();
-    let lower = match colgen::relaxation(&c, &start, seconds) {
+    match colgen::relaxation(c, &start, seconds) {
         Ok((l, _)) if l.is_finite() => l.max(cheap),
         // No bound from the relaxation: the one without search holds.
         _ => cheap,
-    };
-    Some(n.saturating_sub((lower - 1e-6).ceil() as usize))
+    }
 }
 
 /// A lower bound on the undated reviews and left-out schools of every plan
