@@ -1,5 +1,5 @@
 //! The pages' stylesheet and small scripts, and Leaflet 1.9.4 (BSD 2-Clause,
-//! `static/leaflet/LICENSE`) for the plan's map, served from the binary so
+//! `web/vendor/leaflet/LICENSE`) for the plan's map, served from the binary so
 //! that a deployment is one file and the map needs no third-party script.
 
 use axum::http::{header, HeaderValue};
@@ -12,29 +12,29 @@ use crate::AppState;
 const SITE_CSS: &str = include_str!("static/site.css");
 const CALENDAR_JS: &str = include_str!("static/calendar.js");
 const PLAN_MAP_JS: &str = include_str!("static/plan-map.js");
-const LEAFLET_JS: &str = include_str!("static/leaflet/leaflet.js");
-const LEAFLET_CSS: &str = include_str!("static/leaflet/leaflet.css");
+const LEAFLET_JS: &str = include_str!("../../vendor/leaflet/leaflet.js");
+const LEAFLET_CSS: &str = include_str!("../../vendor/leaflet/leaflet.css");
 /// The images `leaflet.css` names, by the path it names them with.
 const LEAFLET_IMAGES: [(&str, &[u8]); 5] = [
     (
         "layers.png",
-        include_bytes!("static/leaflet/images/layers.png"),
+        include_bytes!("../../vendor/leaflet/images/layers.png"),
     ),
     (
         "layers-2x.png",
-        include_bytes!("static/leaflet/images/layers-2x.png"),
+        include_bytes!("../../vendor/leaflet/images/layers-2x.png"),
     ),
     (
         "marker-icon.png",
-        include_bytes!("static/leaflet/images/marker-icon.png"),
+        include_bytes!("../../vendor/leaflet/images/marker-icon.png"),
     ),
     (
         "marker-icon-2x.png",
-        include_bytes!("static/leaflet/images/marker-icon-2x.png"),
+        include_bytes!("../../vendor/leaflet/images/marker-icon-2x.png"),
     ),
     (
         "marker-shadow.png",
-        include_bytes!("static/leaflet/images/marker-shadow.png"),
+        include_bytes!("../../vendor/leaflet/images/marker-shadow.png"),
     ),
 ];
 
