@@ -38,33 +38,20 @@ const LEAFLET_IMAGES: [(&str, &[u8]); 5] = [
     ),
 ];
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/static/site.css",
-            get(|| async { asset("text/css", SITE_CSS) }),
-        )
-        .route(
-            "/static/calendar.js",
-            get(|| async { asset("text/javascript", CALENDAR_JS) }),
-        )
-        .merge(map_assets())
-}
+/// The text assets: their address, type and text.
+const TEXTS: [(&str, &str, &str); 5] = [
+    ("/static/site.css", "text/css", SITE_CSS),
+    ("/static/calendar.js", "text/javascript", CALENDAR_JS),
+    ("/static/plan-map.js", "text/javascript", PLAN_MAP_JS),
+    ("/static/leaflet/leaflet.js", "text/javascript", LEAFLET_JS),
+    ("/static/leaflet/leaflet.css", "text/css", LEAFLET_CSS),
+];
 
-fn map_assets() -> Router<AppState> {
-    let mut r = Router::new()
-        .route(
-            "/static/plan-map.js",
-            get(|| async { asset("text/javascript", PLAN_MAP_JS) }),
-        )
-        .route(
-            "/static/leaflet/leaflet.js",
-            get(|| async { asset("text/javascript", LEAFLET_JS) }),
-        )
-        .route(
-            "/static/leaflet/leaflet.css",
-            get(|| async { asset("text/css", LEAFLET_CSS) }),
-        );
+pub fn router() -> Router<AppState> {
+    let mut r = Router::new();
+    for (path, content_type, text) in TEXTS {
+        r = r.route(path, get(move || async move { asset(content_type, text) }));
+    }
     for (name, bytes) in LEAFLET_IMAGES {
         r = r.route(
             &format!("/static/leaflet/images/{name}"),
@@ -75,28 +62,21 @@ fn map_assets() -> Router<AppState> {
 }
 
 fn image(body: &'static [u8]) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("image/png")),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=3600"),
-            ),
-        ],
-        body,
-    )
-        .into_response()
+    cached(HeaderValue::from_static("image/png"), body)
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
+    let content_type = HeaderValue::from_str(&format!("{content_type}; charset=utf-8"))
+        .unwrap_or(HeaderValue::from_static("text/plain"));
+    cached(content_type, body)
+}
+
+/// An asset with its type, kept by browsers for an hour: a new release is
+/// picked up the same day.
+fn cached(content_type: HeaderValue, body: impl IntoResponse) -> Response {
     (
         [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_str(&format!("{content_type}; charset=utf-8"))
-                    .unwrap_or(HeaderValue::from_static("text/plain")),
-            ),
-            // An hour: a new release is picked up the same day.
+            (header::CONTENT_TYPE, content_type),
             (
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("public, max-age=3600"),
