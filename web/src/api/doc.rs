@@ -95,3 +95,11 @@ refusals!(
     /// 401, and 403 for anyone but the SIM.
     SimOnly: ("401", ""), ("403", "Not the SIM")
 );
+refusals!(
+    /// `HeadsOnly`, and 404 for a year that does not exist.
+    HeadsOnlyOrNoYear: ("401", ""), ("403", "Not a head"), ("404", "No such year")
+);
+refusals!(
+    /// `SimOnly`, and 404 for a year that does not exist.
+    SimOnlyOrNoYear: ("401", ""), ("403", "Not the SIM"), ("404", "No such year")
+);
