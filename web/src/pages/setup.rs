@@ -73,18 +73,22 @@ struct NewYearPage {
     preview: Option<SchoolDays>,
 }
 
+/// The rows typed so far, then `SPARE_ROWS` blank ones to fill in (no
+/// script adds rows), each with its index.
+fn with_spares<T: Clone + Default>(rows: &[T]) -> impl Iterator<Item = (usize, T)> + '_ {
+    rows.iter()
+        .cloned()
+        .chain(std::iter::repeat_n(T::default(), SPARE_ROWS))
+        .enumerate()
+}
+
 fn new_year_page(
     caller: &Caller,
     form: &YearForm,
     errors: &FieldErrors,
     preview: Option<SchoolDays>,
 ) -> NewYearPage {
-    let mut half_terms: Vec<HalfTermRow> = form
-        .half_terms
-        .iter()
-        .cloned()
-        .chain(std::iter::repeat_n(Default::default(), SPARE_ROWS))
-        .enumerate()
+    let half_terms = with_spares(&form.half_terms)
         .map(|(i, r)| HalfTermRow {
             n: i + 1,
             name: field(errors, &format!("ht_name_{i}"), "Name", &r.name),
@@ -92,13 +96,7 @@ fn new_year_page(
             last: field(errors, &format!("ht_last_{i}"), "Last day", &r.last),
         })
         .collect();
-    half_terms.truncate(form.half_terms.len() + SPARE_ROWS);
-    let blackouts = form
-        .blackouts
-        .iter()
-        .cloned()
-        .chain(std::iter::repeat_n(Default::default(), SPARE_ROWS))
-        .enumerate()
+    let blackouts = with_spares(&form.blackouts)
         .map(|(i, r)| BlackoutRow {
             n: i + 1,
             first: field(errors, &format!("bo_first_{i}"), "First day", &r.first),
