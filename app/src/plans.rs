@@ -176,6 +176,13 @@ async fn latest_allocation(db: &Db, year_id: i64) -> AppResult<Option<Allocation
         .map(|a| a.allocation))
 }
 
+/// The year's latest allocation, or the 404 that says to run one first.
+async fn allocation_or_404(db: &Db, year_id: i64) -> AppResult<Allocation> {
+    latest_allocation(db, year_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("no allocation yet: run the allocation first"))
+}
+
 /// One Excel workbook of a plan version: groups, reviews with their dates
 /// and people, schools left out with their reasons, advisers and their
 /// cost, and the year's latest allocation of consultants where there is one.
@@ -232,9 +239,7 @@ pub async fn report(db: &Db, year: &SimYear, version: i64) -> AppResult<Download
 /// which school, for what and for how many days; a 404 before the first
 /// allocation.
 pub async fn allocation_csv(db: &Db, year: &SimYear) -> AppResult<Download> {
-    let a = latest_allocation(db, year.year.id)
-        .await?
-        .ok_or_else(|| AppError::not_found("no allocation yet: run the allocation first"))?;
+    let a = allocation_or_404(db, year.year.id).await?;
     let text = formats::export::allocation_csv(&a)?;
     Ok(Download {
         file_name: file_name(&year.year.name, formats::export::ALLOCATION_CSV),
@@ -246,9 +251,7 @@ pub async fn allocation_csv(db: &Db, year: &SimYear) -> AppResult<Download> {
 /// The year's latest allocation as its own workbook: by consultant and by
 /// school in order of need; a 404 before the first allocation.
 pub async fn allocation_xlsx(db: &Db, year: &SimYear) -> AppResult<Download> {
-    let a = latest_allocation(db, year.year.id)
-        .await?
-        .ok_or_else(|| AppError::not_found("no allocation yet: run the allocation first"))?;
+    let a = allocation_or_404(db, year.year.id).await?;
     let bytes = formats::workbook::allocation_workbook(&a)
         .map_err(|e| AppError::internal("writing the allocation workbook", e))?;
     Ok(Download {

@@ -28,14 +28,10 @@ pub fn phase(p: PhaseGroup) -> &'static str {
 /// A school's phase as GIAS and heads write it: "All-through", "16 plus".
 pub fn school_phase(p: Phase) -> &'static str {
     match p {
-        Phase::Nursery => "Nursery",
-        Phase::Primary => "Primary",
-        Phase::MiddleDeemedPrimary => "Middle deemed primary",
-        Phase::MiddleDeemedSecondary => "Middle deemed secondary",
-        Phase::Secondary => "Secondary",
-        Phase::AllThrough => "All-through",
-        Phase::SixteenPlus => "16 plus",
+        // What GIAS calls "Not applicable" is, for a state-funded school,
+        // special or alternative provision.
         Phase::NotApplicable => "Special and AP",
+        other => other.gias_name(),
     }
 }
 

@@ -1225,19 +1225,7 @@ fn areas_for(group: PhaseGroup) -> &'static [NeedArea] {
     use NeedArea::*;
     match group {
         PhaseGroup::Nursery => &[Eyfs, Send, Disadvantaged, Leadership, Governance],
-        PhaseGroup::Primary => &[
-            Maths,
-            EnglishPhonics,
-            Eyfs,
-            Send,
-            Disadvantaged,
-            Attendance,
-            Behaviour,
-            Leadership,
-            Governance,
-            Assessment,
-            Curriculum,
-        ],
+        PhaseGroup::Primary => &NeedArea::ALL,
         PhaseGroup::Secondary => &[
             Maths,
             EnglishPhonics,

@@ -41,17 +41,29 @@ impl<S: Send + Sync> FromRequestParts<S> for Sim {
     }
 }
 
+/// The route's `{name}` segment as written: a 404 saying `unreadable` where
+/// the path cannot be read; a route without the segment is a mistake of
+/// this service's, not of the request.
+async fn segment(parts: &mut Parts, name: &str, unreadable: &str) -> Result<String, AppError> {
+    let params = RawPathParams::from_request_parts(parts, &())
+        .await
+        .map_err(|_| AppError::not_found(unreadable))?;
+    params
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+        .ok_or_else(|| {
+            AppError::internal(
+                "route",
+                format!("an extractor of {{{name}}} on a route without it"),
+            )
+        })
+}
+
 /// The `{year}` segment of the route as a year id; a segment that is not a
 /// number names no year, so it is a 404 like an unknown one.
 pub(crate) async fn year_id(parts: &mut Parts) -> Result<i64, AppError> {
-    let params = RawPathParams::from_request_parts(parts, &())
-        .await
-        .map_err(|_| AppError::not_found("no such programme year"))?;
-    let raw = params
-        .iter()
-        .find(|(k, _)| *k == "year")
-        .map(|(_, v)| v.to_string())
-        .ok_or_else(|| AppError::internal("route", "a year extractor on a route without {year}"))?;
+    let raw = segment(parts, "year", "no such programme year").await?;
     raw.parse::<i64>()
         .map_err(|_| AppError::not_found(format!("no programme year {raw:?}")))
 }
@@ -149,16 +161,7 @@ impl<S: Send + Sync> FromRequestParts<S> for HostUrn {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let params = RawPathParams::from_request_parts(parts, &())
-            .await
-            .map_err(|_| AppError::not_found("no such school"))?;
-        let raw = params
-            .iter()
-            .find(|(k, _)| *k == "host_urn")
-            .map(|(_, v)| v.to_string())
-            .ok_or_else(|| {
-                AppError::internal("route", "a URN extractor on a route without {host_urn}")
-            })?;
+        let raw = segment(parts, "host_urn", "no such school").await?;
         Ok(HostUrn(app::head::parse_urn(&raw)?))
     }
 }

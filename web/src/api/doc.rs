@@ -12,18 +12,21 @@ use utoipa::openapi::{
 };
 use utoipa::{IntoParams, IntoResponses};
 
-fn path_id(name: &str, description: &str) -> Parameter {
+fn path_param(name: &str, description: &str, schema: ObjectBuilder) -> Parameter {
     ParameterBuilder::new()
         .name(name)
         .parameter_in(ParameterIn::Path)
         .description(Some(description))
         .required(Required::True)
-        .schema(Some(
-            ObjectBuilder::new()
-                .schema_type(Type::Integer)
-                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64))),
-        ))
+        .schema(Some(schema))
         .build()
+}
+
+fn path_id(name: &str, description: &str) -> Parameter {
+    let int64 = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)));
+    path_param(name, description, int64)
 }
 
 /// `{year}`: the programme year's id.
@@ -43,6 +46,22 @@ impl IntoParams for PlanPath {
         vec![
             path_id("year", "Programme year id"),
             path_id("version", "Plan version"),
+        ]
+    }
+}
+
+/// `{year}/reviews/{host_urn}`: a review of the year, by the school reviewed.
+pub struct ReviewPath;
+
+impl IntoParams for ReviewPath {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            path_id("year", "Programme year id"),
+            path_param(
+                "host_urn",
+                "URN of the school reviewed",
+                ObjectBuilder::new().schema_type(Type::String),
+            ),
         ]
     }
 }
@@ -94,4 +113,19 @@ refusals!(
 refusals!(
     /// 401, and 403 for anyone but the SIM.
     SimOnly: ("401", ""), ("403", "Not the SIM")
+);
+refusals!(
+    /// 401, 403 and 404 of a change to a write-up, which only the review's
+    /// lead makes.
+    LeadOnly: ("401", ""),
+        ("403", "The caller is not the lead reviewer of this review"),
+        ("404", "No such year, no published plan or no such review")
+);
+refusals!(
+    /// `HeadsOnly`, and 404 for a year that does not exist.
+    HeadsOnlyOrNoYear: ("401", ""), ("403", "Not a head"), ("404", "No such year")
+);
+refusals!(
+    /// `SimOnly`, and 404 for a year that does not exist.
+    SimOnlyOrNoYear: ("401", ""), ("403", "Not the SIM"), ("404", "No such year")
 );

@@ -7,7 +7,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use crate::api::doc::{SimOnly, Unsigned, YearPath};
+use crate::api::doc::{SimOnly, SimOnlyOrNoYear, Unsigned, YearPath};
 use crate::error::{AppResult, ErrorBody};
 use crate::extract::{Body, Signed, SimYear};
 use crate::AppState;
@@ -56,8 +56,7 @@ pub struct StartJob {
     responses(
         (status = 202, description = "Queued", body = Job),
         (status = 400, description = "Not a kind of job", body = ErrorBody),
-        SimOnly,
-        (status = 404, description = "No such year", body = ErrorBody),
+        SimOnlyOrNoYear,
         (status = 409, description = "A job of this kind is already queued or running for the year (code `conflict`, the message names it), or an input it needs is missing (code `missing_input`)", body = ErrorBody),
     ))]
 pub async fn start_job(
@@ -74,8 +73,7 @@ pub async fn start_job(
     params(YearPath),
     responses(
         (status = 200, body = Vec<Job>),
-        SimOnly,
-        (status = 404, description = "No such year", body = ErrorBody),
+        SimOnlyOrNoYear,
     ))]
 pub async fn list_jobs(State(state): State<AppState>, year: SimYear) -> AppResult<Json<Vec<Job>>> {
     Ok(Json(jobs::list(&state.db, &year).await?))

@@ -11,12 +11,13 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use super::availability::when;
-use super::{render, see_other, Layout, PageResult, Viewer};
+use super::{render, see_other, Layout, Page, PageResult};
 use crate::auth::Caller;
 use crate::error::AppError;
+use crate::extract::{AnyYear, SimYear};
 use crate::AppState;
 use app::feeds::{self, FeedLink};
-use app::{AnyYear, Role, SimYear};
+use app::Role;
 
 /// The pages: inside the pages' error layer.
 pub fn pages() -> Router<AppState> {
@@ -47,7 +48,7 @@ pub struct FeedPanel {
 
 /// The panel for the signed-in person's year page.
 pub async fn panel(state: &AppState, caller: &Caller, year_id: i64) -> PageResult<FeedPanel> {
-    let year = AnyYear::check(&state.db, caller.clone(), year_id).await?;
+    let year = app::AnyYear::check(&state.db, caller.clone(), year_id).await?;
     Ok(FeedPanel {
         year_id,
         live_since: feeds::mine(&state.db, &year).await?.map(when),
@@ -67,15 +68,13 @@ struct LinkPage {
 
 async fn issue_mine(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path(year_id): Path<i64>,
+    Page(year): Page<AnyYear>,
 ) -> PageResult<Response> {
-    let year = AnyYear::check(&state.db, caller.clone(), year_id).await?;
     let link = feeds::issue_mine(&state.db, &year, &state.config.base_url).await?;
     // Shown once, on this page: only its hash is kept.
     render(&LinkPage {
-        layout: Layout::new("Your calendar address", Some(&caller)),
-        year_id,
+        layout: Layout::new("Your calendar address", Some(&year.caller)),
+        year_id: year.year.id,
         for_whom: None,
         link,
     })
@@ -83,12 +82,10 @@ async fn issue_mine(
 
 async fn revoke_mine(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path(year_id): Path<i64>,
+    Page(year): Page<AnyYear>,
 ) -> PageResult<Response> {
-    let year = AnyYear::check(&state.db, caller, year_id).await?;
     feeds::revoke_mine(&state.db, &year).await?;
-    Ok(see_other(&format!("/years/{year_id}#calendar")))
+    Ok(see_other(&format!("/years/{}#calendar", year.year.id)))
 }
 
 struct Row {
@@ -109,10 +106,8 @@ struct EveryonePage {
 
 async fn everyone(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path(year_id): Path<i64>,
+    Page(year): Page<SimYear>,
 ) -> PageResult<Response> {
-    let year = SimYear::check(&state.db, caller.clone(), year_id).await?;
     let rows = feeds::everyone(&state.db, &year)
         .await?
         .into_iter()
@@ -124,8 +119,11 @@ async fn everyone(
         })
         .collect();
     render(&EveryonePage {
-        layout: Layout::new(format!("Calendar feeds: {}", year.year.name), Some(&caller)),
-        year_id,
+        layout: Layout::new(
+            format!("Calendar feeds: {}", year.year.name),
+            Some(&year.caller),
+        ),
+        year_id: year.year.id,
         year_name: year.year.name.clone(),
         rows,
     })
@@ -133,18 +131,17 @@ async fn everyone(
 
 async fn issue_for(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path((year_id, user_id)): Path<(i64, i64)>,
+    Page(year): Page<SimYear>,
+    Path((_, user_id)): Path<(i64, i64)>,
 ) -> PageResult<Response> {
-    let year = SimYear::check(&state.db, caller.clone(), year_id).await?;
     let (person, link) =
         feeds::issue_for(&state.db, &year, user_id, &state.config.base_url).await?;
     render(&LinkPage {
         layout: Layout::new(
             format!("Calendar address for {}", person.name),
-            Some(&caller),
+            Some(&year.caller),
         ),
-        year_id,
+        year_id: year.year.id,
         for_whom: Some(person.name),
         link,
     })
@@ -152,12 +149,14 @@ async fn issue_for(
 
 async fn revoke_for(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path((year_id, user_id)): Path<(i64, i64)>,
+    Page(year): Page<SimYear>,
+    Path((_, user_id)): Path<(i64, i64)>,
 ) -> PageResult<Response> {
-    let year = SimYear::check(&state.db, caller, year_id).await?;
     feeds::revoke_for(&state.db, &year, user_id).await?;
-    Ok(see_other(&format!("/years/{year_id}/calendar-links")))
+    Ok(see_other(&format!(
+        "/years/{}/calendar-links",
+        year.year.id
+    )))
 }
 
 /// `GET /calendars/{token}.ics`: the token alone decides whose calendar.

@@ -2,13 +2,14 @@
 //! marked), and the consultants' allocation with a button to run it.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 
 use super::availability::when;
 use super::views::{dates_text, school_name, school_text};
-use super::{render, Layout, PageResult, Viewer};
+use super::{render, Layout, Page, PageResult};
 use crate::download::download;
+use crate::extract::SimYear;
 use crate::AppState;
 use report::words;
 
@@ -37,10 +38,8 @@ struct StatusRow {
 /// `GET /years/{year}/writeups`: the SIM's view of every write-up's status.
 pub async fn writeups(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path(year_id): Path<i64>,
+    Page(sy): Page<SimYear>,
 ) -> PageResult<Response> {
-    let sy = app::SimYear::check(&state.db, caller.clone(), year_id).await?;
     let year = &sy.year;
     let list = app::head::status::writeup_status(&state.db, &sy).await;
     let (summary, rows, note) = match list {
@@ -81,8 +80,8 @@ pub async fn writeups(
     };
     let estimates = app::head::status::estimates_in_aggregate(&state.db, &sy).await?;
     render(&WriteupsPage {
-        layout: Layout::new(format!("Write-ups {}", year.name), Some(&caller)),
-        year_id,
+        layout: Layout::new(format!("Write-ups {}", year.name), Some(&sy.caller)),
+        year_id: sy.year.id,
         summary,
         rows,
         note,
@@ -104,10 +103,8 @@ struct AllocationPage {
 /// by school in order of need.
 pub async fn allocation(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path(year_id): Path<i64>,
+    Page(sim_year): Page<SimYear>,
 ) -> PageResult<Response> {
-    let sim_year = app::SimYear::check(&state.db, caller.clone(), year_id).await?;
     let year = &sim_year.year;
     let latest = match app::jobs::latest_allocation(&state.db, &sim_year).await {
         Ok(latest) => Some(latest),
@@ -136,9 +133,9 @@ pub async fn allocation(
     render(&AllocationPage {
         layout: Layout::new(
             format!("Consultants' allocation {}", year.name),
-            Some(&caller),
+            Some(&sim_year.caller),
         ),
-        year_id,
+        year_id: sim_year.year.id,
         summary,
         schools,
         consultants,
@@ -148,10 +145,8 @@ pub async fn allocation(
 /// `GET /years/{year}/allocation/xlsx`: the latest allocation as a workbook.
 pub async fn allocation_xlsx(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path(year_id): Path<i64>,
+    Page(sim_year): Page<SimYear>,
 ) -> PageResult<Response> {
-    let sim_year = app::SimYear::check(&state.db, caller, year_id).await?;
     let file = app::plans::allocation_xlsx(&state.db, &sim_year).await?;
     Ok(download(file))
 }

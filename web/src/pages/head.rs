@@ -4,7 +4,7 @@
 //! school's write-up.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
@@ -14,10 +14,10 @@ use serde_json::json;
 
 use super::availability::{long_date, when};
 use super::views::{adviser_text, dates_text, school_name, school_names, school_text, sentence};
-use super::{render, render_with, see_other, Layout, PageResult};
+use super::{render, render_with, see_other, Layout, Page, PageResult};
 use crate::auth::Caller;
+use crate::extract::HeadYear;
 use crate::AppState;
-use app::caller::year_or_404;
 use app::head::group::{GroupView, MyPlace, ReviewView};
 use report::words;
 use store::writeups::{self, Directory};
@@ -140,11 +140,6 @@ pub struct YearQuery {
     choices: Option<String>,
 }
 
-/// The head's own school from the session (a head account always has one).
-fn my_urn(caller: &Caller) -> PageResult<String> {
-    Ok(caller.require_head()?.to_string())
-}
-
 /// `GET /years/{year}` for a head.
 pub async fn year_page(
     state: &AppState,
@@ -260,23 +255,21 @@ pub struct SharingForm {
 /// `POST /years/{year}/sharing`: who may read my school's write-up.
 pub async fn save_sharing(
     State(state): State<AppState>,
-    super::Viewer(caller): super::Viewer,
-    Path(year_id): Path<i64>,
+    Page(hy): Page<HeadYear>,
     Form(form): Form<SharingForm>,
 ) -> PageResult<Response> {
-    let urn = my_urn(&caller)?;
-    year_or_404(&state.db, year_id).await?;
     writeups::set_sharing(
         &state.db,
-        year_id,
-        &urn,
-        caller.user_id,
+        hy.year.id,
+        &hy.urn,
+        hy.caller.user_id,
         form.share_group.is_some(),
         form.sim_full.is_some(),
     )
     .await?;
     Ok(see_other(&format!(
-        "/years/{year_id}?sharing=saved#writeups"
+        "/years/{}?sharing=saved#writeups",
+        hy.year.id
     )))
 }
 
@@ -357,17 +350,15 @@ const BLANK_ROWS: usize = 2;
 
 async fn choices_page(
     state: &AppState,
-    caller: &Caller,
-    year_id: i64,
+    hy: &app::HeadYear,
     focus: &[String],
     avoid: Vec<AvoidRow>,
 ) -> PageResult<ChoicesPage> {
-    let urn = my_urn(caller)?;
-    let year = year_or_404(&state.db, year_id).await?;
-    let schools = inputs::latest_or_default::<Vec<School>>(&state.db, year_id, "schools").await?;
+    let year = &hy.year;
+    let schools = inputs::latest_or_default::<Vec<School>>(&state.db, year.id, "schools").await?;
     let mut options: Vec<(String, String)> = schools
         .iter()
-        .filter(|s| s.urn.to_string() != urn)
+        .filter(|s| s.urn.to_string() != hy.urn)
         .map(|s| (s.urn.to_string(), format!("{} (URN {})", s.name, s.urn)))
         .collect();
     options.sort_by(|a, b| a.1.cmp(&b.1));
@@ -379,9 +370,9 @@ async fn choices_page(
     Ok(ChoicesPage {
         layout: Layout::new(
             format!("Focus areas and requests, {}", year.name),
-            Some(caller),
+            Some(&hy.caller),
         ),
-        year_id,
+        year_id: year.id,
         year_name: year.name.clone(),
         deadline: long_date(year.deadline),
         open: year.open_for_availability(years::today()),
@@ -409,12 +400,10 @@ pub struct SavedQuery {
 /// `GET /years/{year}/choices`.
 pub async fn choices_form(
     State(state): State<AppState>,
-    super::Viewer(caller): super::Viewer,
-    Path(year_id): Path<i64>,
+    Page(hy): Page<HeadYear>,
     Query(q): Query<SavedQuery>,
 ) -> PageResult<Response> {
-    let urn = my_urn(&caller)?;
-    let current = choices::current(&state.db, year_id, &urn).await?;
+    let current = choices::current(&state.db, hy.year.id, &hy.urn).await?;
     let (focus, avoid) = match &current {
         Some(c) => (
             c.choices
@@ -433,7 +422,7 @@ pub async fn choices_form(
         ),
         None => (vec![], vec![]),
     };
-    let mut page = choices_page(&state, &caller, year_id, &focus, avoid).await?;
+    let mut page = choices_page(&state, &hy, &focus, avoid).await?;
     if let (Some(_), Some(c)) = (q.saved, &current) {
         page.saved = Some(format!(
             "Saved as version {}: {} focus area{}, {} request{} not to be grouped with a school.",
@@ -505,11 +494,9 @@ fn choices_of(focus: &[String], rows: &[AvoidRow]) -> app::AppResult<store::choi
 /// `POST /years/{year}/choices`: saved through the same use case as the API.
 pub async fn save_choices(
     State(state): State<AppState>,
-    super::Viewer(caller): super::Viewer,
-    Path(year_id): Path<i64>,
+    Page(hy): Page<HeadYear>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult<Response> {
-    let hy = app::HeadYear::check(&state.db, caller.clone(), year_id).await?;
     let (focus, rows) = parse_choices(&fields);
     let saved = match choices_of(&focus, &rows) {
         Ok(c) => app::head::choices::save(&state.db, &hy, &c).await,
@@ -517,8 +504,8 @@ pub async fn save_choices(
     };
     match saved {
         Ok(s) => Ok(see_other(&format!(
-            "/years/{year_id}/choices?saved={}#saved",
-            s.version
+            "/years/{}/choices?saved={}#saved",
+            hy.year.id, s.version
         ))),
         Err(e)
             if matches!(
@@ -526,7 +513,7 @@ pub async fn save_choices(
                 app::Kind::BadRequest | app::Kind::NotFound | app::Kind::Conflict
             ) =>
         {
-            let mut page = choices_page(&state, &caller, year_id, &focus, rows).await?;
+            let mut page = choices_page(&state, &hy, &focus, rows).await?;
             match avoid_problem(&e.message, &page.rows, &page.schools) {
                 Some(b) => page.beside = Some(b),
                 None => page.error = Some(e.message),

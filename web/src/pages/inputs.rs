@@ -15,12 +15,12 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::availability::when;
-use super::{render, render_refused, see_other, Layout, PageResult, Viewer};
-use crate::auth::Caller;
+use super::{render, render_refused, see_other, Layout, Page, PageResult};
 use crate::error::AppError;
+use crate::extract::SimYear;
 use crate::{AppState, INPUT_LIMIT, UPLOAD_LIMIT};
 use app::inputs::{self, StagedLa, UPLOADED_KINDS};
-use app::{Kind, Problem, SimYear};
+use app::{Kind, Problem};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -68,12 +68,7 @@ struct ListRow {
 }
 
 /// `GET /years/{year}/inputs`: every input the SIM uploads, loaded or not.
-async fn list(
-    State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path(year_id): Path<i64>,
-) -> PageResult<Response> {
-    let sy = SimYear::check(&state.db, caller.clone(), year_id).await?;
+async fn list(State(state): State<AppState>, Page(sy): Page<SimYear>) -> PageResult<Response> {
     let all = inputs::list(&state.db, &sy).await?;
     let rows = UPLOADED_KINDS
         .iter()
@@ -102,8 +97,8 @@ async fn list(
         })
         .collect();
     render(&ListPage {
-        layout: Layout::new("Inputs", Some(&caller)),
-        year_id,
+        layout: Layout::new("Inputs", Some(&sy.caller)),
+        year_id: sy.year.id,
         year_name: sy.year.name.clone(),
         rows,
     })
@@ -209,8 +204,7 @@ fn refused(e: &app::AppError) -> Refused {
 /// The page of one input, with what was just stored or refused.
 async fn kind_page(
     state: &AppState,
-    caller: &Caller,
-    sy: &SimYear,
+    sy: &app::SimYear,
     kind: &str,
     stored: Option<i64>,
     refusal: Option<&app::AppError>,
@@ -232,7 +226,7 @@ async fn kind_page(
     });
     let latest = versions.first().map(|v| v.version);
     let page = KindPage {
-        layout: Layout::new(inputs::title(kind), Some(caller)),
+        layout: Layout::new(inputs::title(kind), Some(&sy.caller)),
         year_id: sy.year.id,
         kind: kind.to_string(),
         title: inputs::title(kind),
@@ -264,23 +258,20 @@ async fn kind_page(
 
 async fn show(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path(year_id): Path<i64>,
+    Page(sy): Page<SimYear>,
     Query(q): Query<StoredQuery>,
 ) -> PageResult<Response> {
-    let sy = SimYear::check(&state.db, caller.clone(), year_id).await?;
-    kind_page(&state, &caller, &sy, "schools", q.stored, None).await
+    kind_page(&state, &sy, "schools", q.stored, None).await
 }
 
 /// `GET /years/{year}/inputs/{kind}`.
 async fn show_kind(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path((year_id, kind)): Path<(i64, String)>,
+    Page(sy): Page<SimYear>,
+    Path((_, kind)): Path<(i64, String)>,
     Query(q): Query<StoredQuery>,
 ) -> PageResult<Response> {
-    let sy = SimYear::check(&state.db, caller.clone(), year_id).await?;
-    kind_page(&state, &caller, &sy, &kind, q.stored, None).await
+    kind_page(&state, &sy, &kind, q.stored, None).await
 }
 
 /// The file of a multipart form (field `file`) with its name, or the
@@ -338,17 +329,14 @@ async fn file_of(
 /// field; anything else is the usual error page.
 async fn refused_or<T>(
     state: &AppState,
-    caller: &Caller,
-    sy: &SimYear,
+    sy: &app::SimYear,
     kind: &str,
     result: Result<T, app::AppError>,
 ) -> PageResult<Result<T, Response>> {
     match result {
         Ok(v) => Ok(Ok(v)),
         Err(e) if matches!(e.kind, Kind::BadRequest | Kind::TooLarge) => {
-            Ok(Err(
-                kind_page(state, caller, sy, kind, None, Some(&e)).await?
-            ))
+            Ok(Err(kind_page(state, sy, kind, None, Some(&e)).await?))
         }
         Err(e) => Err(e.into()),
     }
@@ -357,11 +345,10 @@ async fn refused_or<T>(
 /// `POST /years/{year}/inputs/{kind}` (multipart, CSRF token in the query).
 async fn upload(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path((year_id, kind)): Path<(i64, String)>,
+    Page(sy): Page<SimYear>,
+    Path((_, kind)): Path<(i64, String)>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> PageResult<Response> {
-    let sy = SimYear::check(&state.db, caller.clone(), year_id).await?;
     inputs::csv_kind(&kind).map_err(|e| {
         if e.kind == Kind::BadRequest {
             AppError::not_found(format!("no input kind {kind:?}"))
@@ -370,15 +357,15 @@ async fn upload(
         }
     })?;
     let file = file_of(multipart).await;
-    let file = match refused_or(&state, &caller, &sy, &kind, file).await? {
+    let file = match refused_or(&state, &sy, &kind, file).await? {
         Ok(f) => f,
         Err(page) => return Ok(page),
     };
     let result = inputs::upload(&state.db, &sy, &kind, file.0.as_deref(), file.1).await;
-    match refused_or(&state, &caller, &sy, &kind, result).await? {
+    match refused_or(&state, &sy, &kind, result).await? {
         Ok(done) => Ok(see_other(&format!(
-            "/years/{year_id}/inputs/{kind}?stored={}",
-            done.version
+            "/years/{}/inputs/{kind}?stored={}",
+            sy.year.id, done.version
         ))),
         Err(page) => Ok(page),
     }
@@ -387,21 +374,19 @@ async fn upload(
 /// `POST /years/{year}/inputs/schools`: the first step of the GIAS upload.
 async fn upload_schools(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path(year_id): Path<i64>,
+    Page(sy): Page<SimYear>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> PageResult<Response> {
-    let sy = SimYear::check(&state.db, caller.clone(), year_id).await?;
     let file = file_of(multipart).await;
-    let file = match refused_or(&state, &caller, &sy, "schools", file).await? {
+    let file = match refused_or(&state, &sy, "schools", file).await? {
         Ok(f) => f,
         Err(page) => return Ok(page),
     };
     let result = inputs::stage_gias(&state.db, &sy, file.0.as_deref(), file.1).await;
-    match refused_or(&state, &caller, &sy, "schools", result).await? {
+    match refused_or(&state, &sy, "schools", result).await? {
         Ok(staged) => Ok(see_other(&format!(
-            "/years/{year_id}/inputs/schools/staged/{}",
-            staged.id
+            "/years/{}/inputs/schools/staged/{}",
+            sy.year.id, staged.id
         ))),
         Err(page) => Ok(page),
     }
@@ -429,8 +414,7 @@ struct LaRow {
 }
 
 fn las_page(
-    caller: &Caller,
-    year_id: i64,
+    sy: &app::SimYear,
     staged: &inputs::Staged,
     ticked: Option<&[u16]>,
     error: Option<String>,
@@ -448,8 +432,8 @@ fn las_page(
         chosen: ticked.map_or(l.chosen, |t| t.contains(&l.code)),
     };
     let page = LasPage {
-        layout: Layout::new("Choose the local authorities", Some(caller)),
-        year_id,
+        layout: Layout::new("Choose the local authorities", Some(&sy.caller)),
+        year_id: sy.year.id,
         id: staged.id,
         source_name: staged.source_name.clone(),
         uploaded: when(staged.created_at),
@@ -464,23 +448,21 @@ fn las_page(
 /// file holds, with their schools by phase, to tick.
 async fn staged(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path((year_id, id)): Path<(i64, i64)>,
+    Page(sy): Page<SimYear>,
+    Path((_, id)): Path<(i64, i64)>,
 ) -> PageResult<Response> {
-    let sy = SimYear::check(&state.db, caller.clone(), year_id).await?;
     let staged = inputs::staged(&state.db, &sy, id).await?;
-    las_page(&caller, year_id, &staged, None, None)
+    las_page(&sy, &staged, None, None)
 }
 
 /// `POST /years/{year}/inputs/schools/staged/{id}`: keep the schools of
 /// the ticked authorities (`la`, repeated).
 async fn confirm(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path((year_id, id)): Path<(i64, i64)>,
+    Page(sy): Page<SimYear>,
+    Path((_, id)): Path<(i64, i64)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult<Response> {
-    let sy = SimYear::check(&state.db, caller.clone(), year_id).await?;
     // Only codes the page offered can be ticked; anything else is not a
     // person's mistake and is refused as a bad request below.
     let mut codes = Vec::new();
@@ -494,8 +476,8 @@ async fn confirm(
     }
     match inputs::confirm_gias(&state.db, &sy, id, &codes).await {
         Ok(done) => Ok(see_other(&format!(
-            "/years/{year_id}/inputs/schools?stored={}",
-            done.version
+            "/years/{}/inputs/schools?stored={}",
+            sy.year.id, done.version
         ))),
         Err(e) if e.code == "no_la" => {
             let staged = inputs::staged(&state.db, &sy, id).await?;
@@ -504,7 +486,7 @@ async fn confirm(
                 .first()
                 .map(|p| p.message.clone())
                 .unwrap_or(e.message);
-            las_page(&caller, year_id, &staged, Some(&codes), Some(message))
+            las_page(&sy, &staged, Some(&codes), Some(message))
         }
         Err(e) => Err(e.into()),
     }
@@ -513,24 +495,22 @@ async fn confirm(
 /// `POST /years/{year}/inputs/{kind}/versions/{version}/restore`.
 async fn restore(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path((year_id, kind, version)): Path<(i64, String, i64)>,
+    Page(sy): Page<SimYear>,
+    Path((_, kind, version)): Path<(i64, String, i64)>,
 ) -> PageResult<Response> {
-    let sy = SimYear::check(&state.db, caller, year_id).await?;
     let done = inputs::restore(&state.db, &sy, &kind, version).await?;
     Ok(see_other(&format!(
-        "/years/{year_id}/inputs/{kind}?stored={}",
-        done.version
+        "/years/{}/inputs/{kind}?stored={}",
+        sy.year.id, done.version
     )))
 }
 
 /// `GET /years/{year}/inputs/{kind}/download`: the current version.
 async fn download(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path((year_id, kind)): Path<(i64, String)>,
+    Page(sy): Page<SimYear>,
+    Path((_, kind)): Path<(i64, String)>,
 ) -> PageResult<Response> {
-    let sy = SimYear::check(&state.db, caller, year_id).await?;
     let file = inputs::download(&state.db, &sy, &kind).await?;
     Ok(crate::download::download(file))
 }

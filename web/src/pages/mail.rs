@@ -12,13 +12,12 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 
 use super::availability::when;
-use super::{render_with, see_other, Layout, PageResult, Viewer};
-use crate::auth::Caller;
+use super::{render_with, see_other, Layout, Page, PageResult};
 use crate::download::download;
 use crate::error::AppError;
+use crate::extract::SimYear;
 use crate::AppState;
 use app::mail::{self, MailKind, Outcome, Resent};
-use app::SimYear;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -101,8 +100,7 @@ fn status_words(status: &str) -> &'static str {
 
 async fn page(
     state: &AppState,
-    caller: &Caller,
-    year: &SimYear,
+    year: &app::SimYear,
     kind: MailKind,
     days: &str,
     days_error: Option<String>,
@@ -168,7 +166,7 @@ async fn page(
         },
     };
     Ok(MessagesPage {
-        layout: Layout::new(format!("Messages: {}", year.year.name), Some(caller)),
+        layout: Layout::new(format!("Messages: {}", year.year.name), Some(&year.caller)),
         year_id: year.year.id,
         year_name: year.year.name.clone(),
         kinds: MailKind::ALL
@@ -234,11 +232,9 @@ fn default_days() -> String {
 /// `GET /years/{year}/messages?kind=...`
 async fn show(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path(year_id): Path<i64>,
+    Page(year): Page<SimYear>,
     Query(query): Query<Vec<(String, String)>>,
 ) -> PageResult<Response> {
-    let year = SimYear::check(&state.db, caller.clone(), year_id).await?;
     let kind = kind_of(&query)?;
     let days = field(&query, "days").map_or_else(default_days, str::to_string);
     // After a run of sending: its outcome, read back from the log.
@@ -251,7 +247,7 @@ async fn show(
         }
         None => Notice::None,
     };
-    let p = page(&state, &caller, &year, kind, &days, None, notice).await?;
+    let p = page(&state, &year, kind, &days, None, notice).await?;
     render_with(StatusCode::OK, &p)
 }
 
@@ -260,11 +256,9 @@ async fn show(
 /// problem beside it and what was typed kept.
 async fn send(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path(year_id): Path<i64>,
+    Page(year): Page<SimYear>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult<Response> {
-    let year = SimYear::check(&state.db, caller.clone(), year_id).await?;
     let kind = kind_of(&fields)?;
     let typed = field(&fields, "days").map_or_else(default_days, str::to_string);
     let days = if kind == MailKind::AvailabilityReminder {
@@ -274,7 +268,7 @@ async fn send(
         match checked {
             Ok(d) => d,
             Err(e) => {
-                let p = page(&state, &caller, &year, kind, &typed, Some(e), Notice::None).await?;
+                let p = page(&state, &year, kind, &typed, Some(e), Notice::None).await?;
                 return render_with(StatusCode::BAD_REQUEST, &p);
             }
         }
@@ -293,20 +287,12 @@ async fn send(
             // again (an invitation sent again would end the links just sent).
             if let Some((first, last)) = outcome.logged {
                 return Ok(see_other(&format!(
-                    "/years/{year_id}/messages?kind={}&sent={first}-{last}#outcome",
+                    "/years/{}/messages?kind={}&sent={first}-{last}#outcome",
+                    year.year.id,
                     kind.as_str()
                 )));
             }
-            let p = page(
-                &state,
-                &caller,
-                &year,
-                kind,
-                &typed,
-                None,
-                Notice::Sent(outcome),
-            )
-            .await?;
+            let p = page(&state, &year, kind, &typed, None, Notice::Sent(outcome)).await?;
             render_with(StatusCode::OK, &p)
         }
         (_, None) => Err(AppError::conflict(
@@ -317,15 +303,9 @@ async fn send(
 }
 
 /// The messages page after one message went again (or a link was shown).
-async fn resent(
-    state: &AppState,
-    caller: &Caller,
-    year: &SimYear,
-    r: Resent,
-) -> PageResult<Response> {
+async fn resent(state: &AppState, year: &app::SimYear, r: Resent) -> PageResult<Response> {
     let p = page(
         state,
-        caller,
         year,
         MailKind::Invitation,
         &default_days(),
@@ -339,10 +319,9 @@ async fn resent(
 /// `POST /years/{year}/messages/{id}/resend`
 async fn resend(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path((year_id, id)): Path<(i64, i64)>,
+    Page(year): Page<SimYear>,
+    Path((_, id)): Path<(i64, i64)>,
 ) -> PageResult<Response> {
-    let year = SimYear::check(&state.db, caller.clone(), year_id).await?;
     let r = mail::resend(
         &state.db,
         &year,
@@ -351,7 +330,7 @@ async fn resend(
         state.config.mail.as_ref(),
     )
     .await?;
-    resent(&state, &caller, &year, r).await
+    resent(&state, &year, r).await
 }
 
 /// `POST /years/{year}/people/{user}/link`: a new sign-in link for one
@@ -359,10 +338,9 @@ async fn resend(
 /// working.
 async fn reissue(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path((year_id, user_id)): Path<(i64, i64)>,
+    Page(year): Page<SimYear>,
+    Path((_, user_id)): Path<(i64, i64)>,
 ) -> PageResult<Response> {
-    let year = SimYear::check(&state.db, caller.clone(), year_id).await?;
     let r = mail::reissue(
         &state.db,
         &year,
@@ -371,5 +349,5 @@ async fn reissue(
         state.config.mail.as_ref(),
     )
     .await?;
-    resent(&state, &caller, &year, r).await
+    resent(&state, &year, r).await
 }

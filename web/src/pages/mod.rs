@@ -33,6 +33,7 @@ use axum::Router;
 
 use crate::auth::{Caller, Role};
 use crate::error::AppError;
+use crate::extract::Signed;
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -180,13 +181,31 @@ pub struct Viewer(pub Caller);
 impl<S: Send + Sync> FromRequestParts<S> for Viewer {
     type Rejection = PageError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Caller>()
-            .cloned()
-            .map(Viewer)
-            .ok_or_else(|| PageError(AppError::unauthorized()))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Signed(caller) = Signed::from_request_parts(parts, state).await?;
+        Ok(Viewer(caller))
+    }
+}
+
+/// One of the API's extractors (`crate::extract`: `SimYear`, `HeadYear`,
+/// `AnyYear`) on a page: the same checks in the same order, its refusal
+/// rendered as a page and a signed-out visitor sent to sign in.
+pub struct Page<T>(pub T);
+
+impl<T> FromRequestParts<AppState> for Page<T>
+where
+    T: FromRequestParts<AppState, Rejection = AppError>,
+{
+    type Rejection = PageError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        T::from_request_parts(parts, state)
+            .await
+            .map(Page)
+            .map_err(PageError)
     }
 }
 

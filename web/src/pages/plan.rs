@@ -18,9 +18,9 @@ use optimiser::triads::{Exclusion, Pin};
 use serde::Deserialize;
 
 use super::views::{adviser_text, dates_text, sentence};
-use super::{render, see_other, Layout, PageError, PageResult, Viewer};
-use crate::auth::Caller;
+use super::{render, see_other, Layout, Page, PageError, PageResult};
 use crate::error::AppError;
+use crate::extract::SimYear;
 use crate::AppState;
 use formats::export::{ALLOCATION_CSV, PLAN_CSVS};
 use report::{self, words};
@@ -252,25 +252,24 @@ pub struct PlanQuery {
 /// `GET /years/{year}/plans/{version}`.
 pub async fn show(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path((year_id, version)): Path<(i64, i64)>,
+    Page(sim_year): Page<SimYear>,
+    Path((_, version)): Path<(i64, i64)>,
     Query(q): Query<PlanQuery>,
 ) -> PageResult<Response> {
-    plan_page(&state, caller, year_id, version, &q, None).await
+    plan_page(&state, &sim_year, version, &q, None).await
 }
 
 /// The plan page; with `refusal`, a refused change to the hand said beside
 /// its form (status 400).
 async fn plan_page(
     state: &AppState,
-    caller: Caller,
-    year_id: i64,
+    sim_year: &app::SimYear,
     version: i64,
     q: &PlanQuery,
     refusal: Option<HandRefusal>,
 ) -> PageResult<Response> {
     let refused = refusal.is_some();
-    let sim_year = app::SimYear::check(&state.db, caller.clone(), year_id).await?;
+    let year_id = sim_year.year.id;
     let pv = plans::get(&state.db, year_id, version)
         .await?
         .ok_or_else(|| AppError::not_found(format!("no plan version {version} in this year")))?;
@@ -280,8 +279,8 @@ async fn plan_page(
     let reason_names = words::Names::new(names.clone(), dir.advisers.clone());
     let plan = &pv.plan;
     let s = &plan.stats;
-    let check = app::plans::check(&state.db, &sim_year, version).await?;
-    let comparisons = app::plans::comparisons(&state.db, &sim_year, version).await?;
+    let check = app::plans::check(&state.db, sim_year, version).await?;
+    let comparisons = app::plans::comparisons(&state.db, sim_year, version).await?;
     let mut stats: Vec<(&'static str, String)> =
         vec![("Schools placed", format!("{} of {}", s.placed, s.schools))];
     for line in &s.relaxations {
@@ -365,7 +364,7 @@ async fn plan_page(
                 .collect(),
         })
         .collect();
-    let stored = app::hand::get(&state.db, &sim_year).await?;
+    let stored = app::hand::get(&state.db, sim_year).await?;
     let hand = &stored.hand;
     let mut options: Vec<(String, String)> = schools
         .iter()
@@ -382,7 +381,7 @@ async fn plan_page(
         "map": &map_data,
     }));
     let mut page = render(&PlanPage {
-        layout: Layout::new(format!("Plan version {version}"), Some(&caller)),
+        layout: Layout::new(format!("Plan version {version}"), Some(&sim_year.caller)),
         year_id,
         version,
         status: pv.status.clone(),
@@ -542,11 +541,10 @@ fn changed_hand(mut hand: Hand, fields: &[(String, String)]) -> Result<Hand, Str
 /// version through the API's checks; back to the plan it was made from.
 pub async fn change_hand(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path(year_id): Path<i64>,
+    Page(sim_year): Page<SimYear>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult<Response> {
-    let sim_year = app::SimYear::check(&state.db, caller.clone(), year_id).await?;
+    let year_id = sim_year.year.id;
     let current = app::hand::get(&state.db, &sim_year).await?;
     let back: Option<i64> = fields
         .iter()
@@ -573,7 +571,7 @@ pub async fn change_hand(
             published: None,
             hand: None,
         };
-        plan_page(&state, caller.clone(), year_id, v, &q, Some(refusal)).await
+        plan_page(&state, &sim_year, v, &q, Some(refusal)).await
     };
     let exclusion = (field("action") == "exclude").then_some(current.hand.exclude.len() + 1);
     let hand = match changed_hand(current.hand, &fields) {
@@ -607,10 +605,9 @@ pub async fn change_hand(
 /// a name that says which year and version it is).
 pub async fn report(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path((year_id, version)): Path<(i64, i64)>,
+    Page(sim_year): Page<SimYear>,
+    Path((_, version)): Path<(i64, i64)>,
 ) -> PageResult<Response> {
-    let sim_year = app::SimYear::check(&state.db, caller, year_id).await?;
     let file = app::plans::report(&state.db, &sim_year, version).await?;
     Ok(crate::download::inline(file))
 }
@@ -629,10 +626,10 @@ struct ConfirmPage {
 /// naming who will be told what and the warnings that remain.
 pub async fn confirm_publish(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path((year_id, version)): Path<(i64, i64)>,
+    Page(sim_year): Page<SimYear>,
+    Path((_, version)): Path<(i64, i64)>,
 ) -> PageResult<Response> {
-    let sim_year = app::SimYear::check(&state.db, caller.clone(), year_id).await?;
+    let year_id = sim_year.year.id;
     let pv = app::plans::get(&state.db, &sim_year, version).await?;
     if pv.status != "draft" {
         return Ok(see_other(&format!("/years/{year_id}/plans/{version}")));
@@ -640,7 +637,10 @@ pub async fn confirm_publish(
     let check = app::plans::check(&state.db, &sim_year, version).await?;
     let comparisons = app::plans::comparisons(&state.db, &sim_year, version).await?;
     render(&ConfirmPage {
-        layout: Layout::new(format!("Publish plan version {version}"), Some(&caller)),
+        layout: Layout::new(
+            format!("Publish plan version {version}"),
+            Some(&sim_year.caller),
+        ),
         year_id,
         version,
         check,
@@ -652,13 +652,13 @@ pub async fn confirm_publish(
 /// more against every rule.
 pub async fn publish(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path((year_id, version)): Path<(i64, i64)>,
+    Page(sim_year): Page<SimYear>,
+    Path((_, version)): Path<(i64, i64)>,
 ) -> PageResult<Response> {
-    let sim_year = app::SimYear::check(&state.db, caller, year_id).await?;
     app::plans::publish(&state.db, &sim_year, version).await?;
     Ok(see_other(&format!(
-        "/years/{year_id}/plans/{version}?published=1#top"
+        "/years/{}/plans/{version}?published=1#top",
+        sim_year.year.id
     )))
 }
 

@@ -5,15 +5,16 @@
 //! list all live there.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
 
-use super::{render, render_with, see_other, Layout, PageResult, Viewer};
+use super::{render, render_with, see_other, Layout, Page, PageResult, Viewer};
 use crate::auth::Caller;
 use crate::download::attachment;
+use crate::extract::SimYear;
 use crate::AppState;
 use app::setup::rules_form::{self, Input, SectionView};
 use app::setup::school_year::{self, SchoolDays};
@@ -72,18 +73,22 @@ struct NewYearPage {
     preview: Option<SchoolDays>,
 }
 
+/// The rows typed so far, then `SPARE_ROWS` blank ones to fill in (no
+/// script adds rows), each with its index.
+fn with_spares<T: Clone + Default>(rows: &[T]) -> impl Iterator<Item = (usize, T)> + '_ {
+    rows.iter()
+        .cloned()
+        .chain(std::iter::repeat_n(T::default(), SPARE_ROWS))
+        .enumerate()
+}
+
 fn new_year_page(
     caller: &Caller,
     form: &YearForm,
     errors: &FieldErrors,
     preview: Option<SchoolDays>,
 ) -> NewYearPage {
-    let mut half_terms: Vec<HalfTermRow> = form
-        .half_terms
-        .iter()
-        .cloned()
-        .chain(std::iter::repeat_n(Default::default(), SPARE_ROWS))
-        .enumerate()
+    let half_terms = with_spares(&form.half_terms)
         .map(|(i, r)| HalfTermRow {
             n: i + 1,
             name: field(errors, &format!("ht_name_{i}"), "Name", &r.name),
@@ -91,13 +96,7 @@ fn new_year_page(
             last: field(errors, &format!("ht_last_{i}"), "Last day", &r.last),
         })
         .collect();
-    half_terms.truncate(form.half_terms.len() + SPARE_ROWS);
-    let blackouts = form
-        .blackouts
-        .iter()
-        .cloned()
-        .chain(std::iter::repeat_n(Default::default(), SPARE_ROWS))
-        .enumerate()
+    let blackouts = with_spares(&form.blackouts)
         .map(|(i, r)| BlackoutRow {
             n: i + 1,
             first: field(errors, &format!("bo_first_{i}"), "First day", &r.first),
@@ -197,14 +196,14 @@ impl RulesPage {
 }
 
 fn rules_page(
-    caller: &Caller,
-    year: &store::years::Year,
+    sy: &app::SimYear,
     typed: Option<&[(String, String)]>,
     errors: &FieldErrors,
     saved: Option<i64>,
 ) -> PageResult<RulesPage> {
+    let year = &sy.year;
     Ok(RulesPage {
-        layout: Layout::new(format!("Rules for {}", year.name), Some(caller)),
+        layout: Layout::new(format!("Rules for {}", year.name), Some(&sy.caller)),
         year_id: year.id,
         year_name: year.name.clone(),
         sections: rules_form::view(&year.rules, typed, errors)?,
@@ -230,37 +229,26 @@ pub struct SavedQuery {
 
 /// `GET /years/{year}/rules`: every rule with its value, default and unit.
 pub async fn rules(
-    State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path(year_id): Path<i64>,
+    Page(year): Page<SimYear>,
     axum::extract::Query(q): axum::extract::Query<SavedQuery>,
 ) -> PageResult<Response> {
-    let year = app::SimYear::check(&state.db, caller.clone(), year_id).await?;
-    render(&rules_page(
-        &caller,
-        &year.year,
-        None,
-        &FieldErrors::new(),
-        q.saved,
-    )?)
+    render(&rules_page(&year, None, &FieldErrors::new(), q.saved)?)
 }
 
 /// `POST /years/{year}/rules`: saves the form as the next rules version.
 pub async fn save_rules(
     State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path(year_id): Path<i64>,
+    Page(year): Page<SimYear>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult<Response> {
-    let year = app::SimYear::check(&state.db, caller.clone(), year_id).await?;
     match rules_form::save(&state.db, &year, &fields).await {
         Ok(saved) => Ok(see_other(&format!(
-            "/years/{year_id}/rules?saved={}",
-            saved.version
+            "/years/{}/rules?saved={}",
+            year.year.id, saved.version
         ))),
         Err(Refused::Fields(errors)) => render_with(
             StatusCode::BAD_REQUEST,
-            &rules_page(&caller, &year.year, Some(&fields), &errors, None)?,
+            &rules_page(&year, Some(&fields), &errors, None)?,
         ),
         Err(Refused::Other(e)) => Err(e.into()),
     }
@@ -268,12 +256,7 @@ pub async fn save_rules(
 
 /// `GET /years/{year}/rules.toml`: the rules file in force, as the API and
 /// the command line read it.
-pub async fn rules_file(
-    State(state): State<AppState>,
-    Viewer(caller): Viewer,
-    Path(year_id): Path<i64>,
-) -> PageResult<Response> {
-    let year = app::SimYear::check(&state.db, caller, year_id).await?;
+pub async fn rules_file(Page(year): Page<SimYear>) -> PageResult<Response> {
     let text = if year.year.rules.trim().is_empty() {
         "# Every rule of this year is at its default.\n".to_string()
     } else {

@@ -40,17 +40,22 @@ pub fn sentence(s: &str) -> String {
     report::words::sentence(s.to_string())
 }
 
-/// "Tue 12 Jan 2027, Wed 13 Jan 2027", or that there are none yet.
-pub fn dates_text(dates: &[NaiveDate]) -> String {
-    if dates.is_empty() {
-        "not dated yet".to_string()
+/// Each item in words, joined by commas, or `none` where there are none.
+pub fn listed<T: Copy>(items: &[T], in_words: impl Fn(T) -> String, none: &str) -> String {
+    if items.is_empty() {
+        none.to_string()
     } else {
-        dates
+        items
             .iter()
-            .map(|&d| words::date(d))
+            .map(|&i| in_words(i))
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// "Tue 12 Jan 2027, Wed 13 Jan 2027", or that there are none yet.
+pub fn dates_text(dates: &[NaiveDate]) -> String {
+    listed(dates, words::date, "not dated yet")
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use optimiser::model::{NeedArea, Urn};
 use serde::Deserialize;
 
 use super::availability::{long_date, when};
-use super::views::{adviser_text, dates_text, school_name, school_text};
+use super::views::{adviser_text, dates_text, listed, school_name, school_text};
 use super::{render, render_with, see_other, Layout, PageResult, Viewer};
 use crate::auth::{Caller, Role};
 use crate::error::AppError;
@@ -45,15 +45,7 @@ fn grade_text(g: Option<u8>) -> String {
 }
 
 fn areas_text(areas: &[NeedArea]) -> String {
-    if areas.is_empty() {
-        "none".into()
-    } else {
-        areas
-            .iter()
-            .map(|&a| words::area(a))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
+    listed(areas, words::area, "none")
 }
 
 /// A whole write-up, in words, for the read view and the confirmation.

@@ -5,7 +5,7 @@
 use axum::extract::State;
 use axum::Json;
 
-use crate::api::doc::{HeadsOnly, YearPath};
+use crate::api::doc::{HeadsOnlyOrNoYear, YearPath};
 use crate::api::Created;
 use crate::error::AppResult;
 use crate::extract::{Body, HeadYear};
@@ -21,8 +21,7 @@ use store::writeups::Sharing;
     params(YearPath),
     responses(
         (status = 200, body = Sharing),
-        HeadsOnly,
-        (status = 404, description = "No such year", body = crate::error::ErrorBody),
+        HeadsOnlyOrNoYear,
     ))]
 pub async fn get_sharing(State(state): State<AppState>, hy: HeadYear) -> AppResult<Json<Sharing>> {
     Ok(Json(sharing::get(&state.db, &hy).await?))
@@ -37,8 +36,7 @@ pub async fn get_sharing(State(state): State<AppState>, hy: HeadYear) -> AppResu
     responses(
         (status = 201, body = Sharing),
         (status = 400, description = "Malformed body", body = crate::error::ErrorBody),
-        HeadsOnly,
-        (status = 404, description = "No such year", body = crate::error::ErrorBody),
+        HeadsOnlyOrNoYear,
     ))]
 pub async fn put_sharing(
     State(state): State<AppState>,

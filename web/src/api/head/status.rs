@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::Json;
 
-use crate::api::doc::{SimOnly, YearPath};
+use crate::api::doc::{SimOnly, SimOnlyOrNoYear, YearPath};
 use crate::error::AppResult;
 use crate::extract::SimYear;
 use crate::AppState;
@@ -42,8 +42,7 @@ pub async fn writeup_status(
     params(YearPath),
     responses(
         (status = 200, body = EstimatesInAggregate),
-        SimOnly,
-        (status = 404, description = "No such year", body = crate::error::ErrorBody),
+        SimOnlyOrNoYear,
     ))]
 pub async fn estimates(
     State(state): State<AppState>,

@@ -12,7 +12,7 @@ use axum::extract::{Query, State};
 use axum::Json;
 use serde::Deserialize;
 
-use crate::api::doc::{Unsigned, YearPath};
+use crate::api::doc::{LeadOnly, ReviewPath, Unsigned};
 use crate::api::Created;
 use crate::error::AppResult;
 use crate::extract::{AnyYear, HostUrn, Unchecked};
@@ -34,11 +34,7 @@ pub struct VersionQuery {
 /// URN, person or free text: the focus areas, estimates, support needed,
 /// the theme of the area of excellence, the dates and the status).
 #[utoipa::path(get, path = "/api/years/{year}/reviews/{host_urn}/writeup", tag = "writeup",
-    params(
-        YearPath,
-        ("host_urn" = String, Path, description = "URN of the school reviewed"),
-        VersionQuery,
-    ),
+    params(ReviewPath, VersionQuery),
     responses(
         (status = 200, body = WriteupView),
         Unsigned,
@@ -59,10 +55,7 @@ pub async fn get_writeup(
 /// Readable by whoever may read the write-up (see the GET of the write-up);
 /// in the summary view the author and lead are left out.
 #[utoipa::path(get, path = "/api/years/{year}/reviews/{host_urn}/writeup/versions", tag = "writeup",
-    params(
-        YearPath,
-        ("host_urn" = String, Path, description = "URN of the school reviewed"),
-    ),
+    params(ReviewPath),
     responses(
         (status = 200, body = VersionsView),
         Unsigned,
@@ -85,17 +78,12 @@ pub async fn list_versions(
 /// never goes back to draft). Safeguarding concerns do not belong in a
 /// write-up: escalate them at once to the designated people.
 #[utoipa::path(put, path = "/api/years/{year}/reviews/{host_urn}/writeup", tag = "writeup",
-    params(
-        YearPath,
-        ("host_urn" = String, Path, description = "URN of the school reviewed"),
-    ),
+    params(ReviewPath),
     request_body = WriteupInput,
     responses(
         (status = 201, body = SavedVersion),
         (status = 400, description = "A field too long, a grade off the scale, a follow-up date not after the review, an incomplete correction of a submitted write-up; the message names the field", body = crate::error::ErrorBody),
-        Unsigned,
-        (status = 403, description = "The caller is not the lead reviewer of this review", body = crate::error::ErrorBody),
-        (status = 404, description = "No such year, no published plan or no such review", body = crate::error::ErrorBody),
+        LeadOnly,
     ))]
 pub async fn put_writeup(
     State(state): State<AppState>,
@@ -114,17 +102,12 @@ pub async fn put_writeup(
 /// a follow-up date after the review. Safeguarding concerns do not belong
 /// in a write-up: escalate them at once to the designated people.
 #[utoipa::path(post, path = "/api/years/{year}/reviews/{host_urn}/writeup/submit", tag = "writeup",
-    params(
-        YearPath,
-        ("host_urn" = String, Path, description = "URN of the school reviewed"),
-    ),
+    params(ReviewPath),
     request_body(content = WriteupInput, description = "Optional: the text to submit; without it the latest saved version is submitted"),
     responses(
         (status = 201, body = SavedVersion),
         (status = 400, description = "A required field is missing or a field is invalid; the message names it", body = crate::error::ErrorBody),
-        Unsigned,
-        (status = 403, description = "The caller is not the lead reviewer of this review", body = crate::error::ErrorBody),
-        (status = 404, description = "No such year, no published plan or no such review", body = crate::error::ErrorBody),
+        LeadOnly,
         (status = 409, description = "No body and nothing saved to submit", body = crate::error::ErrorBody),
     ))]
 pub async fn submit_writeup(

@@ -114,13 +114,11 @@ async fn schools(state: &AppState, year_id: i64) -> AppResult<Vec<School>> {
     ))]
 pub async fn csv(
     State(state): State<AppState>,
-    Signed(caller): Signed,
-    Path((year_id, version, name)): Path<(i64, i64, String)>,
+    year: SimYear,
+    Path((_, version, name)): Path<(i64, i64, String)>,
 ) -> AppResult<Response> {
-    caller.require_sim()?;
-    let y = year_or_404(&state.db, year_id).await?;
+    let year_id = year.year.id;
     if name == export::ALLOCATION_CSV {
-        let year = app::SimYear { caller, year: y };
         plan_or_404(&state, year_id, version).await?;
         let file = app::plans::allocation_csv(&state.db, &year).await?;
         return Ok(download(file));
