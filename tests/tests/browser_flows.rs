@@ -171,12 +171,26 @@ const PHONE_WIDTH: u32 = 390;
 async fn phone_width(c: &Client) -> Result<()> {
     let (w, h) = c.get_window_size().await?;
     c.set_window_size(PHONE_WIDTH, 844).await?;
-    let measured = c
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await;
+    // A loaded machine may lay the page out again after the resize returns:
+    // measure once the window has narrowed (or after 5 s, to say it did not).
+    let mut measured = Err(anyhow::anyhow!("not measured"));
+    for _ in 0..50 {
+        measured = c
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth];",
+                vec![],
+            )
+            .await
+            .map_err(anyhow::Error::from);
+        let narrowed = measured.as_ref().is_ok_and(|m| {
+            m[1].as_u64()
+                .is_some_and(|inner| inner <= u64::from(PHONE_WIDTH) + 20)
+        });
+        if narrowed {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     c.set_window_size(w as u32, h as u32).await?;
     let measured = measured?;
     let scroll = measured[0].as_u64().unwrap_or(0);
