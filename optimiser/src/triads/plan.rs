@@ -370,9 +370,9 @@ pub struct Stats {
     pub datable: Option<usize>,
     /// No plan under these rules and availabilities dates more reviews
     /// (`triads::dated_bound`; holds under every adviser rule). Placing
-    /// schools comes first: where this plan places every school of a part
-    /// of the compatibility graph, the bound is over the plans that do too,
-    /// so a head who offered nothing is grouped there, not left out.
+    /// schools comes first: the bound is over the plans that leave out no
+    /// more of each part of the compatibility graph than this plan does, so
+    /// a head who offered nothing is grouped there, not left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dated_bound: Option<usize>,
     /// Groups awaiting dates: a head offered none yet (`no_availability = "wait"`).
